@@ -1,0 +1,67 @@
+"""`seatwise user` and `seatwise token`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.auth import service
+from app.auth.schemas import UserRead
+from app.core.cli_runtime import db_session, print_json
+from app.core.errors import InvalidInputError
+from app.core.security import Role
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `user` and `token` groups."""
+    users = typer.Typer(help="Users who log in to Seatwise.", no_args_is_help=True)
+    app.add_typer(users, name="user")
+    tokens = typer.Typer(help="API tokens.", no_args_is_help=True)
+    app.add_typer(tokens, name="token")
+
+    @users.command("create")
+    def create(
+        email: Annotated[str, typer.Option(help="Login e-mail.")],
+        role: Annotated[Role, typer.Option(help="Role.", case_sensitive=False)],
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+        ] = False,
+    ) -> None:
+        """Create a user."""
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if not password:
+            raise InvalidInputError("empty password given")
+        with db_session() as session:
+            user = service.create_user(
+                session=session, email=email, role=role.value, password=password
+            )
+            typer.echo(f"created {user.email} ({user.role})")
+
+    @users.command("list")
+    def list_(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+        """List users."""
+        with db_session() as session:
+            rows = [
+                UserRead.model_validate(u, from_attributes=True)
+                for u in service.list_users(session=session)
+            ]
+        if json_:
+            print_json([r.model_dump(mode="json") for r in rows])
+            return
+        for r in rows:
+            typer.echo(f"{r.email:40} {r.role:14} {'active' if r.is_active else 'disabled'}")
+
+    @tokens.command("create")
+    def token_create(
+        email: Annotated[str, typer.Option(help="The user the token acts as.")],
+        name: Annotated[str, typer.Option(help="What the token is for.")],
+    ) -> None:
+        """Create an API token and print it once."""
+        with db_session() as session:
+            token = service.create_token(session=session, email=email, name=name)
+        typer.echo(token)

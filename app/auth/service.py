@@ -1,0 +1,113 @@
+"""Users, logins, API tokens and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.auth.models import ApiToken, AuditLog, User
+from app.core.db import utcnow
+from app.core.errors import ConflictError, InvalidInputError, NotFoundError
+from app.core.security import (
+    VALID_ROLES,
+    hash_password,
+    hash_token,
+    new_api_token,
+    verify_password,
+)
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case and strip an e-mail address (how every e-mail is compared)."""
+    return email.strip().lower()
+
+
+def audit(
+    *, session: Session, actor: str, action: str, target: str | None = None, **details: Any
+) -> AuditLog:
+    """Record who did what to what."""
+    entry = AuditLog(actor=actor, action=action, target=target, details=details)
+    session.add(entry)
+    return entry
+
+
+def create_user(
+    *, session: Session, email: str, role: str, password: str, actor: str = "cli"
+) -> User:
+    """Create a user; refuse a duplicate e-mail, an unknown role or a short password."""
+    email = normalise_email(email)
+    if role not in VALID_ROLES:
+        raise InvalidInputError(f"unknown role {role!r}; valid roles: {', '.join(VALID_ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if get_user_by_email(session=session, email=email) is not None:
+        raise ConflictError(f"a user with e-mail {email} already exists")
+    user = User(email=email, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    audit(session=session, actor=actor, action="user.create", target=email, role=role)
+    return user
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    """Find a user by e-mail (case-insensitive)."""
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    """Find a user by id."""
+    return session.get(User, user_id)
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Every user, by e-mail."""
+    return list(session.exec(select(User).order_by(col(User.email))))
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """Check a login; audit success and failure alike; None on any failure."""
+    user = get_user_by_email(session=session, email=email)
+    ok = verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        audit(session=session, actor=normalise_email(email), action="login.failed")
+        return None
+    user.last_login_at = utcnow()
+    audit(session=session, actor=user.email, action="login", target=user.email)
+    return user
+
+
+def create_token(*, session: Session, email: str, name: str, actor: str = "cli") -> str:
+    """Create an API token for a user; return the token (shown once, stored hashed)."""
+    user = get_user_by_email(session=session, email=email)
+    if user is None:
+        raise NotFoundError(f"no user with e-mail {normalise_email(email)}")
+    token, prefix, token_hash = new_api_token()
+    assert user.id is not None
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_hash, prefix=prefix))
+    audit(session=session, actor=actor, action="token.create", target=user.email, name=name)
+    return token
+
+
+def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    now = now or utcnow()
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    row.last_used_at = now
+    return user
+
+
+def count_users(*, session: Session) -> int:
+    """How many users exist."""
+    return int(session.exec(select(func.count()).select_from(User)).one())

@@ -1,0 +1,103 @@
+"""The ``seatwise`` command: thin wrappers calling services.
+
+Exit codes: 0 success; 1 operational error, one line on stderr (traceback with
+``--debug``); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+from typer.exceptions import TyperException
+
+from app.core.cli_runtime import state
+from app.core.errors import SeatwiseError
+from app.core.settings import SettingsError
+
+# Sub-command modules; each exposes ``register(app: typer.Typer)``.
+COMMAND_MODULES = [
+    "app.core.cli_db",
+    "app.auth.cli",
+    "app.demo",
+]
+
+app = typer.Typer(
+    name="seatwise",
+    help="Seatwise: SaaS licence and spend management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from app.main import version
+
+        typer.echo(f"seatwise {version()}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Seatwise: find unused SaaS seats, overlapping tools and renewals before they bite."""
+    state.debug = debug
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def _operational_message(exc: BaseException) -> str:
+    from connectors.base import ConnectorError
+
+    if isinstance(exc, SettingsError | SeatwiseError | ConnectorError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        orig = getattr(exc, "orig", None)
+        detail = str(orig or exc).strip().splitlines()[0]
+        return f"database error: {detail}"
+    if isinstance(exc, OSError):
+        return f"{exc.__class__.__name__}: {exc}"
+    return f"unexpected error: {exc.__class__.__name__}: {exc}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = app(args=args, prog_name="seatwise", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except TyperException as exc:
+        # Usage errors (unknown option, bad choice) print their help hint; exit 2.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"seatwise: error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(f"seatwise: error: {_operational_message(exc)}", err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,51 @@
+"""Run Alembic migrations programmatically (used by the CLI and tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+import migrations
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config pointing at the shipped ``migrations`` package."""
+    script_dir = Path(migrations.__file__).parent
+    cfg = Config(str(script_dir / "alembic.ini"))
+    cfg.set_main_option("script_location", str(script_dir))
+    cfg.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``."""
+    with engine.begin() as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Revert migrations down to ``revision`` (``base`` reverts all)."""
+    with engine.begin() as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at, or None when it has none."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head(engine: Engine) -> str | None:
+    """The newest revision shipped with this version."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()

@@ -1,0 +1,163 @@
+"""Application settings, read from the environment (prefix ``SEATWISE_``) and ``.env``.
+
+Settings are built once per process by :func:`get_settings` and injected; nothing reads
+the environment at import time, so tests can build their own ``Settings``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+VALID_CURRENCY_LENGTH = 3
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    """Every setting Seatwise reads; ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SEATWISE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./seatwise.db"
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "UTC"
+    reporting_currency: str = "EUR"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "seatwise@localhost"
+    procurement_emails: list[str] = Field(default_factory=list)
+
+    session_max_age: int = 60 * 60 * 12
+    cookie_secure: bool = False
+    http_timeout: float = 30.0
+    http_time_budget: float = 300.0
+
+    inactive_days: int = 90
+    never_used_grace_days: int = 30
+
+    scheduler_enabled: bool = True
+
+    secret_key_generated: bool = Field(default=False, exclude=True)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"SEATWISE_DATABASE_URL is not a database URL: {value!r}") from exc
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(
+                "SEATWISE_DATABASE_URL must be a sqlite:// or postgresql:// URL, "
+                f"got {url.get_backend_name()!r}"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"SEATWISE_TIMEZONE is not a known time zone: {value!r}") from exc
+        return value
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        value = value.upper()
+        if len(value) != VALID_CURRENCY_LENGTH or not value.isalpha():
+            raise ValueError(f"SEATWISE_REPORTING_CURRENCY must be an ISO 4217 code: {value!r}")
+        return value
+
+    @field_validator("procurement_emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _enforce_secret_key(self) -> Settings:
+        if self.secret_key:
+            if self.environment == "production" and len(self.secret_key) < 32:
+                raise ValueError("SEATWISE_SECRET_KEY must be at least 32 characters in production")
+            return self
+        if self.environment == "production":
+            raise ValueError(
+                "SEATWISE_SECRET_KEY is not set; production refuses to start without it. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        self.secret_key = secrets.token_urlsafe(48)
+        self.secret_key_generated = True
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is SQLite (file locks instead of advisory locks)."""
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured display time zone."""
+        return ZoneInfo(self.timezone)
+
+
+def load_settings() -> Settings:
+    """Build settings, turning validation errors into one readable ``SettingsError``."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(_describe(err) for err in exc.errors())
+        raise SettingsError(problems) from None
+    return settings
+
+
+def warn_if_generated_key(settings: Settings) -> None:
+    """Say so when development mode made up a SECRET_KEY (sessions won't survive a restart)."""
+    if settings.secret_key_generated:
+        print(
+            "seatwise: SEATWISE_SECRET_KEY is not set; using a random key for this process "
+            "(sessions and stored secrets will not survive a restart). Set it in .env.",
+            file=sys.stderr,
+        )
+
+
+def _describe(err: object) -> str:
+    if not isinstance(err, dict):
+        return str(err)
+    loc = ".".join(str(part) for part in err.get("loc", ()))
+    msg = str(err.get("msg", "invalid"))
+    msg = msg.removeprefix("Value error, ")
+    if loc and "SEATWISE_" not in msg:
+        return f"SEATWISE_{loc.upper()}: {msg}"
+    return msg
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests override through FastAPI dependencies)."""
+    return load_settings()

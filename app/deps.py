@@ -1,0 +1,89 @@
+"""FastAPI dependencies every router uses: settings, session, current user, role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.auth.models import User
+from app.core.security import Role
+from app.core.settings import Settings
+
+
+class LoginRequired(Exception):
+    """No valid session or token; pages redirect to /login, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """The user's role may not do this; answered 403."""
+
+    def __init__(self, role: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"role {role!r} may not do this (allowed: {', '.join(allowed)})")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    """The app's engine."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the route succeeds (the edge owns it)."""
+    with Session(get_engine(request), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(request: Request, session: SessionDep) -> User:
+    """The user behind the bearer token or the session cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = auth_service.user_for_token(session=session, token=header[7:].strip())
+        if user is None:
+            raise LoginRequired
+        return user
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if isinstance(user_id, int):
+        user = auth_service.get_user(session=session, user_id=user_id)
+        if user is not None and user.is_active:
+            return user
+    raise LoginRequired
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency admitting admins and the given roles, refusing others with 403."""
+    allowed = tuple(sorted({Role.admin.value, *(r.value for r in roles)}))
+
+    def guard(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise Forbidden(user.role, allowed)
+        return user
+
+    return guard
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+AssetManagerUser = Annotated[User, Depends(require_roles(Role.asset_manager))]
+FinanceUser = Annotated[User, Depends(require_roles(Role.finance))]

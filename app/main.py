@@ -1,0 +1,140 @@
+"""The FastAPI application: every domain's API and page routers, errors, middleware."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.core.db import make_engine
+from app.core.errors import SeatwiseError
+from app.core.settings import Settings, get_settings
+from app.core.templating import templates
+from app.deps import Forbidden, LoginRequired
+
+# Routers mounted, in order; a module that fails to import is a startup error.
+ROUTER_MODULES = [
+    "app.auth.api",
+    "app.auth.pages",
+    "app.dashboard.pages",
+]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def version() -> str:
+    """The installed Seatwise version."""
+    return dist_version("seatwise")
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "application/json" not in accept
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem+json response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_html(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return problem(401, "Unauthorized", "log in or send a valid bearer token")
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_html(request):
+            return templates.TemplateResponse(
+                request, "error.html", {"title": "Forbidden", "detail": str(exc)}, status_code=403
+            )
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(SeatwiseError)
+    async def _seatwise_error(request: Request, exc: SeatwiseError) -> Response:
+        if _wants_html(request):
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                {"title": exc.title, "detail": str(exc)},
+                status_code=exc.status_code,
+            )
+        return problem(exc.status_code, exc.title, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        return problem(422, "Invalid request", detail, errors=errors)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings and engine."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(title="Seatwise", version=version(), docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path == "/docs":
+            # Swagger UI needs its inline bootstrap script.
+            del response.headers["Content-Security-Policy"]
+        return response
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="seatwise_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    static_dir = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    _install_error_handlers(app)
+
+    @app.get("/health", tags=["health"])
+    def health() -> JSONResponse:
+        """Liveness and database reachability."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            db = "ok"
+        except Exception as exc:
+            return JSONResponse(
+                {
+                    "status": "error",
+                    "version": version(),
+                    "database": f"unreachable: {exc.__class__.__name__}",
+                },
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "version": version(), "database": db})
+
+    for module_name in ROUTER_MODULES:
+        module = importlib.import_module(module_name)
+        app.include_router(module.router)
+    return app

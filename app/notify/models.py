@@ -1,0 +1,44 @@
+"""The notification outbox: every e-mail is a row before it is sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.db import JSONType, UTCDateTime, utcnow
+
+
+class Notification(SQLModel, table=True):
+    """One e-mail to one recipient; ``dedupe_key`` makes creation idempotent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50, index=True)
+    recipient: str = Field(max_length=320)
+    subject: str = Field(max_length=500)
+    body_text: str = Field(default="", sa_type=sa.Text)
+    body_html: str | None = Field(default=None, sa_type=sa.Text)
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    dedupe_key: str = Field(max_length=400, unique=True)
+    status: str = Field(default="pending", max_length=20, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job (sync, analyze, alerts, reports)."""
+
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=100, index=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str = Field(default="running", max_length=20)
+    detail: str | None = Field(default=None, sa_type=sa.Text)

@@ -1,0 +1,42 @@
+"""Connector configurations and sync runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.db import JSONType, UTCDateTime, utcnow
+
+
+class ConnectorConfig(SQLModel, table=True):
+    """A configured source; ``secrets`` holds the Fernet token of the secret fields."""
+
+    __tablename__ = "connector_config"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50, index=True)
+    name: str = Field(max_length=100, unique=True)
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    secrets: str | None = Field(default=None, sa_type=sa.Text)
+    schedule: str | None = Field(default=None, max_length=100)
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SyncRun(SQLModel, table=True):
+    """One run of one connector: what happened, with counts, warnings and the error."""
+
+    __tablename__ = "sync_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    connector_id: int = Field(foreign_key="connector_config.id", index=True, ondelete="CASCADE")
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=20, index=True)
+    counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    warnings: list[str] = Field(default_factory=list, sa_type=JSONType)
+    error: str | None = Field(default=None, sa_type=sa.Text)

@@ -1,0 +1,184 @@
+"""Connector contract: config models, record types, typed errors.
+
+Connectors fetch from vendor admin APIs and stream typed records; they never
+import ``app`` nor touch the database (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AccountStatus = Literal["active", "suspended", "deleted"]
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRecord:
+    """A vendor SKU or plan as the vendor reports it."""
+
+    external_id: str
+    name: str
+    sku: str | None = None
+    seats_purchased: int | None = None
+    seats_consumed: int | None = None
+    status: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """One account in one source.
+
+    ``activity_known`` is False when the source could not report activity (e.g. a
+    Microsoft tenant without Entra ID P1, a free Slack workspace): ``last_active_at``
+    is then None without meaning "never used".
+    """
+
+    external_id: str
+    email: str | None
+    display_name: str | None
+    status: AccountStatus
+    is_guest: bool = False
+    is_admin: bool = False
+    department: str | None = None
+    created_at: datetime | None = None
+    last_active_at: datetime | None = None
+    activity_known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRecord:
+    """A seat of ``product_external_id`` held by ``account_external_id``."""
+
+    account_external_id: str
+    product_external_id: str
+    assigned_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """Activity of one account on one product on one day."""
+
+    account_external_id: str
+    product_external_id: str | None
+    day: date
+    activity: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncWarning:
+    """Something the run could not do fully, said in plain words for the sync run."""
+
+    message: str
+
+
+Record = ProductRecord | AccountRecord | AssignmentRecord | UsageRecord | SyncWarning
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises; the message is shown to users as is."""
+
+
+class ConnectorConfigError(ConnectorError):
+    """The connector's configuration is invalid (unknown or missing keys, bad values)."""
+
+
+class ConnectorAuthError(ConnectorError):
+    """The vendor refused the credentials."""
+
+
+class ConnectorPermissionError(ConnectorError):
+    """Authenticated, but the app lacks a permission or scope; ``missing`` names it."""
+
+    def __init__(self, message: str, *, missing: str | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class ConnectorRateLimited(ConnectorError):
+    """The vendor kept throttling past the retry budget."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConnectorUnavailable(ConnectorError):
+    """The vendor could not be reached or kept failing (network, 5xx, timeout)."""
+
+
+class ConnectorDataError(ConnectorError):
+    """The vendor answered with something we cannot read (malformed JSON, bad shape)."""
+
+
+class ConnectorLoadError(ConnectorError):
+    """A registered connector could not be imported."""
+
+
+# --------------------------------------------------------------------------- config
+
+
+def SecretField(*, title: str, description: str = "", **kwargs: Any) -> Any:  # noqa: N802
+    """Declare a config field as secret: stored encrypted, write-only in the UI, masked."""
+    return Field(title=title, description=description, json_schema_extra={"secret": True}, **kwargs)
+
+
+class ConnectorConfig(BaseModel):
+    """Base of every connector's config; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identity_provider: bool = Field(
+        default=False,
+        title="Identity provider",
+        description="This source's account status decides whether a person still works here.",
+    )
+    schedule: str | None = Field(
+        default=None,
+        title="Sync schedule",
+        description="Cron expression (minute hour day month weekday) for scheduled syncs.",
+    )
+
+    @classmethod
+    def secret_fields(cls) -> set[str]:
+        """Names of the fields flagged secret."""
+        out: set[str] = set()
+        for name, info in cls.model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and extra.get("secret"):
+                out.add(name)
+        return out
+
+
+class Connector:
+    """Base class of connectors.
+
+    Subclasses set ``kind``, ``title`` and ``config_model`` and implement ``check`` and
+    ``fetch``. ``fetch`` streams records: products first, then accounts each followed
+    by their assignments, usage and warnings anywhere; it must never hold a whole
+    tenant in memory.
+    """
+
+    kind: ClassVar[str]
+    title: ClassVar[str]
+    config_model: ClassVar[type[ConnectorConfig]]
+
+    def __init__(self, config: ConnectorConfig) -> None:
+        self.config = config
+
+    def check(self) -> str:
+        """Test the credentials with one cheap call; return a one-line summary."""
+        raise NotImplementedError
+
+    def fetch(self) -> Iterator[Record]:
+        """Stream every record of a full snapshot of the source."""
+        raise NotImplementedError

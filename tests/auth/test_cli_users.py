@@ -1,0 +1,96 @@
+"""`seatwise user` and the CLI's exit-code contract."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def test_user_create_then_list_json(cli: Any) -> None:
+    created = cli(
+        "user",
+        "create",
+        "--email",
+        "A@Example.com",
+        "--role",
+        "finance",
+        "--password-stdin",
+        input="s3cret-pass\n",
+    )
+    assert created.exit_code == 0, created.stderr
+    listed = cli("user", "list", "--json")
+    rows = json.loads(listed.stdout)
+    assert [(r["email"], r["role"]) for r in rows] == [("a@example.com", "finance")]
+    assert "password" not in listed.stdout
+
+
+def test_duplicate_email_exits_1_naming_the_conflict(cli: Any) -> None:
+    args = ("user", "create", "--email", "a@example.com", "--role", "finance", "--password-stdin")
+    assert cli(*args, input="s3cret-pass\n").exit_code == 0
+    again = cli(*args, input="s3cret-pass\n")
+    assert again.exit_code == 1
+    assert "a@example.com already exists" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_role_exits_2_listing_valid_roles(cli: Any) -> None:
+    result = cli(
+        "user",
+        "create",
+        "--email",
+        "a@example.com",
+        "--role",
+        "wizard",
+        "--password-stdin",
+        input="x\n",
+    )
+    assert result.exit_code == 2
+    for role in ("admin", "asset_manager", "finance", "procurement", "viewer"):
+        assert role in result.stderr
+
+
+def test_malformed_database_url_exits_1_naming_the_setting(cli: Any) -> None:
+    result = cli("user", "list", env={"SEATWISE_DATABASE_URL": "not a url"})
+    assert result.exit_code == 1
+    assert "SEATWISE_DATABASE_URL" in result.stderr
+
+
+def test_short_password_refused(cli: Any) -> None:
+    result = cli(
+        "user",
+        "create",
+        "--email",
+        "b@example.com",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input="short\n",
+    )
+    assert result.exit_code == 1
+    assert "at least 8 characters" in result.stderr
+
+
+def test_version_and_db_current(cli: Any) -> None:
+    version = cli("--version")
+    assert version.exit_code == 0 and version.stdout.startswith("seatwise ")
+    current = cli("db", "current")
+    assert current.exit_code == 0 and "head" in current.stdout
+
+
+def test_token_create_prints_token_once_and_it_authenticates(cli: Any) -> None:
+    cli(
+        "user",
+        "create",
+        "--email",
+        "t@example.com",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input="s3cret-pass\n",
+    )
+    result = cli("token", "create", "--email", "t@example.com", "--name", "ci")
+    assert result.exit_code == 0
+    assert result.stdout.strip().startswith("sw_")
+    missing = cli("token", "create", "--email", "nobody@example.com", "--name", "ci")
+    assert missing.exit_code == 1 and "nobody@example.com" in missing.stderr
