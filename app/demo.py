@@ -5,10 +5,13 @@ Each step calls the same services the real commands use, so the demo proves the 
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +19,25 @@ from app.auth import service as auth_service
 from app.core import migrate
 from app.core.cli_runtime import state
 from app.core.db import make_engine, session_scope
+from app.core.settings import Settings
+
+# Steps after the admin is created, in order: "module:function", each taking a DemoContext.
+DEMO_STEPS: list[str] = []
+
+
+@dataclass
+class DemoContext:
+    """What demo steps share: the database, settings, a work directory, and the sandboxes."""
+
+    engine: Any
+    settings: Settings
+    directory: Path
+    today: date
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, message: str) -> None:
+        """Print a progress line."""
+        typer.echo(f"demo: {message}")
 
 DEMO_DIR = Path(".demo")
 ADMIN_EMAIL = "admin@seatwise.example"
@@ -57,6 +79,12 @@ def register(app: typer.Typer) -> None:
             auth_service.create_user(
                 session=session, email=ADMIN_EMAIL, role="admin", password=password, actor="demo"
             )
+        context = DemoContext(
+            engine=engine, settings=state.settings, directory=DEMO_DIR, today=date.today()
+        )
+        for step in DEMO_STEPS:
+            module_name, _, function_name = step.partition(":")
+            getattr(importlib.import_module(module_name), function_name)(context)
         engine.dispose()
         typer.echo("")
         typer.echo("Seatwise demo is ready.")
