@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,18 @@ def _pg_reachable() -> str | None:
     except Exception as exc:
         return f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
     return None
+
+
+def _drop_stale_schemas(conn: sa.Connection) -> None:
+    """Drop test schemas left by killed runs (older than an hour)."""
+    cutoff = int(time.time()) - 3600
+    names = conn.execute(
+        sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sw_test_%'")
+    ).scalars()
+    for name in list(names):
+        stamp = name.split("_")[2]
+        if stamp.isdigit() and int(stamp) < cutoff:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
 
 
 @dataclass
@@ -85,9 +98,10 @@ def database(
         _backends_skipped[backend] = problem
         warnings.warn(f"PostgreSQL tests skipped: {problem}", stacklevel=1)
         pytest.skip(f"PostgreSQL unreachable: {problem}")
-    schema = f"sw_test_{secrets.token_hex(6)}"
+    schema = f"sw_test_{int(time.time())}_{secrets.token_hex(4)}"
     admin = sa.create_engine(PG_BASE_URL)
     with admin.begin() as conn:
+        _drop_stale_schemas(conn)
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = f"{PG_BASE_URL}?options=-csearch_path%3D{schema}"
     engine = make_engine(url)

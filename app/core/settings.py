@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_timeout: float = 10.0
+    smtp_max_attempts: int = 8
     mail_from: str = "seatwise@localhost"
     procurement_emails: list[str] = Field(default_factory=list)
 

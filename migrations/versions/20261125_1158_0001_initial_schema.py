@@ -140,6 +140,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
         sa.Column("claimed_until", UTCDateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("sent_at", UTCDateTime(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
