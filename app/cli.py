@@ -21,6 +21,7 @@ from app.core.settings import SettingsError
 # Sub-command modules; each exposes ``register(app: typer.Typer)``.
 COMMAND_MODULES = [
     "app.core.cli_db",
+    "app.core.cli_jobs",
     "app.auth.cli",
     "app.demo",
 ]

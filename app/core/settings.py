@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     never_used_grace_days: int = 30
 
     scheduler_enabled: bool = True
+    alerts_time: str = "08:00"
+    digest_schedule: str = "0 8 * * mon"
+    spend_report_schedule: str = "0 7 1 * *"
 
     secret_key_generated: bool = Field(default=False, exclude=True)
 
@@ -91,6 +94,16 @@ class Settings(BaseSettings):
         if len(value) != VALID_CURRENCY_LENGTH or not value.isalpha():
             raise ValueError(f"SEATWISE_REPORTING_CURRENCY must be an ISO 4217 code: {value!r}")
         return value
+
+    @field_validator("alerts_time")
+    @classmethod
+    def _check_alerts_time(cls, value: str) -> str:
+        hour, sep, minute = value.partition(":")
+        if not (
+            sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+        ):
+            raise ValueError(f"SEATWISE_ALERTS_TIME must be HH:MM (24-hour), got {value!r}")
+        return f"{int(hour):02d}:{int(minute):02d}"
 
     @field_validator("procurement_emails", mode="before")
     @classmethod

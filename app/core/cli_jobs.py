@@ -1,0 +1,67 @@
+"""`seatwise worker` and `seatwise jobs list`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from app.core.cli_runtime import db_session, print_json, state
+
+
+def register(app: typer.Typer) -> None:
+    """Add `worker` and the `jobs` group."""
+    jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+    app.add_typer(jobs, name="jobs")
+
+    @app.command("worker")
+    def worker(
+        poll_seconds: Annotated[
+            float, typer.Option(help="How often a follower checks whether it can take over.")
+        ] = 15.0,
+    ) -> None:
+        """Run the job scheduler alone (exactly one process leads; others stand by)."""
+        from app.jobs import SchedulerService
+
+        def announce(leading: bool) -> None:
+            typer.echo("scheduler leader: this process" if leading else "scheduler: stepped down")
+            sys.stdout.flush()
+
+        service = SchedulerService(
+            state.engine, state.settings, poll_seconds=poll_seconds, on_leader_change=announce
+        )
+
+        def stop(*_: Any) -> None:
+            service._stop.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        typer.echo("scheduler: standing by for leadership")
+        sys.stdout.flush()
+        service.run()
+
+    @jobs.command("list")
+    def list_(
+        json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        limit: Annotated[int, typer.Option(min=1, help="How many runs.")] = 50,
+    ) -> None:
+        """Recent job runs and when each job fires next."""
+        from app.jobs import build_jobs, next_runs, recent_runs
+
+        with db_session() as session:
+            runs = recent_runs(session=session, limit=limit)
+        upcoming = next_runs(build_jobs(state.engine, state.settings))
+        if json_:
+            print_json(
+                {
+                    "next": upcoming,
+                    "runs": [r.model_dump(exclude={"id"}) for r in runs],
+                }
+            )
+            return
+        for job_id, when in upcoming.items():
+            typer.echo(f"next  {job_id:30} {when.isoformat() if when else '—'}")
+        for r in runs:
+            typer.echo(f"{r.started_at:%Y-%m-%d %H:%M}  {r.job:30} {r.outcome:10} {r.detail or ''}")

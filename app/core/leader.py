@@ -1,0 +1,125 @@
+"""Leader election: exactly one process runs the scheduled jobs at a time.
+
+PostgreSQL: a session-level advisory lock held on a dedicated connection; it is
+released by the server when the holder's connection dies, so a follower polling every
+``poll_seconds`` takes over within a minute. SQLite (one machine): an exclusive
+``flock`` on a file beside the database, released by the kernel when the process dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+ADVISORY_LOCK_KEY = 0x5EA7_3153  # "seatwise" scheduler
+
+
+class LeaderLock(Protocol):
+    """A lock only one process can hold."""
+
+    def try_acquire(self) -> bool:
+        """Take the lock if free; True when this process holds it."""
+
+    def still_held(self) -> bool:
+        """Whether this process still holds the lock (its connection is alive)."""
+
+    def release(self) -> None:
+        """Give the lock up."""
+
+
+class PostgresAdvisoryLock:
+    """``pg_try_advisory_lock`` on a connection kept open while leading."""
+
+    def __init__(self, engine: Engine, key: int = ADVISORY_LOCK_KEY) -> None:
+        self.engine = engine
+        self.key = key
+        self._conn: Connection | None = None
+
+    def try_acquire(self) -> bool:
+        if self._conn is not None:
+            return self.still_held()
+        conn = self.engine.connect()
+        try:
+            got = bool(
+                conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+            )
+            conn.commit()
+        except Exception:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def still_held(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute(sa.text("SELECT 1")).scalar()
+            self._conn.commit()
+        except Exception:
+            self._conn = None
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            self._conn.commit()
+        finally:
+            self._conn.close()
+            self._conn = None
+
+
+class FileLock:
+    """An exclusive, non-blocking ``flock`` on a lock file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+
+    def try_acquire(self) -> bool:
+        if self._handle is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._handle = handle
+        return True
+
+    def still_held(self) -> bool:
+        return self._handle is not None
+
+    def release(self) -> None:
+        if self._handle is None:
+            return
+        fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+        self._handle.close()
+        self._handle = None
+
+
+def leader_lock_for(engine: Engine) -> LeaderLock:
+    """The right lock for the engine's backend."""
+    if engine.dialect.name == "postgresql":
+        return PostgresAdvisoryLock(engine)
+    database = engine.url.database
+    if not database or database == ":memory:":
+        raise ValueError("the scheduler needs a file-backed SQLite database (or PostgreSQL)")
+    return FileLock(Path(database).resolve().with_suffix(".scheduler.lock"))

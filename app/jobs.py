@@ -1,0 +1,226 @@
+"""The scheduler: APScheduler 3 jobs run by the elected leader process only.
+
+Jobs: sync each enabled connector on its own cron schedule (then analyze after a
+successful sync), alerts daily at ``SEATWISE_ALERTS_TIME`` local time, the weekly
+findings digest and the monthly spend report. Every run is recorded in ``job_run``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.core.db import utcnow
+from app.core.leader import LeaderLock, leader_lock_for
+from app.core.settings import Settings
+from app.notify.models import JobRun
+from app.sync.models import ConnectorConfig
+
+log = logging.getLogger("seatwise.jobs")
+
+JobFunc = Callable[[Engine, Settings], str | None]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: its id, when it runs, and what it calls."""
+
+    id: str
+    trigger: BaseTrigger
+    func: JobFunc
+
+
+def _call(path: str) -> Callable[..., str | None]:
+    module_name, _, attr = path.partition(":")
+    func: Callable[..., str | None] = getattr(importlib.import_module(module_name), attr)
+    return func
+
+
+def run_recorded(engine: Engine, settings: Settings, job_id: str, func: JobFunc) -> JobRun:
+    """Run a job, recording start, end, outcome and a one-line detail; never raises."""
+    with Session(engine, expire_on_commit=False) as session:
+        run = JobRun(job=job_id, started_at=utcnow())
+        session.add(run)
+        session.commit()
+        try:
+            detail = func(engine, settings)
+            run.outcome, run.detail = "succeeded", detail
+        except Exception as exc:
+            log.error("job %s failed: %s\n%s", job_id, exc, traceback.format_exc())
+            run.outcome, run.detail = "failed", f"{exc.__class__.__name__}: {exc}"
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+        return run
+
+
+def _sync_then_analyze(name: str) -> JobFunc:
+    def job(engine: Engine, settings: Settings) -> str | None:
+        detail = _call("app.sync.jobs:sync_job")(engine, settings, name)
+        analyzed = _call("app.findings.jobs:analyze_job")(engine, settings)
+        return f"{detail}; {analyzed}"
+
+    return job
+
+
+def _named(path: str) -> JobFunc:
+    def job(engine: Engine, settings: Settings) -> str | None:
+        return _call(path)(engine, settings)
+
+    return job
+
+
+def build_jobs(engine: Engine, settings: Settings) -> list[JobSpec]:
+    """Every job to schedule now (connector schedules are read from the database)."""
+    tz = settings.tz
+    hour, _, minute = settings.alerts_time.partition(":")
+    specs = [
+        JobSpec(
+            "alerts",
+            CronTrigger(hour=int(hour), minute=int(minute or 0), timezone=tz),
+            _named("app.notify.jobs:alerts_job"),
+        ),
+        JobSpec(
+            "digest",
+            CronTrigger.from_crontab(settings.digest_schedule, timezone=tz),
+            _named("app.notify.jobs:digest_job"),
+        ),
+        JobSpec(
+            "spend_report",
+            CronTrigger.from_crontab(settings.spend_report_schedule, timezone=tz),
+            _named("app.notify.jobs:spend_report_job"),
+        ),
+    ]
+    with Session(engine) as session:
+        connectors = session.exec(
+            select(ConnectorConfig)
+            .where(col(ConnectorConfig.enabled).is_(True))
+            .where(col(ConnectorConfig.schedule).is_not(None))
+            .order_by(col(ConnectorConfig.name))
+        ).all()
+    for connector in connectors:
+        assert connector.schedule is not None
+        try:
+            trigger = CronTrigger.from_crontab(connector.schedule, timezone=tz)
+        except ValueError as exc:
+            log.error(
+                "connector %s has an invalid schedule %r: %s",
+                connector.name,
+                connector.schedule,
+                exc,
+            )
+            continue
+        specs.append(JobSpec(f"sync:{connector.name}", trigger, _sync_then_analyze(connector.name)))
+    return specs
+
+
+@dataclass
+class SchedulerService:
+    """Runs jobs while this process is the leader; polls to take over when it is not."""
+
+    engine: Engine
+    settings: Settings
+    poll_seconds: float = 15.0
+    lock: LeaderLock | None = None
+    on_leader_change: Callable[[bool], None] | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _scheduler: BackgroundScheduler | None = None
+    _job_ids: tuple[str, ...] = ()
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process currently runs the jobs."""
+        return self._scheduler is not None
+
+    def start(self) -> None:
+        """Start the election loop in a daemon thread."""
+        self.lock = self.lock or leader_lock_for(self.engine)
+        self._thread = threading.Thread(target=self.run, name="seatwise-leader", daemon=True)
+        self._thread.start()
+
+    def run(self) -> None:
+        """The election loop (blocking): lead while the lock is held, else poll."""
+        self.lock = self.lock or leader_lock_for(self.engine)
+        while not self._stop.is_set():
+            try:
+                self._tick()
+            except Exception as exc:
+                log.error("scheduler election failed: %s", exc)
+                self._step_down()
+            self._stop.wait(self.poll_seconds)
+        self._step_down()
+
+    def _tick(self) -> None:
+        assert self.lock is not None
+        if self._scheduler is not None:
+            if not self.lock.still_held():
+                log.warning("lost the scheduler lock; stepping down")
+                self._step_down()
+                return
+            self._refresh_jobs()
+            return
+        if self.lock.try_acquire():
+            log.info("this process is now the scheduler leader")
+            self._scheduler = BackgroundScheduler(timezone=self.settings.tz)
+            self._scheduler.start()
+            self._refresh_jobs()
+            if self.on_leader_change:
+                self.on_leader_change(True)
+
+    def _refresh_jobs(self) -> None:
+        assert self._scheduler is not None
+        specs = build_jobs(self.engine, self.settings)
+        ids = tuple(sorted(spec.id + repr(spec.trigger) for spec in specs))
+        if ids == self._job_ids:
+            return
+        self._scheduler.remove_all_jobs()
+        for spec in specs:
+            self._scheduler.add_job(
+                run_recorded,
+                spec.trigger,
+                args=(self.engine, self.settings, spec.id, spec.func),
+                id=spec.id,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
+        self._job_ids = ids
+
+    def _step_down(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+            self._job_ids = ()
+            if self.on_leader_change:
+                self.on_leader_change(False)
+        if self.lock is not None:
+            self.lock.release()
+
+    def stop(self) -> None:
+        """Stop leading and polling."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def recent_runs(*, session: Session, limit: int = 50) -> list[JobRun]:
+    """The latest job runs, newest first."""
+    return list(session.exec(select(JobRun).order_by(col(JobRun.id).desc()).limit(limit)))
+
+
+def next_runs(specs: list[JobSpec], now: datetime | None = None) -> dict[str, datetime | None]:
+    """When each job fires next."""
+    moment = now or utcnow()
+    return {spec.id: spec.trigger.get_next_fire_time(None, moment) for spec in specs}

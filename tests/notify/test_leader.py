@@ -1,0 +1,78 @@
+"""Exactly one scheduler leader; a follower takes over when the leader is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.core.leader import leader_lock_for
+from tests.conftest import Database
+
+
+def _worker(db: Database, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SEATWISE_DATABASE_URL": db.url,
+        "SEATWISE_SECRET_KEY": "k" * 40,
+        "PYTHONUNBUFFERED": "1",
+    }
+    handle = log.open("wb")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "worker",
+            "--poll-seconds",
+            "0.5",
+        ],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+def _wait_for(predicate: object, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_one_leader_and_takeover_after_kill(committed_db: Database, tmp_path: Path) -> None:
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = [_worker(committed_db, logs[0])]
+    try:
+        assert _wait_for(lambda: "scheduler leader: this process" in logs[0].read_text())
+        procs.append(_worker(committed_db, logs[1]))
+        assert _wait_for(lambda: "standing by" in logs[1].read_text())
+        time.sleep(2)
+        assert "scheduler leader" not in logs[1].read_text()
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait(timeout=10)
+        started = time.monotonic()
+        assert _wait_for(lambda: "scheduler leader: this process" in logs[1].read_text(), 60)
+        assert time.monotonic() - started < 60
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=10)
+
+
+def test_lock_is_exclusive_within_the_backend(committed_db: Database) -> None:
+    first = leader_lock_for(committed_db.engine)
+    second = leader_lock_for(committed_db.engine)
+    assert first.try_acquire()
+    try:
+        assert not second.try_acquire()
+    finally:
+        first.release()
+    assert second.try_acquire()
+    second.release()
