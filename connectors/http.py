@@ -1,0 +1,290 @@
+"""The HTTP layer every connector shares: timeouts, retries, TLS trust, pagination.
+
+One ``HttpClient`` per sync keeps a pooled keep-alive connection. Throttling (429)
+and server errors (5xx) are retried with the vendor's ``Retry-After`` or capped
+exponential backoff, within a total time budget per request; anything else is
+handed to the connector's ``error_for`` so vendor error bodies become typed errors.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+from connectors.base import (
+    ConnectorConfigError,
+    ConnectorDataError,
+    ConnectorError,
+    ConnectorRateLimited,
+    ConnectorUnavailable,
+)
+
+Params = Mapping[str, str | int]
+TokenProvider = Callable[[bool], str]
+"""Returns a bearer token; called with True to force a fresh one after a 401."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to retry one request before giving up.
+
+    Attributes:
+        max_attempts: Tries in all, the first included.
+        backoff_base: First backoff in seconds when the vendor gives no Retry-After.
+        backoff_cap: Longest single backoff.
+        budget: Seconds one request may take with all its retries; a Retry-After
+            that would overrun it ends the request at once.
+    """
+
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    budget: float = 90.0
+
+
+def ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """Build the TLS trust for a connector.
+
+    Args:
+        ca_bundle: Path of a PEM file holding the CA certificates to trust instead of
+            the system store, or None for the default trust store.
+
+    Returns:
+        An ``ssl.SSLContext`` (for httpx) or True for the default store.
+
+    Raises:
+        ConnectorConfigError: The file is missing or is not PEM certificates.
+    """
+    if not ca_bundle:
+        return True
+    path = Path(ca_bundle).expanduser()
+    if not path.is_file():
+        raise ConnectorConfigError(
+            f"ca_bundle {ca_bundle!r} does not exist or is not a file; "
+            "set it to the path of a PEM file with the CA certificate to trust."
+        )
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError) as exc:
+        raise ConnectorConfigError(
+            f"ca_bundle {ca_bundle!r} holds no readable PEM certificate ({exc}); "
+            "point it at the CA certificate in PEM format."
+        ) from exc
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Read ``Retry-After`` (delta-seconds or HTTP date) from a response."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def describe_transport_error(exc: httpx.TransportError, url: str, timeout: float) -> str:
+    """Say in plain words why a request never got an answer."""
+    host = urlsplit(url).netloc or url
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{host} did not answer within {timeout:g} s. Check the URL and the network."
+    if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__cause__, ssl.SSLError):
+        return (
+            f"TLS certificate of {host} is not trusted ({text}). If the server uses a "
+            "private CA, set ca_bundle to its PEM file."
+        )
+    return f"Cannot connect to {host} ({text}). Check the URL and the network."
+
+
+class HttpClient:
+    """A retrying JSON client bound to one vendor.
+
+    Args:
+        vendor: Vendor name used in messages ("Microsoft Graph").
+        error_for: Turns a non-retryable error response into a typed error.
+        verify: TLS trust, from ``ssl_context``.
+        timeout: Seconds for connecting and for each read.
+        retry: Retry policy for 429 and 5xx.
+        token: Bearer token provider; on a 401 it is asked once for a fresh token.
+        sleep: Replaced in tests that must not wait.
+    """
+
+    def __init__(
+        self,
+        *,
+        vendor: str,
+        error_for: Callable[[httpx.Response], ConnectorError],
+        verify: ssl.SSLContext | bool = True,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        token: TokenProvider | None = None,
+        headers: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.vendor = vendor
+        self.error_for = error_for
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.token = token
+        self.sleep = sleep
+        self.requests_sent = 0
+        self._client = httpx.Client(
+            verify=verify,
+            timeout=httpx.Timeout(timeout),
+            headers={"Accept": "application/json", **(headers or {})},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, method: str, url: str, *, params: Params | None = None) -> httpx.Response:
+        """Send one request, retrying throttling and server errors.
+
+        Returns:
+            The first response that is neither 429 nor 5xx (nor a 401 cured by a
+            fresh token).
+
+        Raises:
+            ConnectorRateLimited: Still throttled when the budget ran out.
+            ConnectorUnavailable: Unreachable, timed out, or 5xx past the budget.
+        """
+        policy = self.retry
+        deadline = time.monotonic() + policy.budget
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            headers = {}
+            if self.token is not None:
+                headers["Authorization"] = f"Bearer {self.token(False)}"
+            try:
+                self.requests_sent += 1
+                response = self._client.request(method, url, params=params, headers=headers)
+            except httpx.TransportError as exc:
+                raise ConnectorUnavailable(
+                    f"{self.vendor}: " + describe_transport_error(exc, url, self.timeout)
+                ) from exc
+            status = response.status_code
+            if status == 401 and self.token is not None and not refreshed:
+                refreshed = True
+                self.token(True)
+                continue
+            if status != 429 and status < 500:
+                return response
+            wait = retry_after_seconds(response)
+            if wait is None:
+                backoff = min(policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1))
+                wait = backoff * random.uniform(0.5, 1.0)
+            if attempt >= policy.max_attempts or time.monotonic() + wait > deadline:
+                raise self._gave_up(response, attempt, wait)
+            self.sleep(wait)
+
+    def _gave_up(self, response: httpx.Response, attempts: int, wait: float) -> ConnectorError:
+        what = f"{response.request.method} {response.request.url.copy_with(query=None)}"
+        if response.status_code == 429:
+            return ConnectorRateLimited(
+                f"{self.vendor} kept throttling {what} (HTTP 429, {attempts} attempts); "
+                f"try the sync again in {max(wait, 1):.0f} s or at a quieter time.",
+                retry_after=wait,
+            )
+        return ConnectorUnavailable(
+            f"{self.vendor} kept failing {what} with HTTP {response.status_code} after "
+            f"{attempts} attempts; the service may be down, try again later."
+        )
+
+    def get_json(self, url: str, *, params: Params | None = None) -> Any:
+        """GET ``url`` and return its parsed JSON body.
+
+        Raises:
+            ConnectorError: A typed error from ``error_for`` for error statuses.
+            ConnectorDataError: The body is not JSON.
+        """
+        response = self.send("GET", url, params=params)
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        return parse_json(response, self.vendor)
+
+
+def parse_json(response: httpx.Response, vendor: str) -> Any:
+    """Parse a response body once, naming the URL when it is not JSON."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        url = response.request.url.copy_with(query=None)
+        raise ConnectorDataError(
+            f"{vendor} sent a response that is not valid JSON from {url} ({exc}); "
+            "retry the sync, and report it if it persists."
+        ) from exc
+
+
+def follow_next_links(
+    fetch: Callable[[str, Params | None], Any],
+    url: str,
+    params: Params | None,
+    *,
+    next_key: str,
+) -> Iterator[Any]:
+    """Yield pages, following an absolute next-page URL until the vendor gives none.
+
+    Args:
+        fetch: Gets one page: ``fetch(url, params)`` returns the parsed body.
+        url: The first page's URL.
+        params: Query parameters of the first page only; next links carry their own.
+        next_key: Body key of the next page's URL (``@odata.nextLink``).
+    """
+    seen: set[str] = set()
+    next_url: str | None = url
+    while next_url is not None:
+        page = fetch(next_url, params)
+        params = None
+        if not isinstance(page, dict):
+            raise ConnectorDataError(f"expected a JSON object page from {url}")
+        yield page
+        link = page.get(next_key)
+        if link is not None and (not isinstance(link, str) or link in seen):
+            raise ConnectorDataError(f"bad or repeated {next_key} from {url}: {link!r}")
+        if link is not None:
+            seen.add(link)
+        next_url = link
+
+
+def follow_cursor(fetch: Callable[[str | None], tuple[Any, str | None]]) -> Iterator[Any]:
+    """Yield pages of a cursor/page-token API until the cursor is empty.
+
+    Args:
+        fetch: Gets one page for a cursor (None first); returns ``(page, next_cursor)``.
+    """
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        page, cursor = fetch(cursor)
+        yield page
+        if not cursor:
+            return
+        if cursor in seen:
+            raise ConnectorDataError(f"the vendor repeated a page cursor: {cursor!r}")
+        seen.add(cursor)

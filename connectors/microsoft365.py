@@ -1,0 +1,381 @@
+"""Microsoft 365 connector: subscribed SKUs, users, licences and sign-in activity via Graph.
+
+Reads ``GET /v1.0/subscribedSkus`` and ``GET /v1.0/users`` (``$select``-ed,
+``$top=999``, following ``@odata.nextLink`` to the end) with an app-only token.
+National clouds work by setting ``authority_host`` and ``graph_url``. A tenant
+without Entra ID P1 cannot report sign-in activity: users are then synced without
+it, marked activity-unknown, and the run carries a warning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+
+from connectors.base import (
+    AccountRecord,
+    AssignmentRecord,
+    Connector,
+    ConnectorConfig,
+    ConnectorConfigError,
+    ConnectorDataError,
+    ConnectorPermissionError,
+    ProductRecord,
+    Record,
+    SecretField,
+    SyncWarning,
+)
+from connectors.ca_bundle import ca_bundle_path
+from connectors.http import HttpClient, RetryPolicy, follow_next_links, ssl_context
+from connectors.microsoft365_auth import (
+    GraphTokens,
+    NoPremiumLicence,
+    graph_error_for,
+    permission_error,
+)
+
+USER_FIELDS = (
+    "id,displayName,userPrincipalName,mail,accountEnabled,userType,department,"
+    "createdDateTime,assignedLicenses"
+)
+SIGN_IN_FIELDS = (
+    "lastSignInDateTime",
+    "lastNonInteractiveSignInDateTime",
+    "lastSuccessfulSignInDateTime",
+)
+PAGE_SIZE = 999
+
+# Used when the app catalogue (analytics.catalog) is not installed.
+FALLBACK_SKU_NAMES = {
+    "ENTERPRISEPACK": "Office 365 E3",
+    "ENTERPRISEPREMIUM": "Office 365 E5",
+    "STANDARDPACK": "Office 365 E1",
+    "SPE_E3": "Microsoft 365 E3",
+    "SPE_E5": "Microsoft 365 E5",
+    "SPE_F1": "Microsoft 365 F3",
+    "O365_BUSINESS_ESSENTIALS": "Microsoft 365 Business Basic",
+    "O365_BUSINESS_PREMIUM": "Microsoft 365 Business Standard",
+    "SPB": "Microsoft 365 Business Premium",
+    "EMS": "Enterprise Mobility + Security E3",
+    "POWER_BI_PRO": "Power BI Pro",
+    "POWER_BI_STANDARD": "Power BI (free)",
+    "FLOW_FREE": "Power Automate Free",
+    "VISIOCLIENT": "Visio Plan 2",
+    "PROJECTPROFESSIONAL": "Project Plan 3",
+    "TEAMS_EXPLORATORY": "Microsoft Teams Exploratory",
+}
+
+
+@cache
+def sku_names() -> dict[str, str]:
+    """Friendly names by SKU part number: the app catalogue's, else a built-in few."""
+    try:
+        from analytics.catalog import microsoft_sku_names  # type: ignore[attr-defined,unused-ignore]
+
+        names = dict(microsoft_sku_names())
+    except Exception:  # the catalogue is optional for the connector
+        return dict(FALLBACK_SKU_NAMES)
+    return {**FALLBACK_SKU_NAMES, **names}
+
+
+def _https_url(value: str, field: str) -> str:
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"{field} must be an https:// URL (got {value!r})")
+    return value
+
+
+class Microsoft365Config(ConnectorConfig):
+    """Settings of the Microsoft 365 connector (an Entra ID app registration)."""
+
+    tenant_id: str = Field(
+        title="Tenant ID",
+        description="Directory (tenant) ID of the Microsoft 365 tenant, or its primary domain.",
+        min_length=1,
+    )
+    client_id: str = Field(
+        title="Client ID",
+        description="Application (client) ID of the app registration.",
+        min_length=1,
+    )
+    client_secret: str = SecretField(
+        title="Client secret",
+        description="Value of a client secret of the app registration (not its ID).",
+        min_length=1,
+    )
+    authority_host: str = Field(
+        default="https://login.microsoftonline.com",
+        title="Authority host",
+        description="Entra ID login URL; change it for national clouds "
+        "(e.g. https://login.microsoftonline.us).",
+    )
+    graph_url: str = Field(
+        default="https://graph.microsoft.com",
+        title="Graph URL",
+        description="Microsoft Graph base URL; change it for national clouds "
+        "(e.g. https://graph.microsoft.us).",
+    )
+    ca_bundle: str | None = Field(
+        default=None,
+        title="CA bundle",
+        description="Path of a PEM file with the CA certificates to trust instead of the "
+        "system store (TLS-inspecting proxies, private endpoints).",
+    )
+    timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        title="Timeout (seconds)",
+        description="How long to wait for each answer from Microsoft.",
+    )
+
+    @field_validator("tenant_id", "client_id")
+    @classmethod
+    def _plain_identifier(cls, value: str) -> str:
+        value = value.strip()
+        if not value or "/" in value or " " in value:
+            raise ValueError("must be a GUID or a domain name, without slashes or spaces")
+        return value
+
+    @field_validator("authority_host")
+    @classmethod
+    def _authority_url(cls, value: str) -> str:
+        return _https_url(value, "authority_host")
+
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_url(cls, value: str) -> str:
+        return _https_url(value, "graph_url")
+
+
+def parse_config(config: ConnectorConfig | Mapping[str, Any]) -> Microsoft365Config:
+    """Validate a config, turning pydantic's errors into one readable message."""
+    if isinstance(config, Microsoft365Config):
+        return config
+    data = config.model_dump() if isinstance(config, ConnectorConfig) else dict(config)
+    try:
+        return Microsoft365Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConnectorConfigError(
+            f"Microsoft 365 connector config is invalid: {problems}"
+        ) from exc
+
+
+def _time(value: Any, user: str, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise ConnectorDataError(
+            f"Microsoft Graph sent an unreadable {field} {value!r} for user {user}"
+        ) from exc
+
+
+class Microsoft365Connector(Connector):
+    """Syncs Microsoft 365 licences from Microsoft Graph (app-only, client credentials).
+
+    Needs the application permissions User.Read.All, Organization.Read.All and
+    AuditLog.Read.All (sign-in activity; the tenant also needs Entra ID P1).
+    """
+
+    kind = "microsoft365"
+    title = "Microsoft 365"
+    config_model = Microsoft365Config
+
+    def __init__(
+        self,
+        config: ConnectorConfig | Mapping[str, Any],
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        cfg = parse_config(config)
+        super().__init__(cfg)
+        self.cfg = cfg
+        self.retry = retry
+        self.sleep = sleep
+        self.requests_sent = 0
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _client(self) -> HttpClient:
+        cfg = self.cfg
+        ca_path = ca_bundle_path(cfg.ca_bundle)
+        tokens = GraphTokens(
+            authority_host=cfg.authority_host,
+            tenant_id=cfg.tenant_id,
+            client_id=cfg.client_id,
+            client_secret=cfg.client_secret,
+            graph_url=cfg.graph_url,
+            ca_path=ca_path,
+            timeout=cfg.timeout_seconds,
+        )
+        return HttpClient(
+            vendor="Microsoft Graph",
+            error_for=graph_error_for,
+            verify=ssl_context(ca_path),
+            timeout=cfg.timeout_seconds,
+            retry=self.retry,
+            token=tokens,
+            sleep=self.sleep,
+        )
+
+    def _skus(self, http: HttpClient) -> list[dict[str, Any]]:
+        body = http.get_json(f"{self.cfg.graph_url}/v1.0/subscribedSkus")
+        value = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(value, list):
+            raise ConnectorDataError("Microsoft Graph's subscribedSkus answer has no 'value' list")
+        return value
+
+    def _user_pages(self, http: HttpClient, *, sign_in: bool) -> Iterator[dict[str, Any]]:
+        select = USER_FIELDS + (",signInActivity" if sign_in else "")
+        # Literal "$select=…&$top=…", as Graph documents it (not "%24select").
+        first = f"{self.cfg.graph_url}/v1.0/users?$select={select}&$top={PAGE_SIZE}"
+        return follow_next_links(
+            lambda url, p: http.get_json(url, params=p), first, None, next_key="@odata.nextLink"
+        )
+
+    def _first_user_page(
+        self, http: HttpClient
+    ) -> tuple[dict[str, Any], Iterator[dict[str, Any]], bool]:
+        """Open the users listing, falling back to no sign-in data without Entra ID P1."""
+        pages = self._user_pages(http, sign_in=True)
+        try:
+            return next(pages), pages, True
+        except NoPremiumLicence:
+            pass
+        except ConnectorPermissionError as exc:
+            if exc.missing != "User.Read.All":
+                raise
+            # Refused with signInActivity: is it only the audit-log permission?
+            plain = self._user_pages(http, sign_in=False)
+            next(plain)
+            raise permission_error("AuditLog.Read.All") from exc
+        pages = self._user_pages(http, sign_in=False)
+        return next(pages), pages, False
+
+    # ------------------------------------------------------------------ contract
+
+    def check(self) -> str:
+        """Get a token, read the SKUs and one user; say what the sync will see.
+
+        Returns:
+            A one-line summary, e.g. "Connected to tenant …: 9 subscribed SKUs; sign-in
+            activity available."
+        """
+        with self._client() as http:
+            skus = self._skus(http)
+            try:
+                http.get_json(f"{self.cfg.graph_url}/v1.0/users?$select=id,signInActivity&$top=1")
+                activity = "sign-in activity available"
+            except NoPremiumLicence:
+                activity = (
+                    "sign-in activity unavailable (the tenant lacks Entra ID P1), "
+                    "so unused seats cannot be detected"
+                )
+            except ConnectorPermissionError as exc:
+                if exc.missing == "User.Read.All":
+                    http.get_json(f"{self.cfg.graph_url}/v1.0/users?$select=id&$top=1")
+                    raise permission_error("AuditLog.Read.All") from exc
+                raise
+        return (
+            f"Connected to Microsoft 365 tenant {self.cfg.tenant_id}: "
+            f"{len(skus)} subscribed SKUs; {activity}."
+        )
+
+    def fetch(self) -> Iterator[Record]:
+        """Stream SKUs, then each user followed by their licence assignments.
+
+        Yields:
+            ProductRecord for each subscribed SKU, then AccountRecord and
+            AssignmentRecord per user, and a SyncWarning when sign-in activity is
+            unavailable.
+        """
+        names = sku_names()
+        with self._client() as http:
+            known: set[str] = set()
+            for sku in self._skus(http):
+                product = self._product(sku, names)
+                known.add(product.external_id)
+                yield product
+            first, rest, sign_in = self._first_user_page(http)
+            if not sign_in:
+                yield SyncWarning(
+                    "Microsoft 365: the tenant lacks Microsoft Entra ID P1/P2, so Graph does not "
+                    "report sign-in activity. Accounts were synced with activity unknown and "
+                    "unused seats cannot be detected for this source."
+                )
+            page: dict[str, Any] | None = first
+            while page is not None:
+                yield from self._page_records(page, known, sign_in)
+                page = next(rest, None)
+            self.requests_sent = http.requests_sent
+
+    # ------------------------------------------------------------------ mapping
+
+    @staticmethod
+    def _product(sku: dict[str, Any], names: dict[str, str]) -> ProductRecord:
+        try:
+            sku_id = str(sku["skuId"])
+            part = str(sku.get("skuPartNumber") or sku_id)
+        except (KeyError, TypeError) as exc:
+            raise ConnectorDataError(f"Microsoft Graph sent a SKU without skuId: {sku!r}") from exc
+        prepaid = sku.get("prepaidUnits") or {}
+        return ProductRecord(
+            external_id=sku_id,
+            name=names.get(part, part),
+            sku=part,
+            seats_purchased=prepaid.get("enabled"),
+            seats_consumed=sku.get("consumedUnits"),
+            status=str(sku.get("capabilityStatus") or "Enabled").lower(),
+        )
+
+    def _page_records(
+        self, page: dict[str, Any], known: set[str], sign_in: bool
+    ) -> Iterator[Record]:
+        users = page.get("value")
+        if not isinstance(users, list):
+            raise ConnectorDataError("Microsoft Graph's users page has no 'value' list")
+        for u in users:
+            uid = u.get("id")
+            if not uid:
+                raise ConnectorDataError(f"Microsoft Graph sent a user without id: {u!r}")
+            email = u.get("mail") or u.get("userPrincipalName")
+            last: datetime | None = None
+            if sign_in:
+                activity = u.get("signInActivity") or {}
+                for field in SIGN_IN_FIELDS:
+                    t = _time(activity.get(field), uid, field)
+                    if t is not None and (last is None or t > last):
+                        last = t
+            yield AccountRecord(
+                external_id=uid,
+                email=email.lower() if email else None,
+                display_name=u.get("displayName"),
+                status="active" if u.get("accountEnabled") else "suspended",
+                is_guest=u.get("userType") == "Guest",
+                department=u.get("department"),
+                created_at=_time(u.get("createdDateTime"), uid, "createdDateTime"),
+                last_active_at=last,
+                activity_known=sign_in,
+            )
+            for lic in u.get("assignedLicenses") or ():
+                sku_id = lic.get("skuId")
+                if not sku_id:
+                    continue
+                if sku_id not in known:
+                    # Licence of a SKU the tenant no longer lists: keep the seat visible.
+                    known.add(sku_id)
+                    yield ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}")
+                yield AssignmentRecord(account_external_id=uid, product_external_id=sku_id)

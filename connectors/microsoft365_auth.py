@@ -1,0 +1,225 @@
+"""Client-credentials tokens for Microsoft Graph, and Graph's error responses as typed errors.
+
+msal does the OAuth work. Two traps are handled here: msal only trusts a private CA
+reliably through its own ``requests.Session`` with ``trust_env`` off (the environment's
+``REQUESTS_CA_BUNDLE`` would otherwise override it), and it calls Microsoft's instance
+discovery for any authority host it does not know, which a simulator or a private
+endpoint cannot answer.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import msal
+import requests
+from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
+
+from connectors.base import (
+    ConnectorAuthError,
+    ConnectorConfigError,
+    ConnectorDataError,
+    ConnectorError,
+    ConnectorPermissionError,
+    ConnectorUnavailable,
+)
+
+NEXT_STEP = "then run `seatwise connector test <name>`"
+
+
+class NoPremiumLicence(ConnectorPermissionError):
+    """Graph refused sign-in activity: the tenant has no Entra ID P1/P2."""
+
+
+class _TimeoutSession(requests.Session):
+    """A session whose requests time out (msal sets none on a custom client)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+class GraphTokens:
+    """Acquires and caches app-only tokens for one tenant.
+
+    Args:
+        authority_host: Entra ID login host URL, e.g. ``https://login.microsoftonline.us``.
+        tenant_id: Directory (tenant) id or a verified domain.
+        client_id: Application (client) id.
+        client_secret: Client secret value.
+        graph_url: Graph base URL; the token's scope is ``{graph_url}/.default``.
+        ca_path: PEM file to trust instead of the system store, or None.
+        timeout: Seconds per request.
+    """
+
+    def __init__(
+        self,
+        *,
+        authority_host: str,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        graph_url: str,
+        ca_path: str | None,
+        timeout: float,
+    ) -> None:
+        self.authority = f"{authority_host}/{tenant_id}"
+        self.host = urlsplit(authority_host).hostname or authority_host
+        self.netloc = urlsplit(authority_host).netloc or authority_host
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.scope = f"{graph_url}/.default"
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self._app: msal.ConfidentialClientApplication | None = None
+
+    def _session(self) -> requests.Session:
+        session = _TimeoutSession(self.timeout)
+        if self.ca_path:
+            session.verify = self.ca_path
+            session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides verify
+            session.proxies.update(urllib.request.getproxies())
+        return session
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        if self._app is None:
+            known = self.host in WELL_KNOWN_AUTHORITY_HOSTS
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self.client_id,
+                    client_credential=self.client_secret,
+                    authority=self.authority,
+                    http_client=self._session(),
+                    instance_discovery=None if known else False,
+                )
+            except requests.RequestException as exc:
+                raise self._unreachable(exc) from exc
+            except ValueError as exc:
+                raise ConnectorAuthError(
+                    f"Microsoft Entra ID at {self.authority} did not accept the tenant "
+                    f"({_first_line(str(exc))}). Check tenant_id and authority_host, "
+                    f"{NEXT_STEP}."
+                ) from exc
+        return self._app
+
+    def _unreachable(self, exc: requests.RequestException) -> ConnectorUnavailable:
+        if isinstance(exc, requests.exceptions.SSLError):
+            return ConnectorUnavailable(
+                f"TLS certificate of {self.netloc} is not trusted ({_first_line(str(exc))}). "
+                "If it uses a private CA, set ca_bundle to that CA's PEM file."
+            )
+        if isinstance(exc, requests.Timeout):
+            return ConnectorUnavailable(
+                f"Microsoft Entra ID at {self.netloc} did not answer within {self.timeout:g} s; "
+                "check authority_host and the network."
+            )
+        return ConnectorUnavailable(
+            f"Cannot reach Microsoft Entra ID at {self.netloc} ({type(exc).__name__}); "
+            "check authority_host and the network."
+        )
+
+    def __call__(self, force: bool = False) -> str:
+        """Return an access token; ``force`` drops the cached one first."""
+        app = self._application()
+        if force:
+            app.remove_tokens_for_client()
+        try:
+            result: dict[str, Any] = app.acquire_token_for_client(scopes=[self.scope])
+        except requests.RequestException as exc:
+            raise self._unreachable(exc) from exc
+        except ValueError as exc:
+            raise ConnectorDataError(
+                f"Microsoft Entra ID sent an unreadable answer: {exc}"
+            ) from exc
+        token = result.get("access_token")
+        if isinstance(token, str) and token:
+            return token
+        raise token_error(result)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def token_error(result: dict[str, Any]) -> ConnectorAuthError:
+    """Explain an msal error dict (``error``, ``error_description`` with AADSTS code)."""
+    error = str(result.get("error", "unknown_error"))
+    description = _first_line(str(result.get("error_description", "")))
+    short = description.split(" Trace ID:")[0]
+    codes = result.get("error_codes") or []
+    if 7000215 in codes or "AADSTS7000215" in description:
+        advice = (
+            "The client secret is wrong: use the secret's Value (not its ID) from "
+            "App registrations > Certificates & secrets, or create a new one if it expired"
+        )
+    elif 7000222 in codes or "AADSTS7000222" in description:
+        advice = "The client secret has expired: create a new one in App registrations"
+    elif 700016 in codes or "AADSTS700016" in description:
+        advice = "No app with this client_id exists in the tenant: check client_id and tenant_id"
+    elif 90002 in codes or "AADSTS90002" in description:
+        advice = "The tenant was not found: check tenant_id and authority_host"
+    else:
+        advice = "Check tenant_id, client_id and client_secret"
+    return ConnectorAuthError(
+        f"Microsoft Entra ID refused the credentials ({error}: {short}). {advice}, {NEXT_STEP}."
+    )
+
+
+def graph_error_for(response: httpx.Response) -> ConnectorError:
+    """Turn a Graph error response into a typed error saying what to do next."""
+    code, message = "", response.reason_phrase
+    try:
+        err = response.json().get("error", {})
+        code, message = str(err.get("code", "")), str(err.get("message", message))
+    except (ValueError, AttributeError):
+        pass
+    status = response.status_code
+    path = response.request.url.path
+    detail = f"HTTP {status} {code}: {message}".strip()
+    if status == 401:
+        return ConnectorAuthError(
+            f"Microsoft Graph rejected the access token ({detail}). Check that the app "
+            f"registration belongs to this tenant and that graph_url matches authority_host's "
+            f"cloud, {NEXT_STEP}."
+        )
+    if status == 403:
+        if code == "Authentication_RequestFromNonPremiumTenantOrB2CTenant":
+            return NoPremiumLicence(
+                "the tenant lacks Entra ID P1/P2, so Graph does not report sign-in activity",
+                missing="Microsoft Entra ID P1",
+            )
+        missing = "Organization.Read.All" if path.endswith("/subscribedSkus") else "User.Read.All"
+        return permission_error(missing, detail)
+    if status == 404:
+        return ConnectorConfigError(
+            f"Microsoft Graph has no {path} at {response.request.url.host} ({detail}); "
+            f"check graph_url, {NEXT_STEP}."
+        )
+    if status == 400:
+        return ConnectorDataError(f"Microsoft Graph refused the query {path} ({detail}).")
+    return ConnectorUnavailable(f"Microsoft Graph failed on {path} ({detail}); try again later.")
+
+
+_NEEDED_FOR = {
+    "Organization.Read.All": "to read subscribed SKUs",
+    "User.Read.All": "to list users and their licences",
+    "AuditLog.Read.All": "needed for sign-in activity",
+}
+
+
+def permission_error(missing: str, detail: str = "") -> ConnectorPermissionError:
+    """Say which application permission to grant, and where."""
+    why = _NEEDED_FOR.get(missing, "")
+    said = f"; Graph said {detail}" if detail else ""
+    return ConnectorPermissionError(
+        f"Microsoft Graph refused: the app lacks {missing} ({why}){said}. "
+        f"Grant it as an application permission with admin consent in Entra ID, {NEXT_STEP}.",
+        missing=missing,
+    )

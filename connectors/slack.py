@@ -1,0 +1,279 @@
+"""Slack connector: workspace members, billable seats and last activity.
+
+Reads ``auth.test`` (which workspace), ``team.billableInfo`` (who is billed),
+``team.accessLogs`` (when each member was last seen) and ``users.list`` (the members),
+through slack-sdk's ``WebClient`` pointed at ``api_url``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from connectors.base import (
+    AccountRecord,
+    AssignmentRecord,
+    Connector,
+    ConnectorConfig,
+    ConnectorConfigError,
+    ConnectorDataError,
+    ProductRecord,
+    Record,
+    SecretField,
+    SyncWarning,
+)
+from connectors.slack_api import SlackApi, SlackRefused
+
+SLACKBOT = "USLACKBOT"
+_MEMBERS_PAGE = 200
+_LOGS_PAGE = 1000
+_MAX_LOG_PAGES = 100
+_PAID_ONLY = (
+    "Slack's access logs need a paid plan (team.accessLogs answered paid_only), so last "
+    "activity is unknown for every Slack member and no unused-seat finding is made for Slack."
+)
+
+
+class SlackConfig(ConnectorConfig):
+    """Settings of a Slack connector."""
+
+    token: str = SecretField(
+        title="Token",
+        description="User token (xoxp-) of a workspace admin with the users:read, "
+        "users:read.email and admin scopes.",
+    )
+    api_url: str = Field(
+        default="https://slack.com/api/",
+        title="API URL",
+        description="Root of the Slack Web API.",
+    )
+    ca_bundle: str | None = Field(
+        default=None,
+        title="CA bundle",
+        description="PEM file (or PEM text) of CA certificates to trust.",
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _token_present(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("token must not be empty")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+
+class SlackConnector(Connector):
+    """Reads a Slack workspace's members, billable seats and access logs."""
+
+    kind: ClassVar[str] = "slack"
+    title: ClassVar[str] = "Slack"
+    config_model: ClassVar[type[ConnectorConfig]] = SlackConfig
+
+    def __init__(
+        self, config: ConnectorConfig, *, max_retries: int = 5, max_wait: float = 120.0
+    ) -> None:
+        if not isinstance(config, SlackConfig):
+            raise ConnectorConfigError("SlackConnector needs a SlackConfig.")
+        super().__init__(config)
+        self.settings = config
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+
+    def check(self) -> str:
+        """Identify the workspace and test the admin scope on the caller's own seat.
+
+        Returns:
+            A one-line summary naming the workspace and the token's user.
+        """
+        api = self._api()
+        auth = api.call(api.client.auth_test, "auth.test")
+        api.call(api.client.team_billableInfo, "team.billableInfo", user=auth.get("user_id"))
+        return (
+            f"Signed in to Slack workspace {auth.get('team')} ({auth.get('team_id')}) as "
+            f"{auth.get('user')}; members and billing are readable."
+        )
+
+    def fetch(self) -> Iterator[Record]:
+        """Stream the workspace's product, then each member and their seat.
+
+        Yields:
+            One ProductRecord for the workspace, an AccountRecord per human member each
+            followed by an AssignmentRecord when billed, and SyncWarnings.
+        """
+        api = self._api()
+        auth = api.call(api.client.auth_test, "auth.test")
+        team_id = auth.get("team_id")
+        if not team_id:
+            raise ConnectorDataError("Slack's auth.test answer has no team_id.")
+        billable = self._billable(api)
+        yield ProductRecord(
+            external_id=str(team_id),
+            name=f"Slack {auth.get('team') or ''}".strip(),
+            seats_purchased=None,
+            seats_consumed=sum(1 for active in billable.values() if active),
+        )
+        latest, complete, warnings = self._access_logs(api)
+        yield from warnings
+        no_email = 0
+        for member in self._members(api):
+            if member.get("is_bot") or member.get("id") == SLACKBOT:
+                continue
+            account = _account(member, latest, activity_known=complete)
+            if account.email is None:
+                no_email += 1
+            yield account
+            if billable.get(account.external_id):
+                yield AssignmentRecord(
+                    account_external_id=account.external_id, product_external_id=str(team_id)
+                )
+        if no_email:
+            yield SyncWarning(
+                f"{no_email} Slack member(s) came without an e-mail address, so they cannot be "
+                "matched to people. Add the users:read.email scope to the Slack app, reinstall "
+                "it, and sync again."
+            )
+
+    # ------------------------------------------------------------------ reads
+
+    def _billable(self, api: SlackApi) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, Any] = {"cursor": cursor} if cursor else {}
+            data = api.call(api.client.team_billableInfo, "team.billableInfo", **params)
+            info = data.get("billable_info")
+            if not isinstance(info, dict):
+                raise ConnectorDataError("Slack's team.billableInfo answer has no billable_info.")
+            for user_id, entry in info.items():
+                out[str(user_id)] = isinstance(entry, dict) and entry.get("billing_active") is True
+            cursor = _next_cursor(data, seen, "team.billableInfo")
+            if cursor is None:
+                return out
+
+    def _members(self, api: SlackApi) -> Iterator[dict[str, Any]]:
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, Any] = {"limit": _MEMBERS_PAGE}
+            if cursor:
+                params["cursor"] = cursor
+            data = api.call(api.client.users_list, "users.list", **params)
+            members = data.get("members")
+            if not isinstance(members, list):
+                raise ConnectorDataError("Slack's users.list answer has no members list.")
+            for member in members:
+                if not isinstance(member, dict) or not member.get("id"):
+                    raise ConnectorDataError(
+                        f"Slack's users.list has a member without id: {member!r}."
+                    )
+                yield member
+            cursor = _next_cursor(data, seen, "users.list")
+            if cursor is None:
+                return
+
+    def _access_logs(self, api: SlackApi) -> tuple[dict[str, int], bool, list[SyncWarning]]:
+        """Return each user's latest ``date_last``, whether the logs were read whole, warnings.
+
+        Pages classically (``count``/``page``, at most 100 pages) and follows
+        ``response_metadata.next_cursor`` instead whenever the server offers one.
+        """
+        latest: dict[str, int] = {}
+        page, cursor, seen = 1, None, set[str]()
+        while True:
+            params: dict[str, Any] = (
+                {"cursor": cursor, "limit": _LOGS_PAGE}
+                if cursor
+                else {"count": _LOGS_PAGE, "page": page}
+            )
+            try:
+                data = api.call(
+                    api.client.team_accessLogs, "team.accessLogs", refusals=True, **params
+                )
+            except SlackRefused as refused:
+                if refused.error == "paid_only":
+                    return {}, False, [SyncWarning(_PAID_ONLY)]
+                if refused.error == "over_pagination_limit":
+                    return latest, False, [_truncated_warning(page)]
+                raise api.refusal_error(refused, "team.accessLogs") from refused
+            for entry in data.get("logins") or []:
+                user_id = entry.get("user_id") if isinstance(entry, dict) else None
+                last = entry.get("date_last") if isinstance(entry, dict) else None
+                if not user_id or not isinstance(last, int | float):
+                    raise ConnectorDataError(
+                        "Slack's team.accessLogs has an entry without user_id or date_last: "
+                        f"{entry!r}."
+                    )
+                latest[user_id] = max(latest.get(user_id, 0), int(last))
+            next_cursor = _next_cursor(data, seen, "team.accessLogs")
+            if next_cursor or cursor:
+                if next_cursor is None:
+                    return latest, True, []
+                cursor = next_cursor
+                continue
+            paging = data.get("paging") or {}
+            pages = int(paging.get("pages") or 1) if isinstance(paging, dict) else 1
+            if page >= pages:
+                return latest, True, []
+            if page >= _MAX_LOG_PAGES:
+                return latest, False, [_truncated_warning(page + 1)]
+            page += 1
+
+    def _api(self) -> SlackApi:
+        return SlackApi(
+            token=self.settings.token,
+            api_url=self.settings.api_url,
+            ca_bundle=self.settings.ca_bundle,
+            max_retries=self.max_retries,
+            max_wait=self.max_wait,
+        )
+
+
+def _account(
+    member: dict[str, Any], latest: dict[str, int], *, activity_known: bool
+) -> AccountRecord:
+    user_id = str(member["id"])
+    profile = member.get("profile") if isinstance(member.get("profile"), dict) else {}
+    assert isinstance(profile, dict)
+    email = profile.get("email")
+    name = profile.get("real_name") or member.get("real_name") or member.get("name")
+    seen = latest.get(user_id)
+    return AccountRecord(
+        external_id=user_id,
+        email=str(email).strip().lower() if email else None,
+        display_name=str(name) if name else None,
+        status="deleted" if member.get("deleted") else "active",
+        is_guest=bool(member.get("is_restricted")) or bool(member.get("is_ultra_restricted")),
+        is_admin=any(bool(member.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner")),
+        last_active_at=datetime.fromtimestamp(seen, UTC) if seen else None,
+        activity_known=activity_known or seen is not None,
+    )
+
+
+def _next_cursor(data: dict[str, Any], seen: set[str], name: str) -> str | None:
+    meta = data.get("response_metadata")
+    cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
+    if not cursor:
+        return None
+    cursor = str(cursor)
+    if cursor in seen:
+        raise ConnectorDataError(f"Slack repeated a cursor of {name}; stopping instead of looping.")
+    seen.add(cursor)
+    return cursor
+
+
+def _truncated_warning(page: int) -> SyncWarning:
+    return SyncWarning(
+        f"Slack's access logs stop at page {page - 1} (over_pagination_limit); older entries "
+        "were not read, so members not seen in the newest entries have unknown activity."
+    )
