@@ -1,0 +1,200 @@
+"""Yearly budgets per department or cost centre, against actual and forecast spend.
+
+For a budget of year ``Y``: *actual* is the spend of ``Y``'s months up to and including
+today's month (the spend model, allocated by seats); *forecast* is actual plus the
+forecast of ``Y``'s remaining months (``app.spend.forecast_service``). Both are in the
+budget's own currency. ``budget_overrun`` findings come from the pure
+``analytics.spend.find_budget_overruns``; ``budget_overrun_findings`` runs it here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from analytics.model import Finding
+from analytics.spend import find_budget_overruns, month_index
+from app.core.errors import InvalidInputError
+from app.spend.allocation import assign_keys
+from app.spend.forecast_service import MAX_HORIZON, forecast_lines
+from app.spend.fx import FxTable, normalise_currency
+from app.spend.models import Budget
+from app.spend.service import convert, money
+from app.spend.spend_lines import actual_lines, load_contracts
+
+SCOPES = ("department", "cost_centre")
+
+
+def parse_amount(text: str | Decimal) -> Decimal:
+    """Return a budget amount: a number of at most 2 decimals, not negative.
+
+    Raises:
+        InvalidInputError: The amount is not a number or is negative.
+    """
+    try:
+        amount = text if isinstance(text, Decimal) else Decimal(str(text).strip())
+    except InvalidOperation:
+        raise InvalidInputError(f"budget amount must be a number, got {text!r}") from None
+    if not amount.is_finite():
+        raise InvalidInputError(f"budget amount must be a number, got {text!r}")
+    if amount < 0:
+        raise InvalidInputError(f"budget amount must not be negative, got {text}")
+    return amount
+
+
+def check_year(year: int) -> int:
+    """Refuse a year outside 2000..2100."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInputError(f"budget year must be 2000..2100, got {year}")
+    return year
+
+
+def set_budget(
+    *,
+    session: Session,
+    year: int,
+    amount: Decimal,
+    currency: str,
+    department: str | None = None,
+    cost_centre: str | None = None,
+) -> Budget:
+    """Set (create or replace) the budget of a department or a cost centre for a year."""
+    department = (department or "").strip() or None
+    cost_centre = (cost_centre or "").strip() or None
+    if (department is None) == (cost_centre is None):
+        raise InvalidInputError("give exactly one of --department or --cost-centre")
+    check_year(year)
+    amount = parse_amount(amount)
+    currency = normalise_currency(currency)
+    query = select(Budget).where(Budget.year == year)
+    if department is not None:
+        query = query.where(Budget.department == department, col(Budget.cost_centre).is_(None))
+    else:
+        query = query.where(Budget.cost_centre == cost_centre, col(Budget.department).is_(None))
+    budget = session.exec(query).first()
+    if budget is None:
+        budget = Budget(
+            department=department,
+            cost_centre=cost_centre,
+            year=year,
+            amount=amount,
+            currency=currency,
+        )
+    else:
+        budget.amount = amount
+        budget.currency = currency
+    session.add(budget)
+    session.flush()
+    return budget
+
+
+@dataclass
+class BudgetStatus:
+    """A budget with the actual and forecast spend of its year (exact, budget currency)."""
+
+    id: int
+    scope: str
+    name: str
+    year: int
+    budget: Decimal
+    currency: str
+    actual: Decimal
+    forecast: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape (money as strings rounded to the cent)."""
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "name": self.name,
+            "year": self.year,
+            "currency": self.currency,
+            "budget": str(money(self.budget)),
+            "actual": str(money(self.actual)),
+            "forecast": str(money(self.forecast)),
+            "remaining": str(money(self.budget - self.forecast)),
+            "over_budget": self.actual > self.budget or self.forecast > self.budget,
+        }
+
+
+def budget_status(*, session: Session, today: date, year: int | None = None) -> list[BudgetStatus]:
+    """List budgets (of one year, or all) against actual and forecast spend."""
+    query = select(Budget).order_by(col(Budget.year), col(Budget.department), col(Budget.id))
+    if year is not None:
+        query = query.where(Budget.year == year)
+    budgets = list(session.exec(query).all())
+    if not budgets:
+        return []
+    current = month_index(today)
+    last_year = max(b.year for b in budgets)
+    first = min(b.year for b in budgets) * 12
+    last = max(current, last_year * 12 + 11)
+    contracts = load_contracts(session=session)
+    actual = actual_lines(
+        session=session, contracts=contracts, first=first, last=min(current, last)
+    )
+    horizon = min(max(last - current, 0), MAX_HORIZON)
+    future = (
+        forecast_lines(
+            session=session,
+            contracts=contracts,
+            as_of=current,
+            horizon=horizon,
+            uplifts={},
+            rate_day=today,
+        )
+        if horizon
+        else actual.iloc[0:0]
+    )
+    lines = pd.concat([actual.assign(part="actual"), future.assign(part="forecast")])
+    fx = FxTable.load(session=session)
+    sums: dict[tuple[str, str, str, str], list[Decimal]] = {}
+    for scope in SCOPES:
+        for part in ("actual", "forecast"):
+            chosen = lines[lines["part"] == part]
+            keyed = assign_keys(chosen, scope, session)
+            for currency in sorted({b.currency for b in budgets}):
+                rows = convert(keyed, fx=fx, currency=currency, first=first, last=last)
+                for row in rows:
+                    sums[(scope, row.key, currency, part)] = row.months
+    out: list[BudgetStatus] = []
+    for b in budgets:
+        scope = "department" if b.department else "cost_centre"
+        name = b.department or b.cost_centre or ""
+        year_slice = slice(b.year * 12 - first, b.year * 12 - first + 12)
+        spent = sum(sums.get((scope, name, b.currency, "actual"), [])[year_slice], Decimal(0))
+        ahead = sum(sums.get((scope, name, b.currency, "forecast"), [])[year_slice], Decimal(0))
+        assert b.id is not None
+        out.append(
+            BudgetStatus(
+                b.id, scope, name, b.year, Decimal(b.amount), b.currency, spent, spent + ahead
+            )
+        )
+    return out
+
+
+def budget_overrun_findings(*, session: Session, today: date) -> list[Finding]:
+    """Return ``budget_overrun`` findings for budgets of this year and later."""
+    status = budget_status(session=session, today=today)
+    frame = pd.DataFrame(
+        [
+            {
+                "scope": s.scope,
+                "name": s.name,
+                "year": s.year,
+                "budget": s.budget,
+                "actual": s.actual,
+                "forecast": s.forecast,
+                "currency": s.currency,
+            }
+            for s in status
+            if s.year >= today.year
+        ],
+        columns=["scope", "name", "year", "budget", "actual", "forecast", "currency"],
+    )
+    return find_budget_overruns(frame, today)

@@ -1,0 +1,317 @@
+"""Spend forecast for the coming months, and an honest back-test of it.
+
+The forecast starts the month after today's (today's month counts as known) and uses
+``analytics.forecast``: known amortised schedules, invoice history, renewals of
+auto-renewing contracts (with an optional uplift per contract), contract ends, and the
+seat trend of each product from its usage history (distinct accounts active per month).
+Forecast amounts are rounded half-up to the cent per contract and month, then
+allocated like actual spend — to today's seat holders — and converted at the latest
+rate on or before today.
+
+The back-test pretends it is the end of the month ``holdout`` months before the last
+complete month, forecasts those months from what was known then (contracts started by
+then, invoices and usage up to then) and compares the totals with the actual spend:
+the mean absolute percentage error (MAPE) over those months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from analytics.forecast import forecast_contracts, mape
+from analytics.spend import month_end, month_index, month_label, to_cents
+from app.spend.allocation import assign_keys
+from app.spend.fx import FxTable, normalise_currency
+from app.spend.service import SpendReport, check_groupings, convert, money, reports_from_lines
+from app.spend.spend_lines import (
+    ContractInfo,
+    actual_lines,
+    invoice_rows,
+    lines_frame,
+    load_contracts,
+)
+from app.usage.models import UsageDaily
+
+HUNDRED = Decimal(100)
+MAX_HORIZON = 36
+
+
+@dataclass
+class Backtest:
+    """How the forecast did on the last months it could have been asked about."""
+
+    months: list[str]
+    actual: list[Decimal]
+    forecast: list[Decimal]
+    mape: Decimal | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON shape (MAPE in percent, amounts rounded to the cent)."""
+        return {
+            "holdout_months": len(self.months),
+            "months": [
+                {"month": m, "actual": str(money(a)), "forecast": str(money(f))}
+                for m, a, f in zip(self.months, self.actual, self.forecast, strict=True)
+            ],
+            "mape_percent": None if self.mape is None else str(self.mape),
+        }
+
+    def summary(self) -> str:
+        """One line for humans."""
+        if not self.months:
+            return "back-test: not enough history to hold out any month"
+        span = f"{self.months[0]}..{self.months[-1]}"
+        if self.mape is None:
+            return f"back-test over {span}: no actual spend to compare with (MAPE undefined)"
+        return (
+            f"back-test over {span} (held out {len(self.months)} months): "
+            f"MAPE {self.mape}% (mean absolute percentage error of monthly totals)"
+        )
+
+
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    return list(frame.itertuples(index=False))
+
+
+def _stream_key(row: Any) -> tuple[Any, ...]:
+    """An invoice stream: one contract in one currency, or a vendor's unlinked invoices."""
+    sub = int(row.subscription_id)
+    if sub >= 0:
+        return (sub, row.currency)
+    return (-1, row.currency, row.vendor, row.application, row.category)
+
+
+def forecast_lines(
+    *,
+    session: Session,
+    contracts: Sequence[ContractInfo],
+    as_of: int,
+    horizon: int,
+    uplifts: Mapping[str, Decimal],
+    rate_day: date | None,
+) -> pd.DataFrame:
+    """Return forecast spend lines for months ``as_of + 1 .. as_of + horizon``."""
+    known = [c for c in contracts if month_index(c.start) <= as_of + horizon]
+    history_lines = lines_frame(
+        invoice_rows(session=session, contracts=list(known), first=as_of - 23, last=as_of)
+    )
+    by_id = {c.subscription_id: c for c in known}
+    stream_ids: dict[tuple[Any, ...], int] = {}
+    attrs: dict[int, tuple[Any, ...]] = {}
+    rows: list[dict[str, Any]] = []
+    line: Any
+    for line in history_lines.itertuples(index=False):
+        key = _stream_key(line)
+        if key in stream_ids:
+            continue
+        cid = stream_ids[key] = len(stream_ids) + 1
+        c = by_id.get(int(line.subscription_id))
+        attrs[cid] = (c, line.currency, line.vendor, line.application, line.category)
+        if c is not None:
+            rows.append(_contract_row(c, cid, "invoice", uplifts) | {"renewal_monthly": None})
+        else:
+            rows.append(
+                {
+                    "contract": cid,
+                    "basis": "invoice",
+                    "start": 0,
+                    "end": None,
+                    "term": None,
+                    "renews": False,
+                    "uplift": None,
+                    "renewal_monthly": None,
+                    "product_id": None,
+                    "seat_priced": False,
+                    "monthly_billing": False,
+                }
+            )
+    schedule: list[tuple[int, int, Decimal]] = []
+    for c in known:
+        if c.invoiced:
+            continue
+        cid = len(attrs) + 1
+        attrs[cid] = (c, c.currency, c.vendor, c.application, c.category)
+        months = c.term_months
+        cost = c.term_cost_cents()
+        schedule.extend(
+            (cid, m, Decimal(cents) / HUNDRED)
+            for m, cents in c.schedule(as_of + 1, as_of + horizon)
+        )
+        monthly = None if not cost or not months else Decimal(cost) / HUNDRED / months
+        rows.append(_contract_row(c, cid, "schedule", uplifts) | {"renewal_monthly": monthly})
+    history = pd.DataFrame(
+        [
+            (stream_ids[(_stream_key(r))], int(r.month), Decimal(int(r.cents)) / HUNDRED)
+            for r in _rows(history_lines)
+        ],
+        columns=["contract", "month", "amount"],
+    )
+    result = forecast_contracts(
+        pd.DataFrame(rows, columns=list(_ROW_COLUMNS)),
+        pd.DataFrame(schedule, columns=["contract", "month", "amount"]),
+        history,
+        seat_counts(session=session, first=as_of - 11, last=as_of),
+        as_of,
+        horizon,
+    )
+    out = []
+    for cid, month, amount in result.itertuples(index=False, name=None):
+        c, currency, vendor, application, category = attrs[int(cid)]
+        cents = to_cents(amount)
+        if not cents:
+            continue
+        day = rate_day or month_end(int(month))
+        out.append(
+            (
+                int(month),
+                cents,
+                currency,
+                day,
+                -1 if c is None else c.subscription_id,
+                -1 if c is None or c.product_id is None else c.product_id,
+                -1 if c is None or c.seats is None else c.seats,
+                application,
+                vendor,
+                category,
+                None if c is None else c.department,
+                None if c is None else c.cost_centre,
+                as_of,
+            )
+        )
+    return lines_frame(out)
+
+
+_ROW_COLUMNS = (
+    "contract",
+    "basis",
+    "start",
+    "end",
+    "term",
+    "renews",
+    "uplift",
+    "renewal_monthly",
+    "product_id",
+    "seat_priced",
+    "monthly_billing",
+)
+
+
+def _contract_row(
+    c: ContractInfo, cid: int, basis: str, uplifts: Mapping[str, Decimal]
+) -> dict[str, Any]:
+    start = month_index(c.start)
+    months = c.term_months
+    return {
+        "contract": cid,
+        "basis": basis,
+        "start": start,
+        "end": None if months is None else start + months - 1,
+        "term": months,
+        "renews": c.auto_renew,
+        "uplift": uplifts.get(c.contract_number, uplifts.get("*", Decimal(0))),
+        "product_id": c.product_id,
+        "seat_priced": c.unit_price is not None and c.total_cost is None,
+        "monthly_billing": c.cycle_months == 1,
+    }
+
+
+def seat_counts(*, session: Session, first: int, last: int) -> pd.DataFrame:
+    """Return distinct accounts active per product and month (``product_id, month, seats``)."""
+    year = sa.extract("year", col(UsageDaily.day))
+    month = sa.extract("month", col(UsageDaily.day))
+    product = col(UsageDaily.product_id)
+    query = (
+        sa.select(product, year, month, sa.func.count(sa.distinct(col(UsageDaily.account_id))))
+        .where(
+            product.is_not(None),
+            col(UsageDaily.day) > month_end(first - 1),
+            col(UsageDaily.day) <= month_end(last),
+        )
+        .group_by(product, year, month)
+    )
+    rows = [
+        (int(p), int(y) * 12 + int(m) - 1, int(n)) for p, y, m, n in session.execute(query).all()
+    ]
+    return pd.DataFrame(rows, columns=["product_id", "month", "seats"])
+
+
+def backtest(
+    *,
+    session: Session,
+    contracts: Sequence[ContractInfo],
+    today: date,
+    currency: str,
+    holdout: int = 3,
+) -> Backtest:
+    """Forecast the last ``holdout`` complete months from before them; compare with actual."""
+    last = month_index(today) - 1
+    as_of = last - holdout
+    if holdout < 1:
+        return Backtest([], [], [], None)
+    known = [c for c in contracts if month_index(c.start) <= as_of]
+    fx = FxTable.load(session=session)
+    predicted = forecast_lines(
+        session=session, contracts=known, as_of=as_of, horizon=holdout, uplifts={}, rate_day=None
+    )
+    actual = actual_lines(session=session, contracts=list(contracts), first=as_of + 1, last=last)
+    totals = []
+    for lines in (actual, predicted):
+        rows = convert(
+            assign_keys(lines, "vendor", None), fx=fx, currency=currency, first=as_of + 1, last=last
+        )
+        totals.append([sum((r.months[i] for r in rows), Decimal(0)) for i in range(holdout)])
+    months = [month_label(m) for m in range(as_of + 1, last + 1)]
+    return Backtest(months, totals[0], totals[1], mape(totals[0], totals[1]))
+
+
+def forecast_reports(
+    *,
+    session: Session,
+    by: Sequence[str],
+    currency: str,
+    today: date,
+    horizon: int = 12,
+    uplifts: Mapping[str, Decimal] | None = None,
+    holdout: int = 3,
+) -> tuple[list[SpendReport], Backtest]:
+    """Forecast the next ``horizon`` months by each grouping, with the back-test."""
+    groupings = check_groupings(by)
+    currency = normalise_currency(currency)
+    if not 1 <= horizon <= MAX_HORIZON:
+        from app.core.errors import InvalidInputError
+
+        raise InvalidInputError(f"--months must be 1..{MAX_HORIZON}, got {horizon}")
+    as_of = month_index(today)
+    contracts = load_contracts(session=session)
+    lines = forecast_lines(
+        session=session,
+        contracts=contracts,
+        as_of=as_of,
+        horizon=horizon,
+        uplifts=uplifts or {},
+        rate_day=today,
+    )
+    reports = reports_from_lines(
+        session=session,
+        lines=lines,
+        contracts=contracts,
+        groupings=groupings,
+        first=as_of + 1,
+        last=as_of + horizon,
+        currency=currency,
+        kind="forecast",
+    )
+    test = backtest(
+        session=session, contracts=contracts, today=today, currency=currency, holdout=holdout
+    )
+    for report in reports:
+        report.extra["backtest"] = test.to_dict()
+    return reports, test

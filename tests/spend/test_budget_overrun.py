@@ -1,0 +1,117 @@
+"""`seatwise budget`: budgets against actual and forecast; overruns become findings."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+
+from analytics.spend import find_budget_overruns
+from app.spend.budgets import budget_overrun_findings, budget_status, set_budget
+from tests.conftest import Database
+from tests.spend.spend_rows import known_company
+
+
+def test_budget_set_and_list_against_actual(committed_db: Database, cli: Any) -> None:
+    with Session(committed_db.engine) as s:
+        known_company(s)
+        s.commit()
+    assert (
+        cli(
+            "budget",
+            "set",
+            "--department",
+            "Engineering",
+            "--year",
+            "2026",
+            "--amount",
+            "1000",
+            "--currency",
+            "EUR",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "budget",
+            "set",
+            "--cost-centre",
+            "CC-9",
+            "--year",
+            "2026",
+            "--amount",
+            "5000",
+            "--currency",
+            "EUR",
+        ).exit_code
+        == 0
+    )
+    result = cli("budget", "list", "--json", "--today", "2026-03-15")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert rows["Engineering"]["actual"] == "1068.34"
+    assert rows["Engineering"]["over_budget"] is True
+    assert rows["CC-9"]["actual"] == "1000.00" and rows["CC-9"]["forecast"] == "1000.00"
+    assert rows["CC-9"]["over_budget"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--department", "Eng", "--amount", "-5"), "must not be negative"),
+        (("--department", "Eng", "--amount", "lots"), "must be a number"),
+        (("--department", "Eng", "--cost-centre", "CC", "--amount", "5"), "exactly one"),
+        (("--amount", "5"), "exactly one"),
+    ],
+)
+def test_bad_budget_exits_2(cli: Any, args: tuple[str, ...], needle: str) -> None:
+    result = cli("budget", "set", "--year", "2027", "--currency", "EUR", *args)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+
+
+def test_budget_set_twice_replaces(session: Session) -> None:
+    first = set_budget(
+        session=session, department="Ops", year=2027, amount=Decimal(1), currency="EUR"
+    )
+    again = set_budget(
+        session=session, department="Ops", year=2027, amount=Decimal(2), currency="usd"
+    )
+    assert first.id == again.id and again.amount == Decimal(2) and again.currency == "USD"
+
+
+def test_overrun_finding_when_actual_or_forecast_exceeds(session: Session) -> None:
+    known_company(session)
+    set_budget(
+        session=session, department="Engineering", year=2026, amount=Decimal(1000), currency="EUR"
+    )
+    set_budget(session=session, department="Sales", year=2026, amount=Decimal(400), currency="EUR")
+    today = date(2026, 3, 15)
+    status = {s.name: s for s in budget_status(session=session, today=today)}
+    # Sales: 363.33 so far; CHAT-1 keeps costing Sales 10.00 a month to December.
+    assert status["Sales"].actual == Decimal("363.33")
+    assert status["Sales"].forecast == Decimal("453.33")
+    findings = {f.subject: f for f in budget_overrun_findings(session=session, today=today)}
+    assert findings["department Engineering 2026"].severity == "high"
+    assert findings["department Sales 2026"].severity == "medium"
+    assert findings["department Sales 2026"].evidence["forecast"] == "453.33"
+    assert findings["department Sales 2026"].key == "budget_overrun:department:Sales:2026"
+
+
+def test_pure_rule_skips_past_years_and_budgets_within() -> None:
+    frame = pd.DataFrame(
+        [
+            ("department", "A", 2025, Decimal(1), Decimal(5), Decimal(5), "EUR"),
+            ("department", "B", 2026, Decimal(10), Decimal(5), Decimal(10), "EUR"),
+            ("cost_centre", "C", 2026, Decimal(10), Decimal(5), Decimal("10.01"), "EUR"),
+        ],
+        columns=["scope", "name", "year", "budget", "actual", "forecast", "currency"],
+    )
+    findings = find_budget_overruns(frame, date(2026, 11, 25))
+    assert [f.key for f in findings] == ["budget_overrun:cost_centre:C:2026"]
+    assert findings[0].evidence["overrun"] == "0.01"
