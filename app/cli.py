@@ -23,7 +23,15 @@ COMMAND_MODULES = [
     "app.core.cli_db",
     "app.core.cli_jobs",
     "app.auth.cli",
+    "app.inventory.contracts_cli",
+    "app.findings.cli",
+    "app.sync.cli",
+    "app.inventory.cli",
+    "app.people.cli",
     "app.demo",
+    "app.notify.cli",
+    "app.renewals.cli",
+    "app.spend.cli",
 ]
 
 app = typer.Typer(

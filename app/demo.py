@@ -22,7 +22,11 @@ from app.core.db import make_engine, session_scope
 from app.core.settings import Settings
 
 # Steps after the admin is created, in order: "module:function", each taking a DemoContext.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "app.sync.demo:start_and_sync_sandboxes",
+    "app.inventory.demo:import_demo_contracts",
+    "app.findings.demo:analyze_demo",
+]
 
 
 @dataclass
@@ -38,6 +42,7 @@ class DemoContext:
     def say(self, message: str) -> None:
         """Print a progress line."""
         typer.echo(f"demo: {message}")
+
 
 DEMO_DIR = Path(".demo")
 ADMIN_EMAIL = "admin@seatwise.example"

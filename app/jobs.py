@@ -18,6 +18,7 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -90,6 +91,11 @@ def build_jobs(engine: Engine, settings: Settings) -> list[JobSpec]:
             "alerts",
             CronTrigger(hour=int(hour), minute=int(minute or 0), timezone=tz),
             _named("app.notify.jobs:alerts_job"),
+        ),
+        JobSpec(
+            "outbox",
+            IntervalTrigger(minutes=5, timezone=tz),
+            _named("app.notify.jobs:deliver_job"),
         ),
         JobSpec(
             "digest",

@@ -19,17 +19,40 @@ from app.core.db import make_engine
 from app.core.errors import SeatwiseError
 from app.core.settings import Settings, get_settings
 from app.core.templating import templates
+from app.core.vendor_assets import vendor_app
 from app.deps import Forbidden, LoginRequired
 
 # Routers mounted, in order; a module that fails to import is a startup error.
 ROUTER_MODULES = [
     "app.auth.api",
+    "app.sync.api",
+    "app.inventory.api",
+    "app.people.api",
+    "app.renewals.api",
+    "app.notify.api",
+    "app.inventory.contracts_api",
+    "app.spend.invoices_api",
     "app.auth.pages",
     "app.dashboard.pages",
+    "app.inventory.pages",
+    "app.findings.bulk_api",
+    "app.findings.pages",
+    "app.sync.pages",
+    "app.people.pages",
+    "app.renewals.pages",
+    "app.spend.pages",
+    "app.inventory.contracts_pages",
+    "app.inventory.contract_edit_api",
+    "app.auth.admin_pages",
+    "app.auth.admin_api",
+    "app.findings.api",
+    "app.spend.api",
 ]
 
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    # Inline *styles* are allowed (plotly sets element styles); inline *scripts* are not.
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
@@ -113,8 +136,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         https_only=settings.cookie_secure,
     )
     static_dir = Path(__file__).parent / "static"
+    app.mount("/static/vendor", vendor_app(), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     _install_error_handlers(app)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Browsers ask for /favicon.ico whatever the page says."""
+        return RedirectResponse("/static/favicon.svg", status_code=308)
 
     @app.get("/health", tags=["health"])
     def health() -> JSONResponse:

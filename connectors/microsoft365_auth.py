@@ -28,6 +28,28 @@ from connectors.base import (
 )
 
 NEXT_STEP = "then run `seatwise connector test <name>`"
+# Graph's resource host in each Microsoft cloud; a token is asked for that resource.
+GRAPH_RESOURCES = frozenset(
+    {
+        "graph.microsoft.com",
+        "graph.microsoft.us",
+        "dod-graph.microsoft.us",
+        "microsoftgraph.chinacloudapi.cn",
+        "graph.microsoft.de",
+    }
+)
+
+
+def graph_scope(graph_url: str) -> str:
+    """The client-credentials scope for Graph at ``graph_url``.
+
+    A national cloud's Graph is its own resource (``https://graph.microsoft.us/.default``);
+    any other host (a proxy, a private endpoint, a compatible test server) fronts global
+    Graph, whose resource Entra ID knows, so its scope is global Graph's.
+    """
+    host = (urlsplit(graph_url).hostname or "").lower()
+    resource = host if host in GRAPH_RESOURCES else "graph.microsoft.com"
+    return f"https://{resource}/.default"
 
 
 class NoPremiumLicence(ConnectorPermissionError):
@@ -54,7 +76,7 @@ class GraphTokens:
         tenant_id: Directory (tenant) id or a verified domain.
         client_id: Application (client) id.
         client_secret: Client secret value.
-        graph_url: Graph base URL; the token's scope is ``{graph_url}/.default``.
+        graph_url: Graph base URL; the token's scope follows from it (``graph_scope``).
         ca_path: PEM file to trust instead of the system store, or None.
         timeout: Seconds per request.
     """
@@ -75,7 +97,7 @@ class GraphTokens:
         self.netloc = urlsplit(authority_host).netloc or authority_host
         self.client_id = client_id
         self.client_secret = client_secret
-        self.scope = f"{graph_url}/.default"
+        self.scope = graph_scope(graph_url)
         self.ca_path = ca_path
         self.timeout = timeout
         self._app: msal.ConfidentialClientApplication | None = None

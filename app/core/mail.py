@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -43,7 +44,8 @@ def build_message(
     ``message_id_seed`` gives a stable Message-ID per outbox row, so the rare duplicate
     after a crash is recognisable (and collapsed by many servers and clients).
     """
-    message = EmailMessage()
+    # RFC 5322 allows 998-character lines; folding long subjects at 78 only hurts parsers.
+    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
     message["From"] = settings.mail_from
     message["To"] = recipient
     message["Subject"] = subject

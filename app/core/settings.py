@@ -9,11 +9,11 @@ from __future__ import annotations
 import secrets
 import sys
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -47,7 +47,16 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     smtp_max_attempts: int = 8
     mail_from: str = "seatwise@localhost"
-    procurement_emails: list[str] = Field(default_factory=list)
+    procurement_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    finance_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    digest_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    renewal_alert_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [90, 60, 30, 7]
+    )
+    trial_alert_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [14, 3])
+    escalation_days: int = 14
+    free_seats_threshold: int | None = None
 
     session_max_age: int = 60 * 60 * 12
     cookie_secure: bool = False
@@ -105,12 +114,38 @@ class Settings(BaseSettings):
             raise ValueError(f"SEATWISE_ALERTS_TIME must be HH:MM (24-hour), got {value!r}")
         return f"{int(hour):02d}:{int(minute):02d}"
 
-    @field_validator("procurement_emails", mode="before")
+    @field_validator("procurement_emails", "finance_emails", "digest_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("renewal_alert_days", "trial_alert_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(
+                    f"must be comma-separated whole days, e.g. 90,60,30,7; got {value!r}"
+                )
+            return [int(part) for part in parts]
+        return value
+
+    @field_validator("renewal_alert_days", "trial_alert_days")
+    @classmethod
+    def _check_days(cls, value: list[int]) -> list[int]:
+        if not value or any(day < 0 for day in value):
+            raise ValueError(f"must list at least one day count, none negative; got {value!r}")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("free_seats_threshold", mode="before")
+    @classmethod
+    def _blank_threshold(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _enforce_secret_key(self) -> Settings:

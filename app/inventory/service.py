@@ -7,9 +7,10 @@ same application.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.inventory.models import Application, Product, Subscription, Vendor
@@ -92,3 +93,159 @@ def effective_seats_purchased(*, session: Session, product: Product, today: date
         return None
     contract = pricing_contract(session=session, product_id=product.id, today=today)
     return contract.seats if contract is not None else None
+
+
+# --------------------------------------------------------------------------- inventory views
+# (the synced inventory as `seatwise inventory …` and /api/v1/products|accounts show it)
+
+
+def inventory_products(
+    *,
+    session: Session,
+    today: date,
+    now: datetime,
+    active_days: int = 30,
+    connector: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Current synced products with seats bought, consumed, assigned and active; and the total.
+
+    ``seats_purchased`` is the vendor's figure, else the pricing contract's seats, else
+    None. ``seats_active`` counts current assignees whose account was active within
+    ``active_days`` of ``now``.
+    """
+    from app.sync.models import ConnectorConfig
+
+    query = (
+        select(Product, ConnectorConfig.name)
+        .join(ConnectorConfig, col(ConnectorConfig.id) == col(Product.connector_id))
+        .where(col(Product.removed_at).is_(None))
+    )
+    if connector:
+        query = query.where(ConnectorConfig.name == connector)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    query = query.order_by(col(ConnectorConfig.name), col(Product.name), col(Product.external_id))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = session.exec(query).all()
+    seats = _seat_counts(
+        session=session,
+        product_ids=[p.id for p, _ in rows if p.id is not None],
+        cutoff=now - timedelta(days=active_days),
+    )
+    items = []
+    for product, connector_name in rows:
+        assigned, active = seats.get(product.id or 0, (0, 0))
+        items.append(
+            {
+                "connector": connector_name,
+                "external_id": product.external_id,
+                "sku": product.sku,
+                "name": product.name,
+                "seats_purchased": effective_seats_purchased(
+                    session=session, product=product, today=today
+                ),
+                "seats_consumed": product.seats_consumed,
+                "seats_assigned": assigned,
+                "seats_active": active,
+                "status": product.status,
+                "list_price": product.list_price,
+                "list_price_currency": product.list_price_currency,
+            }
+        )
+    return items, int(total)
+
+
+def _seat_counts(
+    *, session: Session, product_ids: list[int], cutoff: datetime
+) -> dict[int, tuple[int, int]]:
+    from app.people.models import Account, Assignment
+
+    if not product_ids:
+        return {}
+    active = case((col(Account.last_active_at) >= cutoff, 1), else_=0)
+    query = (
+        select(Assignment.product_id, func.count(), func.coalesce(func.sum(active), 0))
+        .join(Account, col(Account.id) == col(Assignment.account_id))
+        .where(col(Assignment.removed_at).is_(None))
+        .where(col(Assignment.product_id).in_(product_ids))
+        .group_by(col(Assignment.product_id))
+    )
+    return {pid: (int(n), int(a)) for pid, n, a in session.exec(query)}
+
+
+def inventory_accounts(
+    *,
+    session: Session,
+    connector: str | None = None,
+    status: str | None = None,
+    product: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Current synced accounts with the product external ids they hold; and the total.
+
+    ``product`` filters to holders of a current seat of that product external id.
+    """
+    from app.people.models import Account, Assignment
+    from app.sync.models import ConnectorConfig
+
+    query = (
+        select(Account, ConnectorConfig.name)
+        .join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
+        .where(col(Account.removed_at).is_(None))
+    )
+    if connector:
+        query = query.where(ConnectorConfig.name == connector)
+    if status:
+        query = query.where(Account.status == status)
+    if product:
+        holders = (
+            select(Assignment.account_id)
+            .join(Product, col(Product.id) == col(Assignment.product_id))
+            .where(Product.external_id == product, col(Assignment.removed_at).is_(None))
+        )
+        query = query.where(col(Account.id).in_(holders))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    query = query.order_by(col(ConnectorConfig.name), col(Account.email), col(Account.external_id))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = session.exec(query).all()
+    held = products_held(session=session, account_ids=[a.id for a, _ in rows if a.id])
+    items = [
+        {
+            "connector": connector_name,
+            "external_id": account.external_id,
+            "email": account.email,
+            "display_name": account.display_name,
+            "status": account.status,
+            "is_guest": account.is_guest,
+            "is_admin": account.is_admin,
+            "department": account.department,
+            "last_active_at": account.last_active_at,
+            "activity_known": account.activity_known,
+            "products": sorted(p for p, _ in held.get(account.id or 0, [])),
+        }
+        for account, connector_name in rows
+    ]
+    return items, int(total)
+
+
+def products_held(
+    *, session: Session, account_ids: list[int]
+) -> dict[int, list[tuple[str, Product]]]:
+    """Current seats by account id: (product external id, product), in batches of 5,000."""
+    from app.people.models import Assignment
+
+    out: dict[int, list[tuple[str, Product]]] = {}
+    for start in range(0, len(account_ids), 5000):
+        part = account_ids[start : start + 5000]
+        query = (
+            select(Assignment.account_id, Product)
+            .join(Product, col(Product.id) == col(Assignment.product_id))
+            .where(col(Assignment.account_id).in_(part), col(Assignment.removed_at).is_(None))
+        )
+        for account_id, product in session.exec(query):
+            out.setdefault(account_id, []).append((product.external_id, product))
+    return out

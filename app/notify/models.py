@@ -43,3 +43,22 @@ class JobRun(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str = Field(default="running", max_length=20)
     detail: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class FreeSeatAlert(SQLModel, table=True):
+    """Free-seat threshold per product and whether it is crossed (one alert per crossing).
+
+    ``threshold`` overrides ``SEATWISE_FREE_SEATS_THRESHOLD`` for this product; ``below``
+    is set when an alert went out and cleared when free seats are back at or above the
+    threshold, which re-arms the alert; ``crossings`` numbers the alerts' dedupe keys.
+    """
+
+    __tablename__ = "free_seat_alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", unique=True, ondelete="CASCADE")
+    threshold: int | None = None
+    below: bool = False
+    crossings: int = 0
+    free_seats: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

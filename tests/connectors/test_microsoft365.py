@@ -430,4 +430,5 @@ def test_national_cloud_uses_authority_host_for_tokens_and_graph_url_for_data(
             assert host == graph_host
         else:
             assert host == login_host
-    assert sim.scopes == [f"{graph.url}/.default"]
+    # a Graph host that is no Microsoft cloud's own fronts global Graph: its resource is asked
+    assert sim.scopes == ["https://graph.microsoft.com/.default"]

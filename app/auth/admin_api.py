@@ -1,0 +1,133 @@
+"""REST twins of the settings pages: users, API tokens, audit log, policies, catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.auth import admin
+from app.auth.schemas import UserRead
+from app.deps import AdminUser, SessionDep, SettingsDep
+from app.findings import catalog_service, policies
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class UserUpdate(BaseModel):
+    """Change a user's role or active flag."""
+
+    role: str | None = None
+    is_active: bool | None = None
+
+
+class TokenCreate(BaseModel):
+    """Whose token, and what it is for."""
+
+    user_id: int
+    name: str = Field(min_length=1, max_length=100)
+
+
+class PolicySet(BaseModel):
+    """Thresholds: global when ``application`` is None."""
+
+    application: str | None = None
+    inactive_days: int | None = Field(default=None, ge=1)
+    never_used_grace_days: int | None = Field(default=None, ge=0)
+
+
+class CatalogEntrySet(BaseModel):
+    """A catalogue addition or correction."""
+
+    key: str = Field(min_length=1, max_length=100)
+    name: str
+    vendor: str
+    category: str
+    capabilities: list[str] = Field(default_factory=list)
+    is_suite: bool = False
+    aliases: list[str] = Field(default_factory=list)
+    website: str | None = None
+
+
+@router.patch("/users/{user_id}", response_model=UserRead)
+def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: AdminUser) -> UserRead:
+    """Change a user's role or deactivate them."""
+    changed = admin.update_user(
+        session=session, user_id=user_id, actor=user.email, role=body.role, active=body.is_active
+    )
+    return UserRead.model_validate(changed, from_attributes=True)
+
+
+@router.get("/tokens")
+def list_tokens(session: SessionDep, _: AdminUser) -> list[dict[str, Any]]:
+    """Every API token (prefix only)."""
+    return admin.list_tokens(session=session)
+
+
+@router.post("/tokens", status_code=201)
+def create_token(body: TokenCreate, session: SessionDep, user: AdminUser) -> dict[str, str]:
+    """Make a token; this answer is the only time it is shown."""
+    token = admin.new_token(session=session, user_id=body.user_id, name=body.name, actor=user.email)
+    return {"token": token}
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, session: SessionDep, user: AdminUser) -> None:
+    """Revoke a token."""
+    admin.revoke_token(session=session, token_id=token_id, actor=user.email)
+
+
+@router.get("/audit")
+def audit_log(
+    session: SessionDep,
+    _: AdminUser,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Who did what, newest first."""
+    rows, total = admin.audit_page(session=session, limit=limit, offset=offset, action=action)
+    return {
+        "items": [r.model_dump(mode="json") for r in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.get("/policies")
+def list_policies(session: SessionDep, settings: SettingsDep, _: AdminUser) -> list[dict[str, Any]]:
+    """Inactivity thresholds, global and per application."""
+    return [vars(p) for p in policies.list_policies(session=session, settings=settings)]
+
+
+@router.put("/policies")
+def set_policy(body: PolicySet, session: SessionDep, user: AdminUser) -> dict[str, str]:
+    """Set the global thresholds or one application's overrides."""
+    policies.set_policy(
+        session=session,
+        application=body.application,
+        inactive_days=body.inactive_days,
+        never_used_grace_days=body.never_used_grace_days,
+        actor=user.email,
+    )
+    return {"status": "saved"}
+
+
+@router.get("/catalog")
+def list_catalog(session: SessionDep, _: AdminUser) -> list[dict[str, Any]]:
+    """The catalogue corrections stored in the database."""
+    return [
+        catalog_service.app_to_data(a) | {"key": a.key}
+        for a in catalog_service.catalog_overrides(session=session)
+    ]
+
+
+@router.post("/catalog", status_code=201)
+def add_catalog_entry(
+    body: CatalogEntrySet, session: SessionDep, user: AdminUser
+) -> dict[str, str]:
+    """Add or correct a catalogue application."""
+    catalog_service.add_entry(session=session, actor=user.email, **body.model_dump())
+    return {"status": "saved", "key": body.key}

@@ -1,0 +1,200 @@
+"""Settings: users and roles, API tokens (shown once), policies, catalogue, audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import admin
+from app.auth import service as auth_service
+from app.core.csrf import CsrfChecked
+from app.core.errors import SeatwiseError
+from app.core.pages import SettingsUser, render
+from app.core.security import VALID_ROLES
+from app.deps import SessionDep, SettingsDep
+from app.findings import catalog_service, policies
+
+router = APIRouter(tags=["pages"])
+
+
+def _context(session: SessionDep, settings: SettingsDep, offset: int = 0) -> dict[str, Any]:
+    entries, total = admin.audit_page(session=session, limit=50, offset=offset)
+    return {
+        "users": auth_service.list_users(session=session),
+        "roles": VALID_ROLES,
+        "tokens": admin.list_tokens(session=session),
+        "policies": policies.list_policies(session=session, settings=settings),
+        "catalog": catalog_service.catalog_overrides(session=session),
+        "audit": entries,
+        "page": {"total": total, "limit": 50, "offset": offset},
+    }
+
+
+def _page(
+    request: Request,
+    user: SettingsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = {**_context(session, settings), "message": request.query_params.get("message")}
+    context.update(extra)
+    return render(request, "settings/index.html", user, context, status_code=status_code)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(
+    request: Request,
+    user: SettingsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Everything an admin configures, on one page."""
+    context = {
+        **_context(session, settings, offset),
+        "message": request.query_params.get("message"),
+    }
+    return render(request, "settings/index.html", user, context)
+
+
+def _done(message: str) -> Response:
+    return RedirectResponse(f"/settings?message={message}", status_code=303)
+
+
+@router.post("/settings/users", response_class=HTMLResponse)
+def add_user(
+    request: Request,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
+    """Create a user."""
+    try:
+        auth_service.create_user(
+            session=session, email=email, role=role, password=password, actor=user.email
+        )
+    except SeatwiseError as exc:
+        session.rollback()
+        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+    return _done("User+created")
+
+
+@router.post("/settings/users/{user_id}", response_class=HTMLResponse)
+def change_user(
+    request: Request,
+    user_id: int,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    role: Annotated[str, Form()],
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    """Change a user's role or active flag."""
+    try:
+        admin.update_user(
+            session=session, user_id=user_id, actor=user.email, role=role, active=bool(active)
+        )
+    except SeatwiseError as exc:
+        session.rollback()
+        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+    return _done("User+saved")
+
+
+@router.post("/settings/tokens", response_class=HTMLResponse)
+def add_token(
+    request: Request,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    user_id: Annotated[int, Form()],
+    name: Annotated[str, Form()],
+) -> Response:
+    """Make a token and show it this once."""
+    try:
+        token = admin.new_token(session=session, user_id=user_id, name=name, actor=user.email)
+    except SeatwiseError as exc:
+        session.rollback()
+        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+    response = _page(request, user, session, settings, new_token=token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+def revoke(token_id: int, user: SettingsUser, _csrf: CsrfChecked, session: SessionDep) -> Response:
+    """Revoke a token."""
+    admin.revoke_token(session=session, token_id=token_id, actor=user.email)
+    return _done("Token+revoked")
+
+
+@router.post("/settings/policies", response_class=HTMLResponse)
+def save_policy(
+    request: Request,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    application: Annotated[str, Form()] = "",
+    inactive_days: Annotated[str, Form()] = "",
+    never_used_grace_days: Annotated[str, Form()] = "",
+) -> Response:
+    """Set the global thresholds or one application's."""
+    try:
+        policies.set_policy(
+            session=session,
+            application=application.strip() or None,
+            inactive_days=int(inactive_days) if inactive_days.strip() else None,
+            never_used_grace_days=int(never_used_grace_days)
+            if never_used_grace_days.strip()
+            else None,
+            actor=user.email,
+        )
+    except ValueError:
+        return _page(
+            request, user, session, settings, error="days must be whole numbers", status_code=422
+        )
+    except SeatwiseError as exc:
+        session.rollback()
+        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+    return _done("Policy+saved")
+
+
+@router.post("/settings/catalog", response_class=HTMLResponse)
+def save_catalog(
+    request: Request,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    vendor: Annotated[str, Form()],
+    category: Annotated[str, Form()],
+    capabilities: Annotated[str, Form()] = "",
+) -> Response:
+    """Add or correct a catalogue application."""
+    try:
+        catalog_service.add_entry(
+            session=session,
+            key=key.strip(),
+            name=name.strip(),
+            vendor=vendor.strip(),
+            category=category.strip(),
+            capabilities=[c.strip() for c in capabilities.split(",") if c.strip()],
+            actor=user.email,
+        )
+    except SeatwiseError as exc:
+        session.rollback()
+        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+    return _done("Catalogue+saved")

@@ -1,0 +1,126 @@
+"""Findings: filter, bulk acknowledge / dismiss with a reason, live savings totals, CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.core.csrf import CsrfChecked
+from app.core.errors import SeatwiseError
+from app.core.pages import FindingsUser, FindingsWriter, render
+from app.deps import SessionDep
+from app.findings import review
+from app.findings.bulk import review_many
+from app.findings.csv_export import findings_csv
+from app.findings.review import SEVERITY_ORDER, FindingFilter
+from app.findings.service import STATUSES
+from app.inventory.views import application_names
+
+router = APIRouter(tags=["pages"])
+PAGE_SIZE = 50
+
+
+def _filter(kind: str, status: str, application: str, severity: str) -> FindingFilter:
+    return FindingFilter(
+        kind=kind or None,
+        status=status or None,
+        application=application or None,
+        severity=severity or None,
+    )
+
+
+def _list_context(
+    session: SessionDep, flt: FindingFilter, offset: int, query: dict[str, str]
+) -> dict[str, object]:
+    items, total, savings = review.list_findings(
+        session=session, flt=flt, limit=PAGE_SIZE, offset=offset
+    )
+    return {
+        "items": items,
+        "page": {"total": total, "limit": PAGE_SIZE, "offset": offset},
+        "savings": savings,
+        "query": query,
+        "page_query": urlencode(query),
+    }
+
+
+@router.get("/findings", response_class=HTMLResponse)
+def findings_page(
+    request: Request,
+    user: FindingsUser,
+    session: SessionDep,
+    kind: str = "",
+    status: str = "",
+    application: str = "",
+    severity: str = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Findings matching the filter, with their savings total."""
+    query = {"kind": kind, "status": status, "application": application, "severity": severity}
+    context = _list_context(session, _filter(kind, status, application, severity), offset, query)
+    context.update(
+        kinds=review.known_kinds(session=session),
+        statuses=STATUSES,
+        severities=SEVERITY_ORDER,
+        applications=application_names(session=session),
+        message=request.query_params.get("message"),
+    )
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "findings-list":
+        return render(request, "findings/_list.html", user, context, headers={"Vary": "HX-Request"})
+    return render(request, "findings/index.html", user, context, headers={"Vary": "HX-Request"})
+
+
+@router.get("/findings.csv")
+def findings_export(
+    user: FindingsUser,
+    session: SessionDep,
+    kind: str = "",
+    status: str = "",
+    application: str = "",
+    severity: str = "",
+) -> Response:
+    """The filtered findings as CSV."""
+    text = findings_csv(session=session, flt=_filter(kind, status, application, severity))
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="findings.csv"'},
+    )
+
+
+@router.post("/findings/review", response_class=HTMLResponse)
+def findings_review(
+    request: Request,
+    user: FindingsWriter,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    action: Annotated[str, Form()],
+    keys: Annotated[list[str] | None, Form()] = None,
+    reason: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "",
+    application: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+) -> Response:
+    """Acknowledge, dismiss or reopen the selected findings; answer the refreshed list."""
+    query = {"kind": kind, "status": status, "application": application, "severity": severity}
+    try:
+        result = review_many(
+            session=session, keys=keys or [], status=action, by=user.email, reason=reason
+        )
+        message = f"{len(result.changed)} finding(s) {action}."
+        if result.refused:
+            message += " Refused: " + "; ".join(f"{k}: {v}" for k, v in result.refused.items())
+        error = None
+    except SeatwiseError as exc:
+        message, error = None, str(exc)
+    if not request.headers.get("hx-request"):
+        target = "/findings?" + urlencode({**query, "message": message or error or ""})
+        return RedirectResponse(target, status_code=303)
+    session.flush()
+    context = _list_context(session, _filter(kind, status, application, severity), 0, query)
+    context.update(message=message, error=error)
+    return render(request, "findings/_list.html", user, context)

@@ -1,0 +1,195 @@
+"""Reading and reviewing findings: filtered lists, acknowledge, dismiss, reopen.
+
+Review decisions are recorded on the finding (status, reason, who, when) and in the
+audit log. A dismissal needs a reason. A resolved finding cannot be reviewed: it is no
+longer produced (it reopens on its own if the analysis produces it again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.auth.service import audit
+from app.core.db import utcnow
+from app.core.errors import ConflictError, InvalidInputError, NotFoundError
+from app.findings.fingerprint import MATERIAL_EVIDENCE
+from app.findings.models import Finding
+from app.findings.schemas import FindingRead
+from app.findings.service import ACKNOWLEDGED, DISMISSED, OPEN, RESOLVED, STATUSES
+from app.inventory.models import Application, Product
+
+CENT = Decimal("0.01")
+SEVERITY_ORDER = ("critical", "high", "medium", "low")
+_ACTIONS = {
+    ACKNOWLEDGED: "finding.acknowledge",
+    DISMISSED: "finding.dismiss",
+    OPEN: "finding.reopen",
+}
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """Which findings to list; ``status`` None means every status but ``resolved``."""
+
+    kind: str | None = None
+    status: str | None = None
+    application: str | None = None
+    severity: str | None = None
+
+
+def _conditions(flt: FindingFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if flt.status is not None and flt.status not in STATUSES:
+        raise InvalidInputError(
+            f"unknown status {flt.status!r}; expected one of {', '.join(STATUSES)}"
+        )
+    if flt.severity is not None and flt.severity not in SEVERITY_ORDER:
+        raise InvalidInputError(
+            f"unknown severity {flt.severity!r}; expected one of {', '.join(SEVERITY_ORDER)}"
+        )
+    if flt.kind is not None:
+        conditions.append(col(Finding.kind) == flt.kind)
+    if flt.status is None:
+        conditions.append(col(Finding.status) != RESOLVED)
+    else:
+        conditions.append(col(Finding.status) == flt.status)
+    if flt.severity is not None:
+        conditions.append(col(Finding.severity) == flt.severity)
+    if flt.application is not None:
+        name = flt.application.strip()
+        match = sa.func.lower(col(Application.name)) == name.lower()
+        if name.isdigit():
+            match = match | (col(Application.id) == int(name))
+        conditions.append(match)
+    return conditions
+
+
+def _money(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(str(value)).quantize(CENT))
+
+
+def _read(row: Any) -> FindingRead:
+    f: Finding = row[0]
+    return FindingRead(
+        key=f.key,
+        kind=f.kind,
+        severity=f.severity,
+        application=row[1],
+        product=row[2],
+        subject=f.subject,
+        monthly_savings=_money(f.monthly_savings),
+        currency=f.currency,
+        status=f.status,
+        evidence=dict(f.evidence or {}),
+        first_seen=f.first_seen,
+        last_seen=f.last_seen,
+        status_reason=f.status_reason,
+        status_by=f.status_by,
+        status_at=f.status_at,
+        resolved_at=f.resolved_at,
+    )
+
+
+def _base(*columns: Any) -> Any:
+    return (
+        select(*columns)
+        .select_from(Finding)
+        .outerjoin(Application, col(Application.id) == col(Finding.application_id))
+        .outerjoin(Product, col(Product.id) == col(Finding.product_id))
+    )
+
+
+def list_findings(
+    *, session: Session, flt: FindingFilter, limit: int | None = None, offset: int = 0
+) -> tuple[list[FindingRead], int, dict[str, str]]:
+    """Return a page of findings, the number matching, and their savings per currency."""
+    conditions = _conditions(flt)
+    severity_rank = sa.case(
+        {s: i for i, s in enumerate(SEVERITY_ORDER)}, value=col(Finding.severity), else_=9
+    )
+    statement = (
+        _base(Finding, col(Application.name), col(Product.external_id))
+        .where(*conditions)
+        .order_by(
+            severity_rank,
+            col(Finding.monthly_savings).is_(None),
+            col(Finding.monthly_savings).desc(),
+            col(Finding.key),
+        )
+        .offset(offset)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    items = [_read(r) for r in session.exec(statement).all()]
+    total = session.exec(_base(sa.func.count()).where(*conditions)).one()
+    # Savings count what is still to act on: without a status filter, dismissed and
+    # resolved findings are listed but their savings are not added up.
+    actionable = (
+        [col(Finding.status).in_(("open", "acknowledged"))] if flt.status is None else []
+    )
+    sums = session.exec(
+        _base(col(Finding.currency), sa.func.sum(col(Finding.monthly_savings)))
+        .where(*conditions, *actionable, col(Finding.monthly_savings).is_not(None))
+        .group_by(col(Finding.currency))
+    ).all()
+    savings = {str(c): _money(s) or "0.00" for c, s in sums if c is not None}
+    return items, int(total), dict(sorted(savings.items()))
+
+
+def known_kinds(*, session: Session) -> list[str]:
+    """Return every kind the analytics produce, plus any kind already stored."""
+    stored = session.exec(select(Finding.kind).distinct()).all()
+    return sorted({*MATERIAL_EVIDENCE, *stored})
+
+
+def get_finding(*, session: Session, key: str) -> FindingRead:
+    """Return one finding by key, or raise NotFound."""
+    row = session.exec(
+        _base(Finding, col(Application.name), col(Product.external_id)).where(
+            col(Finding.key) == key
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no finding with key {key!r}; see `seatwise findings list`")
+    return _read(row)
+
+
+def set_status(
+    *, session: Session, key: str, status: str, by: str, reason: str | None = None
+) -> FindingRead:
+    """Acknowledge, dismiss (reason required) or reopen a finding, and audit it."""
+    if status not in (ACKNOWLEDGED, DISMISSED, OPEN):
+        raise InvalidInputError(
+            f"cannot set status {status!r}; expected acknowledged, dismissed or open"
+        )
+    clean_reason = (reason or "").strip() or None
+    if status == DISMISSED and clean_reason is None:
+        raise InvalidInputError("a reason is required to dismiss a finding (--reason)")
+    finding = session.exec(select(Finding).where(col(Finding.key) == key)).first()
+    if finding is None:
+        raise NotFoundError(f"no finding with key {key!r}; see `seatwise findings list`")
+    if finding.status == RESOLVED:
+        raise ConflictError(f"finding {key!r} is resolved (no longer produced); nothing to review")
+    previous = finding.status
+    finding.status = status
+    finding.status_reason = clean_reason
+    finding.status_by = by
+    finding.status_at = utcnow()
+    session.add(finding)
+    session.flush()
+    audit(
+        session=session,
+        actor=by,
+        action=_ACTIONS[status],
+        target=key,
+        previous_status=previous,
+        reason=clean_reason,
+    )
+    return get_finding(session=session, key=key)

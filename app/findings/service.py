@@ -1,0 +1,178 @@
+"""Run the analytics over the inventory and keep the findings table in step.
+
+``analyze`` loads the frames, runs every rule and upserts findings by their stable key
+in the caller's transaction (the edge commits once):
+
+* a new key is inserted ``open`` with ``first_seen`` now;
+* an existing key gets its facts and ``last_seen`` updated; an ``acknowledged`` or
+  ``dismissed`` finding keeps its status unless its fingerprint (the material facts,
+  see ``app.findings.fingerprint``) changed, then it is reopened;
+* a ``resolved`` finding produced again is reopened;
+* a finding not produced any more is marked ``resolved`` with ``resolved_at``.
+
+Rows are read and written in bulk (Core selects, executemany inserts and updates), so a
+run over a million assignments stays within seconds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from analytics.model import Finding as AnalysisFinding
+from app.auth.service import audit
+from app.core.db import utcnow
+from app.core.settings import Settings
+from app.findings.bulk_write import FindingWriter
+from app.findings.catalog_service import effective_catalog
+from app.findings.fingerprint import fingerprint, material_part
+from app.findings.frames_loader import load_frames
+from app.findings.models import Finding
+from app.findings.policies import analysis_policy
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+DISMISSED = "dismissed"
+RESOLVED = "resolved"
+STATUSES = (OPEN, ACKNOWLEDGED, DISMISSED, RESOLVED)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class AnalysisSummary:
+    """What one analysis found and changed."""
+
+    as_of: date
+    counts: dict[str, int]
+    total_monthly_savings: dict[str, Decimal]
+    new: int
+    resolved: int
+    reopened: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the summary as the JSON the CLI and API print."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "counts": dict(sorted(self.counts.items())),
+            "total_monthly_savings": {
+                c: str(v.quantize(CENT)) for c, v in sorted(self.total_monthly_savings.items())
+            },
+            "new": self.new,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+        }
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    if hasattr(obj, "item"):  # numpy scalars
+        return obj.item()
+    raise TypeError(f"cannot store {type(obj).__name__} in finding evidence")
+
+
+def evidence_json(evidence: dict[str, Any]) -> str:
+    """Serialise evidence once (numpy scalars, Decimals, dates and sets made plain)."""
+    return orjson.dumps(evidence, default=_json_default, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def analyze(*, session: Session, settings: Settings, today: date) -> AnalysisSummary:
+    """Run every analytics rule as of ``today`` and upsert the findings."""
+    from analytics.engine import run_all  # the rules load only when an analysis runs
+
+    catalog = effective_catalog(session=session)
+    frames = load_frames(session=session, today=today, catalog=catalog)
+    policy = analysis_policy(session=session, settings=settings)
+    result = run_all(frames, policy, today)
+    return store_findings(
+        session=session, findings=result.findings, today=today, timings=result.timings
+    )
+
+
+def store_findings(
+    *,
+    session: Session,
+    findings: list[AnalysisFinding],
+    today: date,
+    timings: dict[str, float] | None = None,
+) -> AnalysisSummary:
+    """Upsert one analysis's findings by key and resolve the ones not produced."""
+    now = utcnow()
+    table = Finding.__table__  # type: ignore[attr-defined]
+    existing = {
+        row.key: row
+        for row in session.execute(
+            sa.select(table.c.id, table.c.key, table.c.status, table.c.fingerprint)
+        )
+    }
+    out = FindingWriter(session)
+    stamp = out.time(now)
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    statuses: list[tuple[str, str | None, str | None, Any, Any, int]] = []
+    reopened: list[tuple[str, str]] = []
+    counts: Counter[str] = Counter()
+    totals: dict[str, Decimal] = {}
+    produced: set[str] = set()
+    for f in findings:
+        produced.add(f.key)
+        counts[f.kind] += 1
+        if f.monthly_savings is not None and f.currency:
+            totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.monthly_savings
+        evidence = evidence_json(f.evidence)
+        fp = fingerprint(f, evidence)
+        row = existing.get(f.key)
+        if row is None:
+            inserts.append(
+                (f.key, f.kind, f.severity, f.application_id, f.product_id, f.subject[:500],
+                 evidence, fp, out.money(f.monthly_savings), f.currency, OPEN, stamp, stamp)
+            )  # fmt: skip
+            continue
+        if row.status == RESOLVED or (
+            row.status in (ACKNOWLEDGED, DISMISSED)
+            and material_part(row.fingerprint) != material_part(fp)
+        ):
+            why = "produced again" if row.status == RESOLVED else "facts changed"
+            reopened.append((f.key, f"{why} (was {row.status})"))
+            statuses.append((OPEN, f"reopened: {why} (was {row.status})", "analyze", stamp, None,
+                             row.id))  # fmt: skip
+        if row.fingerprint != fp:
+            updates.append(
+                (f.severity, f.application_id, f.product_id, f.subject[:500], evidence, fp,
+                 out.money(f.monthly_savings), f.currency, stamp, row.id)
+            )  # fmt: skip
+    gone = [r.id for k, r in existing.items() if k not in produced and r.status != RESOLVED]
+    out.resolve(gone, now)
+    out.set_status(statuses)
+    session.execute(
+        sa.update(table)
+        .where(table.c.status != RESOLVED, table.c.last_seen < now)
+        .values(last_seen=now)
+    )
+    out.update(updates)
+    out.insert(inserts)
+    for key, why in reopened:
+        if why.startswith("facts changed"):
+            audit(session=session, actor="analyze", action="finding.reopen", target=key, why=why)
+    session.flush()
+    return AnalysisSummary(
+        as_of=today,
+        counts=dict(counts),
+        total_monthly_savings=totals,
+        new=len(inserts),
+        resolved=len(gone),
+        reopened=len(reopened),
+        timings=dict(timings or {}),
+    )

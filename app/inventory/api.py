@@ -1,0 +1,63 @@
+"""REST: synced products (with seat figures) and accounts, paginated and filterable."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.core.db import utcnow
+from app.deps import CurrentUser, SessionDep
+from app.inventory import service
+from app.inventory.inventory_schemas import AccountPage, AccountRead, ProductPage, ProductRead
+
+router = APIRouter(prefix="/api/v1", tags=["inventory"])
+
+
+@router.get("/products", response_model=ProductPage)
+def list_products(
+    session: SessionDep,
+    _: CurrentUser,
+    connector: str | None = None,
+    active_days: Annotated[int, Query(ge=1)] = 30,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ProductPage:
+    """Products with seats purchased, consumed, assigned and active (within active_days)."""
+    now = utcnow()
+    items, total = service.inventory_products(
+        session=session,
+        today=now.date(),
+        now=now,
+        active_days=active_days,
+        connector=connector,
+        limit=limit,
+        offset=offset,
+    )
+    return ProductPage(
+        items=[ProductRead(**i) for i in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/accounts", response_model=AccountPage)
+def list_accounts(
+    session: SessionDep,
+    _: CurrentUser,
+    connector: str | None = None,
+    status: str | None = None,
+    product: Annotated[str | None, Query(description="A product external id.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AccountPage:
+    """Current accounts; filter by connector name, status and held product."""
+    items, total = service.inventory_accounts(
+        session=session,
+        connector=connector,
+        status=status,
+        product=product,
+        limit=limit,
+        offset=offset,
+    )
+    return AccountPage(
+        items=[AccountRead(**i) for i in items], total=total, limit=limit, offset=offset
+    )

@@ -1,0 +1,76 @@
+"""Edit one contract by hand (the contracts page and ``PATCH /api/v1/contracts/{id}``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from app.auth.service import audit
+from app.core.db import utcnow
+from app.core.errors import InvalidInputError, NotFoundError
+from app.inventory.models import Subscription
+
+BILLING_CYCLES = ("monthly", "quarterly", "annual", "biennial", "triennial")
+
+
+class ContractUpdate(BaseModel):
+    """Fields of a contract to change; all optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    end_date: date | None = None
+    renewal_date: date | None = None
+    auto_renew: bool | None = None
+    notice_days: int | None = Field(default=None, ge=0, le=3650)
+    billing_cycle: str | None = None
+    seats: int | None = Field(default=None, ge=0)
+    unit_price: Decimal | None = Field(default=None, ge=0)
+    total_cost: Decimal | None = Field(default=None, ge=0)
+    cost_centre: str | None = Field(default=None, max_length=100)
+    owner_email: str | None = Field(default=None, max_length=320)
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+def get_contract(*, session: Session, contract_id: int) -> Subscription:
+    """One contract by id."""
+    sub = session.get(Subscription, contract_id)
+    if sub is None:
+        raise NotFoundError(f"no contract with id {contract_id}")
+    return sub
+
+
+def update_contract(
+    *, session: Session, contract_id: int, changes: ContractUpdate, actor: str
+) -> Subscription:
+    """Apply the given fields to a contract and audit what changed."""
+    sub = get_contract(session=session, contract_id=contract_id)
+    values: dict[str, Any] = changes.model_dump(exclude_unset=True)
+    cycle = values.get("billing_cycle")
+    if cycle is not None and cycle not in BILLING_CYCLES:
+        raise InvalidInputError(
+            f"unknown billing cycle {cycle!r}; expected one of {', '.join(BILLING_CYCLES)}"
+        )
+    end = values.get("end_date", sub.end_date)
+    if end is not None and end < sub.start_date:
+        raise InvalidInputError(f"end date {end} is before the start date {sub.start_date}")
+    changed = {}
+    for name, value in values.items():
+        if getattr(sub, name) != value:
+            changed[name] = str(value) if value is not None else None
+            setattr(sub, name, value)
+    if changed:
+        sub.updated_at = utcnow()
+        session.add(sub)
+        session.flush()
+        audit(
+            session=session,
+            actor=actor,
+            action="contract.update",
+            target=sub.contract_number,
+            **changed,
+        )
+    return sub

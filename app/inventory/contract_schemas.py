@@ -1,0 +1,76 @@
+"""API and CLI shapes of contracts (subscriptions): money as decimal strings, dates ISO."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+
+def money_text(value: Decimal | None) -> str | None:
+    """``Decimal("12.5000")`` → ``"12.50"``: at least two decimals, no trailing zeros beyond."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+class SubscriptionRead(BaseModel):
+    """One contract as `subscriptions list --json` and ``GET /api/v1/subscriptions`` show it.
+
+    ``product`` is the product text the contract was imported with (a SKU part number,
+    external id or name); ``notice_deadline`` is ``renewal_date - notice_days``.
+    """
+
+    contract_number: str
+    vendor: str
+    application: str
+    product: str | None
+    renewal_date: date | None
+    auto_renew: bool
+    notice_days: int
+    notice_deadline: date | None
+    seats: int | None
+    unit_price: str | None
+    total_cost: str | None
+    currency: str
+    owner_email: str | None
+    is_trial: bool
+
+
+class SubscriptionPage(BaseModel):
+    """A page of contracts."""
+
+    items: list[SubscriptionRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class ImportProblemRead(BaseModel):
+    """One reason an import was refused."""
+
+    row: int | None
+    column: str | None
+    problem: str
+
+
+class ImportRefusedRead(BaseModel):
+    """The 422 problem+json body of a refused import (RFC 9457 plus ``errors``)."""
+
+    type: str = "about:blank"
+    title: str = "Import refused"
+    status: int = 422
+    detail: str
+    errors: list[ImportProblemRead]
+
+
+class ImportResultRead(BaseModel):
+    """What an accepted import did."""
+
+    created: int
+    updated: int
+    unchanged: int
+    warnings: list[str]

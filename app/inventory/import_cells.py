@@ -1,0 +1,344 @@
+"""Mapping raw rows onto declared columns and reading each cell into a typed value.
+
+Shared by the contract and invoice imports. The rules, as a user meets them:
+
+* Column names match case-insensitively with surrounding spaces trimmed; inner spaces
+  and hyphens count as underscores ("Start Date" is ``start_date``). A column Seatwise
+  does not know is an error naming it (silently ignoring it would hide a typo such as
+  ``renewl_date``); so is a column given twice or a required column missing.
+* Dates are ISO ``YYYY-MM-DD``; in XLSX a real Excel date cell works too.
+* Amounts are ``1234.56`` (no thousands separators, at most 4 decimals); with
+  ``decimal_comma`` they are ``1.234,56`` or ``1234,56``. XLSX number cells are read as
+  numbers either way.
+* Booleans are yes/no/true/false/1/0 (any case); whole numbers have no decimals.
+* Currencies are ISO 4217 codes (checked against ``pycountry``'s list); e-mail addresses
+  are checked with ``email-validator`` (syntax only, no DNS) and stored lower-case.
+
+Every problem in every row is collected, so a user fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from openpyxl.utils import get_column_letter
+
+from app.inventory.import_files import Cell, RawTable, RowProblem
+
+CellKind = Literal["text", "date", "money", "signed_money", "count", "bool", "currency", "email"]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PLAIN_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_COMMA_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_WHOLE = re.compile(r"^[+-]?\d+$")
+_TRUE = {"yes", "true", "1"}
+_FALSE = {"no", "false", "0"}
+_MAX_MONEY = Decimal(10) ** 14  # MONEY is Numeric(18, 4)
+
+
+class CellError(ValueError):
+    """A cell's value cannot be read; the message says what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """A column a file may have: its name, how cells are read, and whether it is required.
+
+    ``required`` means the column must be in the header and every row must fill it.
+    """
+
+    name: str
+    kind: CellKind = "text"
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+def normalise_header(name: str) -> str:
+    """``" Start Date "`` → ``"start_date"``."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def map_rows(
+    table: RawTable,
+    columns: Sequence[ColumnSpec],
+    *,
+    what: str,
+    decimal_comma: bool = False,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[RowProblem]]:
+    """Read every row into ``{column: value}`` (empty cells are None) and collect problems.
+
+    Returns:
+        The rows, each with its spreadsheet row number, and every problem found. When
+        the header itself is wrong, no rows are read (their cells cannot be placed).
+    """
+    specs = {c.name: c for c in columns}
+    positions, problems = _map_header(table, columns, what=what)
+    if problems:
+        return [], problems
+    rows: list[tuple[int, dict[str, Any]]] = []
+    width = len(table.header)
+    for raw in table.rows:
+        values: dict[str, Any] = {name: None for name in specs}
+        for index, cell in enumerate(raw.cells):
+            if (index >= width or table.header[index] == "") and not _blank(cell):
+                problems.append(
+                    RowProblem(
+                        raw.number,
+                        get_column_letter(index + 1),
+                        f"value {cell!r} in a column without a header",
+                    )
+                )
+        for name, index in positions.items():
+            spec = specs[name]
+            cell = raw.cells[index] if index < len(raw.cells) else None
+            if _blank(cell):
+                if spec.required:
+                    problems.append(RowProblem(raw.number, name, "a value is required"))
+                continue
+            try:
+                values[name] = read_cell(cell, spec, decimal_comma=decimal_comma)
+            except CellError as exc:
+                problems.append(RowProblem(raw.number, name, str(exc)))
+        rows.append((raw.number, values))
+    return rows, problems
+
+
+def _blank(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and cell.strip() == "")
+
+
+def _map_header(
+    table: RawTable, columns: Sequence[ColumnSpec], *, what: str
+) -> tuple[dict[str, int], list[RowProblem]]:
+    known = [c.name for c in columns]
+    header_row = table.header_row
+    positions: dict[str, int] = {}
+    problems: list[RowProblem] = []
+    unknown: list[tuple[int, str]] = []
+    for index, raw_name in enumerate(table.header):
+        if raw_name == "":
+            continue
+        name = normalise_header(raw_name)
+        if name not in known:
+            unknown.append((index, raw_name))
+        elif name in positions:
+            first, second = get_column_letter(positions[name] + 1), get_column_letter(index + 1)
+            problems.append(
+                RowProblem(
+                    header_row, name, f"the column appears twice (columns {first} and {second})"
+                )
+            )
+        else:
+            positions[name] = index
+    if not positions:
+        kind = "CSV file" if table.source == "csv" else "sheet"
+        shown = ", ".join(h for h in table.header[:5] if h) or "(nothing)"
+        return positions, [
+            RowProblem(
+                None,
+                None,
+                f"not a {kind} of {what}: its first row ({shown}) has none of the {what} "
+                f"columns ({', '.join(known)})",
+            )
+        ]
+    expected = ", ".join(known)
+    for index, raw_name in unknown:
+        problems.append(
+            RowProblem(
+                header_row,
+                raw_name,
+                f"unknown column (column {get_column_letter(index + 1)}); expected: {expected}",
+            )
+        )
+    for spec in columns:
+        if spec.required and spec.name not in positions:
+            problems.append(RowProblem(header_row, spec.name, "required column is missing"))
+    return positions, problems
+
+
+def read_cell(cell: Cell, spec: ColumnSpec, *, decimal_comma: bool = False) -> Any:
+    """Read one non-empty cell as the column's kind.
+
+    Raises:
+        CellError: The value is not acceptable; the message names what was expected.
+    """
+    kind = spec.kind
+    if kind == "date":
+        return read_date(cell)
+    if kind in ("money", "signed_money"):
+        amount = read_amount(cell, decimal_comma=decimal_comma)
+        if kind == "money" and amount < 0:
+            raise CellError(f"must not be negative, got {amount}")
+        return amount
+    if kind == "count":
+        return read_count(cell)
+    if kind == "bool":
+        return read_bool(cell)
+    if kind == "currency":
+        return read_currency(cell)
+    if kind == "email":
+        return read_email(cell)
+    text = _text(cell)
+    if spec.choices:
+        lowered = text.lower()
+        if lowered not in spec.choices:
+            raise CellError(f"{text!r} is not one of {', '.join(spec.choices)}")
+        return lowered
+    if spec.max_length is not None and len(text) > spec.max_length:
+        raise CellError(f"longer than {spec.max_length} characters ({len(text)})")
+    return text
+
+
+def _text(cell: Cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime | date):
+        return cell.isoformat()
+    return " ".join(str(cell).split())
+
+
+def read_date(cell: Cell) -> date:
+    """An ISO date string, or an XLSX date cell."""
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, bool | int | float):
+        raise CellError(
+            f"expected a date, got the number {cell!r}; format the cell as a date or "
+            "write YYYY-MM-DD"
+        )
+    text = str(cell).strip()
+    if not _ISO_DATE.match(text):
+        raise CellError(f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-12-31)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CellError(f"{text!r} is not a real date ({exc})") from exc
+
+
+def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
+    """An exact amount: ``1234.56``, or ``1.234,56`` with ``decimal_comma``."""
+    if isinstance(cell, bool):
+        raise CellError(f"expected an amount, got {cell!r}")
+    if isinstance(cell, int):
+        amount = Decimal(cell)
+    elif isinstance(cell, float):
+        amount = Decimal(repr(cell))
+    elif isinstance(cell, str):
+        text = cell.strip().replace(" ", "")
+        if decimal_comma:
+            if not _COMMA_AMOUNT.match(text):
+                raise CellError(
+                    f"{cell!r} is not an amount; with --decimal-comma write 1234,56 or 1.234,56"
+                )
+            text = text.replace(".", "").replace(",", ".")
+        elif not _PLAIN_AMOUNT.match(text):
+            raise CellError(
+                f"{cell!r} is not an amount; write 1234.56 (no thousands separators or "
+                "currency signs; use --decimal-comma for 1.234,56)"
+            )
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as exc:  # pragma: no cover - the patterns prevent it
+            raise CellError(f"{cell!r} is not an amount") from exc
+    else:
+        raise CellError(f"expected an amount, got {cell!r}")
+    if not amount.is_finite():
+        raise CellError(f"expected an amount, got {cell!r}")
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4:
+        raise CellError(f"{cell!r} has more than 4 decimal places")
+    if abs(amount) >= _MAX_MONEY:
+        raise CellError(f"{cell!r} is too large")
+    return amount
+
+
+def read_count(cell: Cell) -> int:
+    """A whole number that is not negative (seats, notice days)."""
+    if isinstance(cell, bool):
+        raise CellError(f"expected a whole number, got {cell!r}")
+    if isinstance(cell, float):
+        if not cell.is_integer():
+            raise CellError(f"expected a whole number, got {cell!r}")
+        value = int(cell)
+    elif isinstance(cell, int):
+        value = cell
+    else:
+        text = str(cell).strip()
+        if not _WHOLE.match(text):
+            raise CellError(f"expected a whole number, got {text!r}")
+        value = int(text)
+    if value < 0:
+        raise CellError(f"must not be negative, got {value}")
+    if value > 2_000_000_000:
+        raise CellError(f"{value} is too large")
+    return value
+
+
+def read_bool(cell: Cell) -> bool:
+    """yes/no/true/false/1/0 in any case, or an XLSX boolean."""
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, int | float) and cell in (0, 1):
+        return bool(cell)
+    text = str(cell).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(f"{cell!r} is not yes/no/true/false/1/0")
+
+
+def read_currency(cell: Cell) -> str:
+    """An ISO 4217 currency code, upper-cased."""
+    code = str(cell).strip().upper()
+    if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
+        raise CellError(
+            f"unknown currency code {str(cell).strip()!r}; use ISO 4217 (EUR, USD, GBP)"
+        )
+    return code
+
+
+def read_email(cell: Cell) -> str:
+    """A syntactically valid e-mail address, lower-cased (no DNS lookup)."""
+    text = str(cell).strip()
+    try:
+        valid = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise CellError(f"{text!r} is not an e-mail address ({exc})") from exc
+    return valid.normalized.lower()
+
+
+def duplicate_problems(
+    rows: Sequence[tuple[int, tuple[str, str]]], *, column: str, label: str
+) -> list[RowProblem]:
+    """Problems for keys repeated inside one file, each naming the row it repeats.
+
+    ``rows`` holds (row number, (vendor, number)); vendors compare case-insensitively
+    and ignoring extra spaces (as :func:`app.inventory.service.resolve_vendor` does),
+    numbers exactly.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    problems: list[RowProblem] = []
+    for number, (vendor, key) in rows:
+        ident = (" ".join(vendor.split()).lower(), key)
+        if ident in seen:
+            problems.append(
+                RowProblem(
+                    number,
+                    column,
+                    f"duplicate {label} {key!r} for vendor {vendor!r} (also on row {seen[ident]})",
+                )
+            )
+        else:
+            seen[ident] = number
+    return problems

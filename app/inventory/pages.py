@@ -1,0 +1,118 @@
+"""Applications: the searchable, sortable table and each application's page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.core import charts
+from app.core.pages import ApplicationsUser, render, today
+from app.deps import SessionDep, SettingsDep
+from app.findings import review
+from app.findings.review import FindingFilter
+from app.inventory import detail_views, views
+
+router = APIRouter(tags=["pages"])
+PAGE_SIZE = 50
+
+
+@router.get("/applications", response_class=HTMLResponse)
+def applications(
+    request: Request,
+    user: ApplicationsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: str = "",
+    category: str = "",
+    sort: str = "app",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Every application with seats, cost and next renewal."""
+    page = views.application_rows(
+        session=session,
+        currency=settings.reporting_currency,
+        today=today(),
+        search=q,
+        category=category,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+    context = {
+        "page": page,
+        "q": q,
+        "category": category,
+        "sort": sort,
+        "categories": views.categories(session=session),
+        "currency": settings.reporting_currency,
+        "filter_query": urlencode({"q": q, "category": category}),
+        "page_query": urlencode({"q": q, "category": category, "sort": sort}),
+    }
+    template = "inventory/_apps_table.html" if request.headers.get("hx-request") else None
+    return render(
+        request,
+        template or "inventory/applications.html",
+        user,
+        context,
+        headers={"Vary": "HX-Request"},
+    )
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def application_detail(
+    request: Request,
+    application_id: int,
+    user: ApplicationsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    show: str = "all",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """One application: SKUs, contracts, seat history, holders, findings, overlaps."""
+    day = today()
+    currency = settings.reporting_currency
+    summary = views.application_summary(
+        session=session, application_id=application_id, currency=currency, today=day
+    )
+    show = show if show in detail_views.HOLDER_FILTERS else "all"
+    holders = detail_views.holders_of(
+        session=session,
+        application_id=application_id,
+        today=day,
+        show=show,
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+    history = detail_views.seat_history(session=session, application_id=application_id, today=day)
+    findings, findings_total, savings = review.list_findings(
+        session=session, flt=FindingFilter(application=str(application_id)), limit=20
+    )
+    overlaps = [f for f in findings if f.kind in ("overlap", "suite_overlap")]
+    chart = charts.lines(
+        history["months"],
+        {"Seats assigned": history["assigned"], "Accounts active": history["active"]},
+        y_title="Seats",
+    )
+    context = {
+        "app": summary,
+        "currency": currency,
+        "products": detail_views.products_of(
+            session=session, application_id=application_id, today=day
+        ),
+        "contracts": detail_views.contracts_of(session=session, application_id=application_id),
+        "history_chart": chart,
+        "has_history": any(history["assigned"]) or any(history["active"]),
+        "holders": holders,
+        "show": show,
+        "filters": detail_views.HOLDER_FILTERS,
+        "holder_query": urlencode({"show": show}),
+        "findings": findings,
+        "findings_total": findings_total,
+        "savings": savings,
+        "overlaps": overlaps,
+        "today": day,
+    }
+    return render(request, "inventory/application.html", user, context)

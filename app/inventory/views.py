@@ -1,0 +1,234 @@
+"""Read-only queries behind the applications pages, aggregated and paginated in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from app.core.errors import NotFoundError, SeatwiseError
+from app.dashboard.views import active_since
+from app.inventory.models import Application, Product, Subscription, Vendor
+from app.people.models import Account, Assignment
+from app.spend.fx import FxTable
+
+#: Billing cycles per year, to annualise one cycle's cost.
+CYCLES_PER_YEAR = {
+    "monthly": 12,
+    "quarterly": 4,
+    "annual": 1,
+    "biennial": 0.5,
+    "triennial": 1 / 3,
+}
+SORTS = {
+    "app": "name",
+    "vendor": "vendor",
+    "category": "category",
+    "bought": "bought",
+    "assigned": "assigned",
+    "active": "active",
+    "cost": "annual_cost",
+    "per_active": "cost_per_active",
+    "renewal": "next_renewal",
+    "owner": "owner",
+}
+
+
+@dataclass
+class Page:
+    """One page of rows and how many match."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+def fx_case(
+    *, session: Session, currency_col: Any, currencies: list[str], target: str, today: date
+) -> Any:
+    """A SQL expression: the rate from each row's currency to ``target`` (0 when unknown)."""
+    fx = FxTable.load(session=session)
+    whens = []
+    for cur in currencies:
+        try:
+            rate = fx.rate(cur, target, today)
+        except SeatwiseError:
+            rate = Decimal(0)
+        whens.append((currency_col == cur, sa.literal(float(rate))))
+    return sa.case(*whens, else_=sa.literal(1.0)) if whens else sa.literal(1.0)
+
+
+def annual_cost_expr() -> Any:
+    """One contract's annual cost: one cycle's cost times the cycles in a year."""
+    per_year = sa.case(
+        *[
+            (sa.func.lower(col(Subscription.billing_cycle)) == k, sa.literal(v))
+            for k, v in CYCLES_PER_YEAR.items()
+        ],
+        else_=sa.literal(1.0),
+    )
+    cycle_cost = sa.func.coalesce(
+        col(Subscription.unit_price) * col(Subscription.seats), col(Subscription.total_cost), 0
+    )
+    return cycle_cost * per_year
+
+
+def _contract_summary(*, session: Session, currency: str, today: date) -> Any:
+    currencies = [
+        c for (c,) in session.execute(sa.select(col(Subscription.currency)).distinct()).all()
+    ]
+    rate = fx_case(
+        session=session,
+        currency_col=col(Subscription.currency),
+        currencies=currencies,
+        target=currency,
+        today=today,
+    )
+    current = sa.and_(
+        col(Subscription.start_date) <= today,
+        sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= today),
+    )
+    return (
+        sa.select(
+            col(Subscription.application_id).label("app_id"),
+            sa.func.sum(sa.case((current, annual_cost_expr() * rate), else_=0)).label("cost"),
+            sa.func.sum(sa.case((current, col(Subscription.seats)), else_=0)).label("seats"),
+            sa.func.min(
+                sa.case(
+                    (col(Subscription.renewal_date) >= today, col(Subscription.renewal_date)),
+                    else_=None,
+                )
+            ).label("next_renewal"),
+        )
+        .group_by(col(Subscription.application_id))
+        .subquery("contracts")
+    )
+
+
+def _seat_summary(today: date) -> Any:
+    live = sa.and_(col(Assignment.removed_at).is_(None), col(Product.removed_at).is_(None))
+    return (
+        sa.select(
+            col(Product.application_id).label("app_id"),
+            sa.func.count().label("assigned"),
+            sa.func.sum(
+                sa.case((col(Account.last_active_at) >= active_since(today), 1), else_=0)
+            ).label("active"),
+        )
+        .select_from(Assignment)
+        .join(Product, col(Product.id) == col(Assignment.product_id))
+        .join(Account, col(Account.id) == col(Assignment.account_id))
+        .where(live)
+        .group_by(col(Product.application_id))
+        .subquery("seats")
+    )
+
+
+def _bought_summary() -> Any:
+    return (
+        sa.select(
+            col(Product.application_id).label("app_id"),
+            sa.func.sum(col(Product.seats_purchased)).label("bought"),
+        )
+        .where(col(Product.removed_at).is_(None))
+        .group_by(col(Product.application_id))
+        .subquery("bought")
+    )
+
+
+def application_rows(
+    *,
+    session: Session,
+    currency: str,
+    today: date,
+    search: str = "",
+    category: str = "",
+    sort: str = "app",
+    limit: int = 50,
+    offset: int = 0,
+    application_id: int | None = None,
+) -> Page:
+    """Applications with seats bought/assigned/active, annual cost and next renewal."""
+    contracts = _contract_summary(session=session, currency=currency, today=today)
+    seats = _seat_summary(today)
+    bought = _bought_summary()
+    bought_col = sa.func.coalesce(bought.c.bought, contracts.c.seats, 0)
+    active_col = sa.func.coalesce(seats.c.active, 0)
+    cost_col = contracts.c.cost
+    columns = {
+        "id": col(Application.id),
+        "name": col(Application.name),
+        "vendor": col(Vendor.name),
+        "category": col(Application.category),
+        "owner": col(Application.owner_email),
+        "bought": bought_col,
+        "assigned": sa.func.coalesce(seats.c.assigned, 0),
+        "active": active_col,
+        "annual_cost": cost_col,
+        "cost_per_active": cost_col / sa.func.nullif(active_col, 0),
+        "next_renewal": contracts.c.next_renewal,
+    }
+    query = (
+        sa.select(*[c.label(k) for k, c in columns.items()])
+        .select_from(Application)
+        .outerjoin(Vendor, col(Vendor.id) == col(Application.vendor_id))
+        .outerjoin(contracts, contracts.c.app_id == col(Application.id))
+        .outerjoin(seats, seats.c.app_id == col(Application.id))
+        .outerjoin(bought, bought.c.app_id == col(Application.id))
+    )
+    if application_id is not None:
+        query = query.where(col(Application.id) == application_id)
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(col(Application.name)).like(like),
+                sa.func.lower(col(Vendor.name)).like(like),
+            )
+        )
+    if category:
+        query = query.where(col(Application.category) == category)
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    key = sort.lstrip("-")
+    order_col = columns[SORTS.get(key, "name")]
+    ordered = order_col.desc() if sort.startswith("-") else order_col.asc()
+    rows = session.execute(
+        query.order_by(ordered.nulls_last(), col(Application.name)).limit(limit).offset(offset)
+    ).mappings()
+    return Page([dict(r) for r in rows], int(total), limit, offset)
+
+
+def categories(*, session: Session) -> list[str]:
+    """Every application category in use."""
+    rows = session.execute(
+        sa.select(col(Application.category))
+        .where(col(Application.category).is_not(None))
+        .distinct()
+        .order_by(col(Application.category))
+    ).all()
+    return [r[0] for r in rows]
+
+
+def application_summary(
+    *, session: Session, application_id: int, currency: str, today: date
+) -> dict[str, Any]:
+    """One application's row of the applications table, or NotFound."""
+    page = application_rows(
+        session=session, currency=currency, today=today, application_id=application_id
+    )
+    if not page.items:
+        raise NotFoundError(f"no application with id {application_id}")
+    return page.items[0]
+
+
+def application_names(*, session: Session) -> list[tuple[int, str]]:
+    """Every application's id and name, for pickers."""
+    rows = session.execute(
+        sa.select(col(Application.id), col(Application.name)).order_by(col(Application.name))
+    ).all()
+    return [(int(i), str(n)) for i, n in rows]

@@ -1,0 +1,176 @@
+"""The weekly findings digest and the monthly spend report e-mail.
+
+* **Digest** — open findings first seen since the last digest (the newest ``digest``
+  outbox row; the week before ``now`` when there is none), to every active admin and
+  asset manager plus ``SEATWISE_DIGEST_EMAILS``. Once per ISO week and recipient (dedupe
+  key ``digest:<year>-W<week>:<recipient>``); no new findings, no e-mail.
+* **Spend report** — the previous calendar month's spend by application, vendor and
+  department as XLSX (``app.spend.export.xlsx_bytes``), to every active finance user
+  plus ``SEATWISE_FINANCE_EMAILS``; dedupe key ``spend_report:<YYYY-MM>:<recipient>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.auth.models import User
+from app.core.mail import Attachment
+from app.core.security import Role
+from app.core.settings import Settings
+from app.findings.models import Finding
+from app.inventory.models import Application
+from app.notify.alerts import PlannedEmail, normalise
+from app.notify.models import Notification
+from app.notify.render import render_email
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPEND_GROUPINGS = ("app", "vendor", "department")
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One new finding in the digest."""
+
+    app_name: str
+    kind: str
+    subject: str
+    severity: str
+    monthly_savings: Decimal | None
+    currency: str | None
+
+
+def role_recipients(*, session: Session, roles: tuple[Role, ...], extra: list[str]) -> list[str]:
+    """Active users with any of ``roles`` plus extra addresses, normalised, once each."""
+    users = session.exec(
+        select(User.email)
+        .where(col(User.role).in_([r.value for r in roles]), col(User.is_active).is_(True))
+        .order_by(col(User.email))
+    )
+    emails = [normalise(e) for e in [*users, *extra]]
+    return list(dict.fromkeys(e for e in emails if e))
+
+
+def last_digest_at(*, session: Session) -> datetime | None:
+    """When the newest digest was queued."""
+    value = session.exec(
+        select(sa.func.max(col(Notification.created_at))).where(Notification.kind == "digest")
+    ).one()
+    return value if isinstance(value, datetime) else None
+
+
+def plan_digest(*, session: Session, settings: Settings, now: datetime) -> list[PlannedEmail]:
+    """This week's digest of new findings, one e-mail per recipient (none if nothing new)."""
+    since = last_digest_at(session=session) or now - timedelta(days=7)
+    rows = session.exec(
+        select(Finding, Application.name)
+        .outerjoin(Application, col(Application.id) == col(Finding.application_id))
+        .where(Finding.status == "open", col(Finding.first_seen) > since)
+        .where(col(Finding.first_seen) <= now)
+    ).all()
+    if not rows:
+        return []
+    lines = sorted(
+        (
+            DigestLine(name or "—", f.kind, f.subject, f.severity, f.monthly_savings, f.currency)
+            for f, name in rows
+        ),
+        key=lambda x: (-(x.monthly_savings or Decimal(0)), x.app_name, x.kind, x.subject),
+    )
+    savings: dict[str, Decimal] = {}
+    for line in lines:
+        if line.monthly_savings is not None and line.currency:
+            savings[line.currency] = savings.get(line.currency, Decimal(0)) + line.monthly_savings
+    year, week, _ = now.astimezone(settings.tz).isocalendar()
+    subject = f"Seatwise weekly digest {year}-W{week:02d}: {len(lines)} new finding(s)"
+    email = render_email(
+        "digest",
+        subject,
+        {
+            "findings": lines,
+            "savings": dict(sorted(savings.items())),
+            "since": since.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+            "link": f"{settings.base_url.rstrip('/')}/findings",
+        },
+    )
+    recipients = role_recipients(
+        session=session, roles=(Role.admin, Role.asset_manager), extra=settings.digest_emails
+    )
+    return [
+        PlannedEmail(
+            kind="digest",
+            dedupe_key=f"digest:{year}-W{week:02d}:{recipient}",
+            recipient=recipient,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+        )
+        for recipient in recipients
+    ]
+
+
+def previous_month(as_of: date) -> tuple[date, date]:
+    """First and last day of the calendar month before ``as_of``'s."""
+    last = as_of.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def spend_report_xlsx(*, session: Session, settings: Settings, first: date) -> bytes:
+    """The month's spend workbook from the spend domain's report and export."""
+    from analytics.spend import month_index
+    from app.spend.export import xlsx_bytes
+    from app.spend.service import spend_reports
+
+    month = month_index(first)
+    reports = spend_reports(
+        session=session,
+        by=list(SPEND_GROUPINGS),
+        first=month,
+        last=month,
+        currency=settings.reporting_currency,
+    )
+    return xlsx_bytes(
+        reports, notes=[f"Monthly spend report e-mailed by Seatwise for {first:%Y-%m}"]
+    )
+
+
+def plan_spend_report(*, session: Session, settings: Settings, as_of: date) -> list[PlannedEmail]:
+    """Last month's spend report (XLSX attached) to finance, once per month and recipient."""
+    recipients = role_recipients(
+        session=session, roles=(Role.finance,), extra=settings.finance_emails
+    )
+    if not recipients:
+        return []
+    first, last = previous_month(as_of)
+    label = f"{first:%Y-%m}"
+    filename = f"seatwise-spend-{label}.xlsx"
+    content = spend_report_xlsx(session=session, settings=settings, first=first)
+    subject = f"Seatwise spend report {label}"
+    email = render_email(
+        "spend_report",
+        subject,
+        {
+            "period_label": f"{first:%B %Y}",
+            "period_start": first,
+            "period_end": last,
+            "filename": filename,
+            "link": f"{settings.base_url.rstrip('/')}/spend",
+        },
+    )
+    attachment = Attachment(filename, content, XLSX)
+    return [
+        PlannedEmail(
+            kind="spend_report",
+            dedupe_key=f"spend_report:{label}:{recipient}",
+            recipient=recipient,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            attachments=[attachment],
+        )
+        for recipient in recipients
+    ]

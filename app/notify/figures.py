@@ -1,0 +1,155 @@
+"""The figures a renewal e-mail shows for one contract, read from the database.
+
+Rules (each is what the e-mail states, so a reader can check it):
+
+* **seats bought** — the contract's ``seats``.
+* **seats assigned** — active assignments (not removed) of the contract's product; when
+  the contract names no product, of every product of its application.
+* **active (30 days)** — those assignments whose account (not removed) was last active
+  on or after ``as_of - 30 days``.
+* **annual cost** — ``total_cost`` (the price of one billing cycle) * 12 / cycle months;
+  without a total, ``unit_price * seats * 12 / cycle months``. Unknown cycle: none.
+* **cost per active user** — annual cost / active seats (none when nobody is active).
+* **recommended seats** — active seats + a 10 % buffer, rounded up, never above the
+  seats bought (a renewal is where you shrink, not grow); none without usage data
+  (no product linked and no assignments).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.findings.models import Finding
+from app.inventory.models import Product, Subscription
+from app.people.models import Account, Assignment
+
+CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12, "biennial": 24, "triennial": 36}
+ACTIVE_WINDOW_DAYS = 30
+BUFFER = Decimal("0.10")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """One open finding on the contract's application."""
+
+    kind: str
+    subject: str
+    severity: str
+    monthly_savings: Decimal | None
+    currency: str | None
+
+
+@dataclass
+class ContractFigures:
+    """Seats, cost and findings for one contract as of a day."""
+
+    seats_bought: int | None
+    seats_assigned: int
+    seats_active: int
+    has_usage: bool
+    annual_cost: Decimal | None
+    cost_per_active_user: Decimal | None
+    recommended_seats: int | None
+    currency: str
+    findings: list[FindingLine] = field(default_factory=list)
+
+    @property
+    def findings_savings(self) -> dict[str, Decimal]:
+        """Total monthly savings of the open findings, per currency."""
+        totals: dict[str, Decimal] = {}
+        for line in self.findings:
+            if line.monthly_savings is not None:
+                key = line.currency or self.currency
+                totals[key] = totals.get(key, Decimal(0)) + line.monthly_savings
+        return totals
+
+
+def annual_cost(subscription: Subscription) -> Decimal | None:
+    """The contract's cost for twelve months (see the module rules)."""
+    months = CYCLE_MONTHS.get((subscription.billing_cycle or "").strip().lower())
+    if months is None:
+        return None
+    if subscription.total_cost is not None:
+        return (Decimal(subscription.total_cost) * 12 / months).quantize(CENT)
+    if subscription.unit_price is not None and subscription.seats is not None:
+        per_cycle = Decimal(subscription.unit_price) * subscription.seats
+        return (per_cycle * 12 / months).quantize(CENT)
+    return None
+
+
+def recommended_seats(*, active: int, bought: int | None) -> int:
+    """Active seats plus a 10 % buffer, rounded up, capped at the seats bought."""
+    wanted = math.ceil(Decimal(active) * (1 + BUFFER))
+    return min(wanted, bought) if bought is not None else wanted
+
+
+def _product_ids(session: Session, subscription: Subscription) -> list[int]:
+    if subscription.product_id is not None:
+        return [subscription.product_id]
+    ids = session.exec(
+        select(Product.id).where(Product.application_id == subscription.application_id)
+    )
+    return [i for i in ids if i is not None]
+
+
+def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tuple[int, int]:
+    """(assigned, active within 30 days) seats of the products as of a day."""
+    if not product_ids:
+        return 0, 0
+    cutoff = datetime.combine(as_of - timedelta(days=ACTIVE_WINDOW_DAYS), time.min, tzinfo=UTC)
+    active_expr = sa.case((col(Account.last_active_at) >= cutoff, 1), else_=0)
+    row = session.exec(
+        select(sa.func.count(col(Assignment.id)), sa.func.coalesce(sa.func.sum(active_expr), 0))
+        .join(Account, col(Account.id) == col(Assignment.account_id))
+        .where(
+            col(Assignment.product_id).in_(product_ids),
+            col(Assignment.removed_at).is_(None),
+            col(Account.removed_at).is_(None),
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def open_findings(*, session: Session, application_id: int) -> list[FindingLine]:
+    """Open findings on an application, largest savings first."""
+    rows = session.exec(
+        select(Finding)
+        .where(Finding.application_id == application_id, Finding.status == "open")
+        .order_by(col(Finding.monthly_savings).desc(), col(Finding.id))
+    )
+    lines = [
+        FindingLine(f.kind, f.subject, f.severity, f.monthly_savings, f.currency) for f in rows
+    ]
+    lines.sort(key=lambda line: -(line.monthly_savings or Decimal(0)))
+    return lines
+
+
+def contract_figures(
+    *, session: Session, subscription: Subscription, as_of: date
+) -> ContractFigures:
+    """Every figure a renewal alert shows for ``subscription`` as of ``as_of``."""
+    product_ids = _product_ids(session, subscription)
+    assigned, active = seat_counts(session=session, product_ids=product_ids, as_of=as_of)
+    has_usage = subscription.product_id is not None or assigned > 0
+    cost = annual_cost(subscription)
+    per_active = (cost / active).quantize(CENT) if cost is not None and active > 0 else None
+    return ContractFigures(
+        seats_bought=subscription.seats,
+        seats_assigned=assigned,
+        seats_active=active,
+        has_usage=has_usage,
+        annual_cost=cost,
+        cost_per_active_user=per_active,
+        recommended_seats=(
+            recommended_seats(active=active, bought=subscription.seats) if has_usage else None
+        ),
+        currency=subscription.currency,
+        findings=open_findings(session=session, application_id=subscription.application_id),
+    )

@@ -1,0 +1,244 @@
+"""Free-seat threshold alerts: one alert each time a product's free seats fall below it.
+
+Free seats = seats bought - seats assigned, where *bought* is the product's
+``seats_purchased`` as the vendor reports it (else the seats of the contracts naming the
+product) and *assigned* is the vendor's ``seats_consumed`` (else the active assignments).
+The threshold is the product's own (``free_seat_alert.threshold``), else
+``SEATWISE_FREE_SEATS_THRESHOLD``; without either the product is not watched.
+
+Once per crossing, not daily: the ``free_seat_alert`` row remembers that the product is
+below. Going below flips ``below`` false → true with a conditional UPDATE (only one of
+several concurrent runs can win it) and numbers the crossing; the alert's dedupe key
+carries that number. Climbing back to the threshold or above clears ``below``, which
+re-arms the alert for the next crossing. Recipients: the procurement list and every
+active asset manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.auth.models import User
+from app.core.db import utcnow
+from app.core.errors import InvalidInputError, NotFoundError
+from app.core.security import Role
+from app.core.settings import Settings
+from app.inventory.models import Application, Product, Subscription
+from app.notify.alerts import PlannedEmail, normalise
+from app.notify.models import FreeSeatAlert
+from app.notify.render import render_email
+from app.people.models import Assignment
+
+
+@dataclass(frozen=True)
+class SeatLevel:
+    """A watched product's seats and threshold."""
+
+    product: Product
+    bought: int
+    assigned: int
+    threshold: int
+
+    @property
+    def free(self) -> int:
+        """Seats bought but not assigned."""
+        return self.bought - self.assigned
+
+
+def _states(session: Session) -> dict[int, FreeSeatAlert]:
+    return {row.product_id: row for row in session.exec(select(FreeSeatAlert))}
+
+
+def seat_levels(*, session: Session, settings: Settings) -> list[SeatLevel]:
+    """Every watched product with its bought and assigned seats."""
+    states = _states(session)
+    products = session.exec(
+        select(Product).where(col(Product.removed_at).is_(None)).order_by(col(Product.id))
+    )
+    levels: list[SeatLevel] = []
+    for product in products:
+        assert product.id is not None
+        state = states.get(product.id)
+        threshold = (
+            state.threshold
+            if state is not None and state.threshold is not None
+            else settings.free_seats_threshold
+        )
+        if threshold is None:
+            continue
+        bought = product.seats_purchased
+        if bought is None:
+            seats = session.exec(
+                select(sa.func.sum(col(Subscription.seats))).where(
+                    Subscription.product_id == product.id
+                )
+            ).one()
+            bought = int(seats) if seats is not None else None
+        if bought is None:
+            continue
+        assigned = product.seats_consumed
+        if assigned is None:
+            assigned = int(
+                session.exec(
+                    select(sa.func.count(col(Assignment.id))).where(
+                        Assignment.product_id == product.id, col(Assignment.removed_at).is_(None)
+                    )
+                ).one()
+            )
+        levels.append(SeatLevel(product, bought, assigned, threshold))
+    return levels
+
+
+def _recipients(session: Session, settings: Settings) -> list[str]:
+    managers = session.exec(
+        select(User.email).where(
+            User.role == Role.asset_manager.value, col(User.is_active).is_(True)
+        )
+    )
+    emails = [normalise(e) for e in [*settings.procurement_emails, *managers]]
+    return list(dict.fromkeys(e for e in emails if e))
+
+
+def _ensure_row(session: Session, product_id: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = FreeSeatAlert.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        insert(table)
+        .values(product_id=product_id, below=False, crossings=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["product_id"])
+    )
+
+
+def _cross(session: Session, level: SeatLevel) -> int | None:
+    """Mark the product below its threshold; the crossing number, or None if already below."""
+    assert level.product.id is not None
+    _ensure_row(session, level.product.id)
+    table = FreeSeatAlert.__table__  # type: ignore[attr-defined]
+    row = (
+        session.connection()
+        .execute(
+            sa.update(table)
+            .where(table.c.product_id == level.product.id, table.c.below.is_(False))
+            .values(
+                below=True,
+                crossings=table.c.crossings + 1,
+                free_seats=level.free,
+                updated_at=utcnow(),
+            )
+            .returning(table.c.crossings)
+        )
+        .first()
+    )
+    return int(row.crossings) if row is not None else None
+
+
+def _rearm(session: Session, level: SeatLevel) -> None:
+    table = FreeSeatAlert.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        sa.update(table)
+        .where(table.c.product_id == level.product.id, table.c.below.is_(True))
+        .values(below=False, free_seats=level.free, updated_at=utcnow())
+    )
+
+
+def plan_free_seat_alerts(
+    *, session: Session, settings: Settings, dry_run: bool = False
+) -> list[PlannedEmail]:
+    """Alerts for products whose free seats just fell below the threshold.
+
+    Not a pure plan: unless ``dry_run``, it records the crossing state in the caller's
+    transaction, so queueing the alerts and remembering them commit together.
+    """
+    states = _states(session)
+    planned: list[PlannedEmail] = []
+    recipients = _recipients(session, settings)
+    base = settings.base_url.rstrip("/")
+    for level in seat_levels(session=session, settings=settings):
+        product = level.product
+        assert product.id is not None
+        state = states.get(product.id)
+        if level.free >= level.threshold:
+            if not dry_run:
+                _rearm(session, level)
+            continue
+        if dry_run:
+            if state is not None and state.below:
+                continue
+            crossing: int | None = (state.crossings if state else 0) + 1
+        else:
+            crossing = _cross(session, level)
+        if crossing is None:
+            continue
+        application = session.get(Application, product.application_id)
+        app_name = application.name if application else ""
+        subject = (
+            f"Only {level.free} free seat(s) left: {product.name} (threshold {level.threshold})"
+        )
+        email = render_email(
+            "free_seats",
+            subject,
+            {
+                "product_name": product.name,
+                "app_name": app_name,
+                "seats_bought": level.bought,
+                "seats_assigned": level.assigned,
+                "free_seats": level.free,
+                "threshold": level.threshold,
+                "link": f"{base}/applications/{product.application_id}",
+            },
+        )
+        for recipient in recipients:
+            planned.append(
+                PlannedEmail(
+                    kind="free_seats",
+                    dedupe_key=f"free_seats:{product.id}:{crossing}:{recipient}",
+                    recipient=recipient,
+                    subject=email.subject,
+                    text=email.text,
+                    html=email.html,
+                )
+            )
+    return planned
+
+
+def find_product(*, session: Session, ref: str) -> Product:
+    """A product by id, or by exact name, SKU or external id (must be unambiguous)."""
+    if ref.isdigit():
+        product = session.get(Product, int(ref))
+        if product is not None:
+            return product
+    matches = list(
+        session.exec(
+            select(Product).where(
+                sa.or_(
+                    col(Product.name) == ref,
+                    col(Product.sku) == ref,
+                    col(Product.external_id) == ref,
+                )
+            )
+        )
+    )
+    if not matches:
+        raise NotFoundError(f"no product {ref!r} (give its id, name, SKU or external id)")
+    if len(matches) > 1:
+        ids = ", ".join(str(p.id) for p in matches)
+        raise InvalidInputError(f"product {ref!r} is ambiguous (ids {ids}); give the id")
+    return matches[0]
+
+
+def set_threshold(*, session: Session, product_id: int, threshold: int | None) -> FreeSeatAlert:
+    """Set (or clear, with None) a product's own free-seat threshold."""
+    if threshold is not None and threshold < 0:
+        raise InvalidInputError(f"free-seat threshold must be 0 or more, got {threshold}")
+    _ensure_row(session, product_id)
+    row = session.exec(select(FreeSeatAlert).where(FreeSeatAlert.product_id == product_id)).one()
+    row.threshold = threshold
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,25 @@
+"""REST: people with their accounts per source and licences held."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.deps import CurrentUser, SessionDep
+from app.people import service
+
+router = APIRouter(prefix="/api/v1", tags=["people"])
+
+
+@router.get("/people")
+def list_people(
+    session: SessionDep,
+    _: CurrentUser,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """People (same fields as `seatwise people list --json`), by e-mail."""
+    items, total = service.list_people(session=session, status=status, limit=limit, offset=offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}

@@ -1,0 +1,54 @@
+"""People: accounts across sources, licences, monthly cost; leavers highlighted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.core.pages import PeopleUser, render
+from app.deps import SessionDep
+from app.people import views
+
+router = APIRouter(tags=["pages"])
+PAGE_SIZE = 50
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(
+    request: Request,
+    user: PeopleUser,
+    session: SessionDep,
+    q: str = "",
+    status: str = "",
+    sort: str = "email",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Everyone known, leavers first when filtered."""
+    page = views.people_rows(
+        session=session, search=q, status=status, sort=sort, limit=PAGE_SIZE, offset=offset
+    )
+    context = {
+        "page": page,
+        "q": q,
+        "status": status,
+        "sort": sort,
+        "filter_query": urlencode({"q": q, "status": status}),
+        "page_query": urlencode({"q": q, "status": status, "sort": sort}),
+    }
+    return render(request, "people/index.html", user, context)
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+def person_page(
+    request: Request, person_id: int, user: PeopleUser, session: SessionDep
+) -> Response:
+    """One person's accounts and licences."""
+    return render(
+        request,
+        "people/person.html",
+        user,
+        views.person_detail(session=session, person_id=person_id),
+    )

@@ -1,0 +1,126 @@
+"""Read-only queries behind the people pages, paginated and aggregated in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from app.core.errors import NotFoundError
+from app.inventory.models import Application, Product
+from app.inventory.views import Page
+from app.people.models import Account, Assignment, Person
+from app.sync.models import ConnectorConfig
+
+SORTS = {
+    "email": "email",
+    "name": "display_name",
+    "department": "department",
+    "accounts": "accounts",
+    "licences": "licences",
+    "cost": "monthly_cost",
+}
+
+
+def people_rows(
+    *,
+    session: Session,
+    search: str = "",
+    status: str = "",
+    sort: str = "email",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """People with their number of accounts, licences and monthly cost at list price."""
+    accounts = (
+        sa.select(col(Account.person_id).label("pid"), sa.func.count().label("n"))
+        .where(col(Account.removed_at).is_(None), col(Account.person_id).is_not(None))
+        .group_by(col(Account.person_id))
+        .subquery("accounts")
+    )
+    seats = (
+        sa.select(
+            col(Account.person_id).label("pid"),
+            sa.func.count().label("n"),
+            sa.func.sum(sa.func.coalesce(col(Product.list_price), 0)).label("cost"),
+        )
+        .select_from(Assignment)
+        .join(Account, col(Account.id) == col(Assignment.account_id))
+        .join(Product, col(Product.id) == col(Assignment.product_id))
+        .where(col(Assignment.removed_at).is_(None), col(Account.person_id).is_not(None))
+        .group_by(col(Account.person_id))
+        .subquery("seats")
+    )
+    columns = {
+        "id": col(Person.id),
+        "email": col(Person.email),
+        "display_name": col(Person.display_name),
+        "department": col(Person.department),
+        "status": col(Person.status),
+        "accounts": sa.func.coalesce(accounts.c.n, 0),
+        "licences": sa.func.coalesce(seats.c.n, 0),
+        "monthly_cost": sa.func.coalesce(seats.c.cost, 0),
+    }
+    query: Any = (
+        sa.select(*[c.label(k) for k, c in columns.items()])
+        .select_from(Person)
+        .outerjoin(accounts, accounts.c.pid == col(Person.id))
+        .outerjoin(seats, seats.c.pid == col(Person.id))
+    )
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(col(Person.email)).like(like),
+                sa.func.lower(col(Person.display_name)).like(like),
+            )
+        )
+    if status:
+        query = query.where(col(Person.status) == status)
+    counted = sa.select(sa.func.count()).select_from(Person)
+    if search.strip() or status:
+        counted = sa.select(sa.func.count()).select_from(query.subquery())
+    total = session.execute(counted).scalar_one()
+    key = SORTS.get(sort.lstrip("-"), "email")
+    order = columns[key].desc() if sort.startswith("-") else columns[key].asc()
+    rows = session.execute(
+        query.order_by(order, col(Person.email)).limit(limit).offset(offset)
+    ).mappings()
+    return Page([dict(r) for r in rows], int(total), limit, offset)
+
+
+def person_detail(*, session: Session, person_id: int) -> dict[str, Any]:
+    """A person with each account (source, status) and each licence held."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(f"no person with id {person_id}")
+    accounts = session.execute(
+        sa.select(Account, col(ConnectorConfig.name), col(ConnectorConfig.kind))
+        .join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
+        .where(col(Account.person_id) == person_id)
+        .order_by(col(ConnectorConfig.name))
+    ).all()
+    licences = session.execute(
+        sa.select(
+            col(Application.id).label("application_id"),
+            col(Application.name).label("application"),
+            col(Product.name).label("product"),
+            col(Product.list_price),
+            col(Product.list_price_currency),
+            col(Account.email).label("account"),
+            col(Account.last_active_at),
+            col(Assignment.assigned_at),
+        )
+        .select_from(Assignment)
+        .join(Account, col(Account.id) == col(Assignment.account_id))
+        .join(Product, col(Product.id) == col(Assignment.product_id))
+        .join(Application, col(Application.id) == col(Product.application_id))
+        .where(col(Account.person_id) == person_id, col(Assignment.removed_at).is_(None))
+        .order_by(col(Application.name))
+    ).mappings()
+    return {
+        "person": person,
+        "accounts": [{"account": a, "source": n, "kind": k} for a, n, k in accounts],
+        "licences": [dict(r) for r in licences],
+    }

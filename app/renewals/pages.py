@@ -1,0 +1,106 @@
+"""Renewals: a month calendar and a list of renewal dates and notice deadlines."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.core.csrf import CsrfChecked
+from app.core.pages import RenewalsUser, RenewalsWriter, render, today
+from app.deps import SessionDep, SettingsDep
+from app.inventory.views import application_rows
+from app.renewals.service import DECISIONS, STATES, list_renewals, set_state
+
+router = APIRouter(tags=["pages"])
+
+
+def _month(text: str, fallback: date) -> date:
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return fallback.replace(day=1)
+
+
+def _calendar(first: date, events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for e in events:
+        by_day.setdefault(e["day"], []).append(e)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    return [
+        [{"day": d, "other": d.month != first.month, "events": by_day.get(d, [])} for d in week]
+        for week in weeks
+    ]
+
+
+@router.get("/renewals", response_class=HTMLResponse)
+def renewals_page(
+    request: Request,
+    user: RenewalsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    month: str = "",
+) -> Response:
+    """Upcoming renewals with seats, cost per active user and the negotiation state."""
+    day = today()
+    views = list_renewals(session=session, as_of=day)
+    figures = {
+        a["name"]: a
+        for a in application_rows(
+            session=session, currency=settings.reporting_currency, today=day, limit=10_000
+        ).items
+    }
+    rows = [{"r": v, "app": figures.get(v.application, {})} for v in views]
+    first = _month(month, day)
+    events = []
+    for v in views:
+        events.append(
+            {"day": v.renewal_date, "label": f"Renews: {v.application}", "kind": "renewal"}
+        )
+        if v.notice_deadline:
+            events.append(
+                {"day": v.notice_deadline, "label": f"Notice: {v.application}", "kind": "notice"}
+            )
+    prev_month = (first.replace(day=1) - date.resolution).replace(day=1)
+    next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    context = {
+        "rows": rows,
+        "weeks": _calendar(first, events),
+        "month": first,
+        "prev": prev_month.strftime("%Y-%m"),
+        "next": next_month.strftime("%Y-%m"),
+        "states": STATES,
+        "decisions": DECISIONS,
+        "currency": settings.reporting_currency,
+        "message": request.query_params.get("message"),
+    }
+    return render(request, "renewals/index.html", user, context)
+
+
+@router.post("/renewals/{contract_number}")
+def update_renewal(
+    contract_number: str,
+    user: RenewalsWriter,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    vendor: Annotated[str, Form()] = "",
+    state: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    owner_email: Annotated[str, Form()] = "",
+) -> Response:
+    """Record the negotiation state, decision or owner of one renewal."""
+    set_state(
+        session=session,
+        contract_number=contract_number,
+        vendor=vendor or None,
+        as_of=today(),
+        actor=user.email,
+        state=state or None,
+        decision=decision or None,
+        owner_email=owner_email or None,
+    )
+    return RedirectResponse(f"/renewals?message=Saved+{contract_number}", status_code=303)

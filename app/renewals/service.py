@@ -1,0 +1,282 @@
+"""Renewal negotiation: one task per upcoming renewal, its state, and the escalation.
+
+A task belongs to one renewal of one contract (``subscription_id``, ``renewal_date``),
+so a renewal date moved by a re-import starts a fresh task. States: ``open`` →
+``negotiating`` → ``decided`` with a decision ``renew`` | ``downsize`` | ``cancel``.
+
+Escalation: when no decision is recorded ``SEATWISE_ESCALATION_DAYS`` (14) days or less
+before the notice deadline (``renewal_date - notice_days``), one e-mail goes to each
+address on the procurement list (dedupe key ``escalation:<vendor id>:<contract>:<renewal
+date>:<recipient>``), sent once, and never once a decision is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.auth.service import audit
+from app.core.db import utcnow
+from app.core.errors import InvalidInputError, NotFoundError
+from app.core.settings import Settings
+from app.inventory.models import Application, Subscription, Vendor
+from app.notify.alerts import (
+    PlannedEmail,
+    contract_owner,
+    contract_ref,
+    normalise,
+    notice_deadline,
+    person_has_left,
+    renewal_link,
+)
+from app.notify.figures import contract_figures
+from app.notify.render import render_email
+from app.renewals.models import RenewalTask
+
+OPEN, NEGOTIATING, DECIDED = "open", "negotiating", "decided"
+STATES = (OPEN, NEGOTIATING, DECIDED)
+DECISIONS = ("renew", "downsize", "cancel")
+
+
+@dataclass(frozen=True)
+class RenewalView:
+    """An upcoming renewal with its task, as the CLI and the API show it."""
+
+    task_id: int
+    subscription_id: int
+    contract_number: str
+    vendor: str
+    application: str
+    renewal_date: date
+    notice_deadline: date | None
+    auto_renew: bool
+    days_to_deadline: int | None
+    owner_email: str | None
+    state: str
+    decision: str | None
+    recommended_seats: int | None
+    notes: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+def _upcoming(session: Session, as_of: date) -> list[Subscription]:
+    query = (
+        select(Subscription)
+        .where(col(Subscription.is_trial).is_(False))
+        .where(col(Subscription.renewal_date).is_not(None))
+        .where(col(Subscription.renewal_date) >= as_of)
+        .order_by(col(Subscription.renewal_date), col(Subscription.id))
+    )
+    return list(session.exec(query))
+
+
+def _task_for(session: Session, subscription: Subscription) -> RenewalTask | None:
+    return session.exec(
+        select(RenewalTask).where(
+            RenewalTask.subscription_id == subscription.id,
+            RenewalTask.renewal_date == subscription.renewal_date,
+        )
+    ).first()
+
+
+def ensure_task(*, session: Session, subscription: Subscription, as_of: date) -> RenewalTask:
+    """The task of the contract's current renewal, created (state ``open``) when missing.
+
+    Created with INSERT … ON CONFLICT DO NOTHING, so two processes doing this at once
+    (two ``alerts send``) both succeed and share one task.
+    """
+    assert subscription.id is not None and subscription.renewal_date is not None
+    task = _task_for(session, subscription)
+    if task is not None:
+        return task
+    figures = contract_figures(session=session, subscription=subscription, as_of=as_of)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = RenewalTask.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        insert(table)
+        .values(
+            subscription_id=subscription.id,
+            renewal_date=subscription.renewal_date,
+            owner_email=contract_owner(session=session, subscription=subscription),
+            state=OPEN,
+            recommended_seats=figures.recommended_seats,
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["subscription_id", "renewal_date"])
+    )
+    task = _task_for(session, subscription)
+    assert task is not None
+    return task
+
+
+def ensure_tasks(*, session: Session, as_of: date) -> list[tuple[Subscription, RenewalTask]]:
+    """A task for every renewal on or after ``as_of`` (trials excluded)."""
+    return [
+        (sub, ensure_task(session=session, subscription=sub, as_of=as_of))
+        for sub in _upcoming(session, as_of)
+    ]
+
+
+def _view(session: Session, sub: Subscription, task: RenewalTask, as_of: date) -> RenewalView:
+    assert task.id is not None and sub.id is not None
+    vendor = session.get(Vendor, sub.vendor_id)
+    application = session.get(Application, sub.application_id)
+    deadline = notice_deadline(sub)
+    return RenewalView(
+        task_id=task.id,
+        subscription_id=sub.id,
+        contract_number=sub.contract_number,
+        vendor=vendor.name if vendor else "",
+        application=application.name if application else "",
+        renewal_date=task.renewal_date,
+        notice_deadline=deadline,
+        auto_renew=sub.auto_renew,
+        days_to_deadline=(deadline - as_of).days if deadline else None,
+        owner_email=task.owner_email,
+        state=task.state,
+        decision=task.decision,
+        recommended_seats=task.recommended_seats,
+        notes=task.notes,
+    )
+
+
+def list_renewals(*, session: Session, as_of: date) -> list[RenewalView]:
+    """Upcoming renewals (soonest first) with their negotiation tasks."""
+    return [_view(session, s, t, as_of) for s, t in ensure_tasks(session=session, as_of=as_of)]
+
+
+def find_contract(*, session: Session, contract_number: str, vendor: str | None) -> Subscription:
+    """The contract with this number (and vendor, when numbers repeat across vendors)."""
+    query = select(Subscription).where(Subscription.contract_number == contract_number)
+    if vendor:
+        query = query.join(Vendor, col(Vendor.id) == col(Subscription.vendor_id)).where(
+            Vendor.name == vendor
+        )
+    matches = list(session.exec(query))
+    if not matches:
+        where = f" from vendor {vendor!r}" if vendor else ""
+        raise NotFoundError(f"no contract {contract_number!r}{where}")
+    if len(matches) > 1:
+        names = sorted((session.get(Vendor, m.vendor_id) or Vendor(name="?")).name for m in matches)
+        raise InvalidInputError(
+            f"contract number {contract_number!r} exists for several vendors "
+            f"({', '.join(names)}); name the vendor"
+        )
+    return matches[0]
+
+
+def set_state(
+    *,
+    session: Session,
+    contract_number: str,
+    as_of: date,
+    actor: str,
+    vendor: str | None = None,
+    state: str | None = None,
+    decision: str | None = None,
+    owner_email: str | None = None,
+    notes: str | None = None,
+) -> RenewalView:
+    """Change the negotiation state, decision, owner or notes of a contract's renewal."""
+    if state is not None and state not in STATES:
+        raise InvalidInputError(f"unknown state {state!r}; expected one of {', '.join(STATES)}")
+    if decision is not None and decision not in DECISIONS:
+        raise InvalidInputError(
+            f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}"
+        )
+    sub = find_contract(session=session, contract_number=contract_number, vendor=vendor)
+    if sub.renewal_date is None:
+        raise InvalidInputError(f"contract {contract_number!r} has no renewal date")
+    if sub.is_trial:
+        raise InvalidInputError(f"contract {contract_number!r} is a trial, not a renewal")
+    task = ensure_task(session=session, subscription=sub, as_of=as_of)
+    new_state = state or (DECIDED if decision else task.state)
+    if new_state == DECIDED:
+        new_decision = decision or task.decision
+        if new_decision is None:
+            raise InvalidInputError(
+                "state 'decided' needs a decision: --decision renew|downsize|cancel"
+            )
+    elif decision is not None:
+        raise InvalidInputError(f"a decision needs state 'decided', not {new_state!r}")
+    else:
+        new_decision = None
+    before = {"state": task.state, "decision": task.decision, "owner_email": task.owner_email}
+    task.state, task.decision = new_state, new_decision
+    if owner_email is not None:
+        task.owner_email = normalise(owner_email)
+    if notes is not None:
+        task.notes = notes
+    task.updated_at = utcnow()
+    session.add(task)
+    audit(
+        session=session,
+        actor=actor,
+        action="renewal.update",
+        target=f"contract {sub.contract_number} renewal {task.renewal_date.isoformat()}",
+        before=before,
+        after={"state": task.state, "decision": task.decision, "owner_email": task.owner_email},
+    )
+    session.flush()
+    return _view(session, sub, task, as_of)
+
+
+def plan_escalations(*, session: Session, settings: Settings, as_of: date) -> list[PlannedEmail]:
+    """Escalation e-mails due on ``as_of`` for renewals still without a decision."""
+    planned: list[PlannedEmail] = []
+    procurement = [e for e in (normalise(x) for x in settings.procurement_emails) if e]
+    for sub in _upcoming(session, as_of):
+        deadline = notice_deadline(sub)
+        if deadline is None or sub.renewal_date is None:
+            continue
+        days_left = (deadline - as_of).days
+        if not 0 <= days_left <= settings.escalation_days:
+            continue
+        task = _task_for(session, sub)
+        if task is not None and task.state == DECIDED:
+            continue
+        owner = (task.owner_email if task else None) or contract_owner(
+            session=session, subscription=sub
+        )
+        application = session.get(Application, sub.application_id)
+        vendor = session.get(Vendor, sub.vendor_id)
+        app_name = application.name if application else ""
+        subject = (
+            f"Decision needed: {app_name} notice deadline {deadline.isoformat()} "
+            f"in {days_left} days (contract {sub.contract_number})"
+        )
+        context = {
+            "app_name": app_name,
+            "vendor_name": vendor.name if vendor else "",
+            "contract_number": sub.contract_number,
+            "renewal_date": sub.renewal_date,
+            "notice_deadline": deadline,
+            "days_left": days_left,
+            "auto_renew": sub.auto_renew,
+            "state": task.state if task else OPEN,
+            "task_owner": owner,
+            "owner_left": owner is not None and person_has_left(session=session, email=owner),
+            "link": renewal_link(settings, sub),
+        }
+        email = render_email("escalation", subject, context)
+        for recipient in procurement:
+            planned.append(
+                PlannedEmail(
+                    kind="escalation",
+                    dedupe_key=(
+                        f"escalation:{contract_ref(sub)}:{sub.renewal_date.isoformat()}:{recipient}"
+                    ),
+                    recipient=recipient,
+                    subject=email.subject,
+                    text=email.text,
+                    html=email.html,
+                )
+            )
+    return planned

@@ -1,0 +1,119 @@
+"""Invoices: applying imported rows, keyed by vendor + invoice number.
+
+A new pair creates an invoice, a known pair with different values updates it, an
+identical one is left alone (re-importing a file changes nothing). Every row's
+``contract_number`` is checked against the contracts already stored before anything is
+written, so a refused file leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.inventory.import_files import ImportRefused, ImportResult, RowProblem
+from app.inventory.models import Application, Subscription, Vendor
+from app.inventory.service import resolve_application, resolve_vendor
+from app.spend.invoice_rows import WHAT, InvoiceRow, sort_problems
+from app.spend.models import Invoice
+
+_COMPARED = (
+    "application_id",
+    "subscription_id",
+    "invoice_date",
+    "period_start",
+    "period_end",
+    "amount",
+    "currency",
+)
+
+
+def _find_vendor(session: Session, name: str) -> Vendor | None:
+    clean = " ".join(name.split()).lower()
+    return session.exec(select(Vendor).where(func.lower(Vendor.name) == clean)).first()
+
+
+def _contracts(session: Session, rows: list[InvoiceRow]) -> dict[int, Subscription]:
+    """The contract each row names, by row number; refuses the file if any is unknown."""
+    found: dict[int, Subscription] = {}
+    problems: list[RowProblem] = []
+    for row in rows:
+        if not row.contract_number:
+            continue
+        vendor = _find_vendor(session, row.vendor)
+        contract = None
+        if vendor is not None:
+            contract = session.exec(
+                select(Subscription)
+                .where(Subscription.vendor_id == vendor.id)
+                .where(Subscription.contract_number == row.contract_number)
+            ).first()
+        if contract is None:
+            problems.append(
+                RowProblem(
+                    row.row,
+                    "contract_number",
+                    f"no contract {row.contract_number!r} of vendor {row.vendor!r}; "
+                    "import the contract first",
+                )
+            )
+        else:
+            found[row.row] = contract
+    if problems:
+        raise ImportRefused(WHAT, sort_problems(problems))
+    return found
+
+
+def import_invoices(*, session: Session, rows: list[InvoiceRow]) -> ImportResult:
+    """Create or update the invoices of validated rows; report what changed.
+
+    Raises:
+        ImportRefused: A row names a contract Seatwise does not hold (nothing written).
+    """
+    contracts = _contracts(session, rows)
+    result = ImportResult()
+    applications: dict[str, Application] = {}
+    for row in rows:
+        vendor = resolve_vendor(session=session, name=row.vendor)
+        contract = contracts.get(row.row)
+        application_id = contract.application_id if contract is not None else None
+        if row.application:
+            key = row.application.lower()
+            if key not in applications:
+                applications[key] = resolve_application(
+                    session=session, name=row.application, vendor_name=row.vendor
+                )
+            application_id = applications[key].id
+        values: dict[str, Any] = {
+            "application_id": application_id,
+            "subscription_id": contract.id if contract is not None else None,
+            "invoice_date": row.invoice_date,
+            "period_start": row.period_start,
+            "period_end": row.period_end,
+            "amount": row.amount,
+            "currency": row.currency,
+        }
+        existing = session.exec(
+            select(Invoice)
+            .where(Invoice.vendor_id == vendor.id)
+            .where(Invoice.invoice_number == row.invoice_number)
+        ).first()
+        if existing is None:
+            assert vendor.id is not None
+            session.add(Invoice(vendor_id=vendor.id, invoice_number=row.invoice_number, **values))
+            result.created += 1
+            continue
+        changed = False
+        for name in _COMPARED:
+            if getattr(existing, name) != values[name]:
+                setattr(existing, name, values[name])
+                changed = True
+        if changed:
+            session.add(existing)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    session.flush()
+    return result

@@ -1,0 +1,65 @@
+"""REST: connectors (secrets masked), sync runs, and "sync now" for admins and asset managers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.deps import AssetManagerUser, CurrentUser, SessionDep, SettingsDep
+from app.sync import configs
+from app.sync.models import ConnectorConfig
+from app.sync.schemas import (
+    ConnectorPage,
+    ConnectorRead,
+    SyncResultRead,
+    SyncRunPage,
+    SyncRunRead,
+)
+from app.sync.service import list_runs, run_view, sync_connector
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+
+@router.get("/connectors", response_model=ConnectorPage)
+def list_connectors(
+    session: SessionDep,
+    _: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ConnectorPage:
+    """Configured connectors; secret fields are masked."""
+    rows = configs.list_connectors(session=session)
+    total = session.exec(select(func.count()).select_from(ConnectorConfig)).one()
+    items = [ConnectorRead(**configs.masked_view(r)) for r in rows[offset : offset + limit]]
+    return ConnectorPage(items=items, total=int(total), limit=limit, offset=offset)
+
+
+@router.get("/sync-runs", response_model=SyncRunPage)
+def list_sync_runs(
+    session: SessionDep,
+    _: CurrentUser,
+    connector: str | None = None,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SyncRunPage:
+    """Sync runs, newest first; filter by connector name and status."""
+    runs, total = list_runs(
+        session=session, connector=connector, status=status, limit=limit, offset=offset
+    )
+    items = [SyncRunRead(**run_view(run, name)) for run, name in runs]
+    return SyncRunPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/connectors/{name}/sync", response_model=SyncResultRead)
+def sync_now(
+    name: str, request: Request, session: SessionDep, settings: SettingsDep, _: AssetManagerUser
+) -> SyncResultRead:
+    """Sync one connector now and answer with the run's outcome (``status`` says if it failed)."""
+    configs.get_connector_config(session=session, name=name)
+    session.rollback()  # release the request's read transaction before the sync writes
+    result = sync_connector(engine=request.app.state.engine, settings=settings, name=name)
+    return SyncResultRead(**result.as_dict())

@@ -1,0 +1,136 @@
+"""REST: contract and invoice uploads, refusals as problem+json, listing, templates, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.auth.models import User
+from app.core.settings import Settings
+from app.main import create_app
+from tests.conftest import Database
+from tests.inventory.contract_files import contract, csv_bytes, invoice
+
+ROLES = ("admin", "procurement", "finance", "viewer")
+
+
+@pytest.fixture
+def api(committed_db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    settings = Settings(database_url=committed_db.url, secret_key="k" * 40, environment="test")
+    headers: dict[str, dict[str, str]] = {}
+    with Session(committed_db.engine) as s:
+        for role in ROLES:
+            email = f"{role}@acme.example"
+            # Token-only users: no password to hash keeps the fixture fast.
+            s.add(User(email=email, role=role, password_hash="!no-login"))
+            s.flush()
+            token = auth_service.create_token(session=s, email=email, name="tests")
+            headers[role] = {"Authorization": f"Bearer {token}"}
+        s.commit()
+    with TestClient(create_app(settings, committed_db.engine)) as client:
+        yield client, headers
+
+
+def _upload(data: bytes, name: str = "file.csv") -> dict[str, tuple[str, bytes, str]]:
+    return {"file": (name, data, "text/csv")}
+
+
+def test_upload_contracts_and_invoices_then_list(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, auth = api
+    response = client.post(
+        "/api/v1/imports/contracts",
+        files=_upload(csv_bytes([contract(), contract(contract_number="C-2")])),
+        headers=auth["procurement"],
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 0, "warnings": []}
+    response = client.post(
+        "/api/v1/imports/invoices", files=_upload(csv_bytes([invoice()])), headers=auth["finance"]
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 1
+    page = client.get("/api/v1/subscriptions?limit=1&offset=1", headers=auth["viewer"]).json()
+    assert page["total"] == 2 and page["limit"] == 1 and page["offset"] == 1
+    (item,) = page["items"]
+    assert item["contract_number"] == "C-2"
+    assert item["notice_deadline"] == "2026-12-02" and item["unit_price"] == "120.00"
+
+
+def test_refused_upload_is_422_problem_with_every_error(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, auth = api
+    data = csv_bytes([contract(seats="-3"), contract(currency="ZZZ", contract_number="C-2")])
+    response = client.post("/api/v1/imports/contracts", files=_upload(data), headers=auth["admin"])
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["title"] == "Import refused"
+    assert body["errors"] == [
+        {"row": 2, "column": "seats", "problem": "must not be negative, got -3"},
+        {
+            "row": 3,
+            "column": "currency",
+            "problem": "unknown currency code 'ZZZ'; use ISO 4217 (EUR, USD, GBP)",
+        },
+    ]
+    assert client.get("/api/v1/subscriptions", headers=auth["admin"]).json()["total"] == 0
+
+
+def test_invoice_for_unknown_contract_is_refused_and_nothing_written(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, auth = api
+    response = client.post(
+        "/api/v1/imports/invoices",
+        files=_upload(csv_bytes([invoice(application="Brand New App")])),
+        headers=auth["finance"],
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["column"] == "contract_number"
+
+
+def test_roles_guard_uploads(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, auth = api
+    data = csv_bytes([contract()])
+    assert (
+        client.post(
+            "/api/v1/imports/contracts", files=_upload(data), headers=auth["finance"]
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/imports/invoices", files=_upload(data), headers=auth["viewer"]
+        ).status_code
+        == 403
+    )
+    assert client.get("/api/v1/subscriptions").status_code == 401
+
+
+def test_template_download_round_trips(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, auth = api
+    template = client.get("/api/v1/imports/templates/contracts?format=xlsx", headers=auth["viewer"])
+    assert template.status_code == 200
+    assert "contracts_template.xlsx" in template.headers["content-disposition"]
+    response = client.post(
+        "/api/v1/imports/contracts",
+        files={"file": ("t.xlsx", template.content, "application/octet-stream")},
+        headers=auth["admin"],
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 1
+    bad = client.get("/api/v1/imports/templates/budgets", headers=auth["viewer"])
+    assert bad.status_code == 422
+    assert (
+        client.get(
+            "/api/v1/imports/templates/contracts?format=pdf", headers=auth["viewer"]
+        ).status_code
+        == 422
+    )

@@ -1,0 +1,249 @@
+"""Renewal alerts: the right e-mails to the right people on the right days, once each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from app.inventory.models import Subscription
+from app.notify.alerts import due_stage
+from app.notify.dispatch import PlannedLine, RunReport, run_alerts
+from app.notify.service import deliver_due
+from tests.conftest import Database
+from tests.notify.seed import (
+    PROCUREMENT,
+    outbox,
+    part,
+    seed_contract,
+    seed_finding,
+    seed_person,
+    seed_seats,
+    settings_for,
+)
+from tests.smtp_server import Mailbox, smtp_server
+
+RENEWAL = date(2027, 3, 1)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Mailbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+def _renewals(report: RunReport) -> list[PlannedLine]:
+    return [line for line in report.planned if line.kind == "renewal"]
+
+
+def _days_with_alerts(db: Database, port: int, days_before: list[int]) -> dict[int, list[str]]:
+    """Run the alerts on each day (counted before the renewal); the renewal keys each queued."""
+    settings = settings_for(port)
+    fired: dict[int, list[str]] = {}
+    for days in sorted(days_before, reverse=True):
+        day = RENEWAL - timedelta(days=days)
+        report = run_alerts(engine=db.engine, settings=settings, as_of=day, deliver=False)
+        queued = [x.dedupe_key for x in report.planned if x.queued and x.kind == "renewal"]
+        if queued:
+            again = run_alerts(engine=db.engine, settings=settings, as_of=day, deliver=False)
+            assert again.queued == 0, f"second run on {day} queued again"
+            fired[days] = queued
+    return fired
+
+
+# Every day around each stage, every fifth day elsewhere (keeps the PostgreSQL run short).
+TRAVEL = sorted(
+    {d for t in (90, 60, 30, 7) for d in range(t - 2, t + 3)} | set(range(0, 101, 5)),
+    reverse=True,
+)
+
+
+def test_due_stage_covers_exact_days_and_catch_up_window() -> None:
+    stages = [90, 60, 30, 7]
+    assert due_stage(91, stages) is None
+    assert due_stage(90, stages) == 90
+    assert due_stage(61, stages) == 90
+    assert due_stage(60, stages) == 60
+    assert due_stage(8, stages) == 30
+    assert due_stage(7, stages) == 7
+    assert due_stage(0, stages) == 7
+    assert due_stage(-1, stages) is None
+
+
+def test_thresholds_fire_once_each_on_their_day_to_owner_and_procurement(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seeded = seed_contract(committed_db.engine, renewal_date=RENEWAL)
+    fired = _days_with_alerts(committed_db, port, TRAVEL)
+    assert sorted(fired, reverse=True) == [90, 60, 30, 7]
+    for days, keys in fired.items():
+        prefix = f"renewal:{seeded.vendor_id}:C-100:2027-03-01:{days}d"
+        assert sorted(keys) == sorted([f"{prefix}:owner@example.com", f"{prefix}:{PROCUREMENT}"])
+    report = deliver_due(engine=committed_db.engine, settings=settings_for(port))
+    assert report.sent == 9  # 8 renewal alerts and 1 escalation (undecided, 14 days)
+    subjects = sorted(m["Subject"] for m in mailbox.to("owner@example.com"))
+    assert subjects == sorted(
+        f"Renewal in {d} days: Figma on 2027-03-01 (contract C-100)" for d in (90, 60, 30, 7)
+    )
+    assert len(mailbox.to(PROCUREMENT)) == 5
+
+
+def test_missed_day_is_caught_up_once(committed_db: Database, smtp: tuple[int, Mailbox]) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL)
+    settings = settings_for(port)
+    # The job did not run on day 90 before the renewal; it runs on day 88 and 87.
+    first = run_alerts(engine=committed_db.engine, settings=settings, as_of=RENEWAL - timedelta(88))
+    second = run_alerts(
+        engine=committed_db.engine, settings=settings, as_of=RENEWAL - timedelta(87)
+    )
+    assert first.queued == 2 and second.queued == 0
+    assert all(":90d:" in line.dedupe_key for line in first.planned)
+    assert len(mailbox.messages) == 2
+
+
+def test_renewal_date_moved_by_reimport_rearms_alerts(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, _ = smtp
+    seeded = seed_contract(committed_db.engine, renewal_date=RENEWAL)
+    settings = settings_for(port)
+    day = RENEWAL - timedelta(days=30)
+    assert run_alerts(engine=committed_db.engine, settings=settings, as_of=day).queued == 2
+    assert run_alerts(engine=committed_db.engine, settings=settings, as_of=day).queued == 0
+    assert [line.kind for line in outbox(committed_db.engine)] == ["renewal", "renewal"]
+    moved = RENEWAL + timedelta(days=7)
+    with Session(committed_db.engine) as s:
+        sub = s.get(Subscription, seeded.subscription_id)
+        assert sub is not None
+        sub.renewal_date = moved
+        s.commit()
+    # The new date's stages are armed afresh: 37 days left is inside its 60-day stage.
+    same_day = run_alerts(engine=committed_db.engine, settings=settings, as_of=day)
+    assert {x.dedupe_key.split(":", 4)[4] for x in same_day.planned} == {
+        "60d:owner@example.com",
+        f"60d:{PROCUREMENT}",
+    }
+    later = moved - timedelta(days=30)
+    report = run_alerts(engine=committed_db.engine, settings=settings, as_of=later)
+    assert report.queued == 2
+    assert all("2027-03-08:30d" in line.dedupe_key for line in _renewals(report))
+
+
+def test_auto_renewing_contract_counts_down_to_notice_deadline(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    deadline = RENEWAL - timedelta(days=30)
+    settings = settings_for(port)
+    at_renewal_minus_90 = run_alerts(
+        engine=committed_db.engine, settings=settings, as_of=RENEWAL - timedelta(days=90)
+    )
+    assert at_renewal_minus_90.queued == 2  # 60 days before the deadline
+    assert all(":60d:" in line.dedupe_key for line in at_renewal_minus_90.planned)
+    on_day = run_alerts(
+        engine=committed_db.engine, settings=settings, as_of=deadline - timedelta(days=7)
+    )
+    assert [line.dedupe_key.split(":")[-2] for line in _renewals(on_day)] == ["7d", "7d"]
+    after = run_alerts(
+        engine=committed_db.engine, settings=settings, as_of=deadline + timedelta(days=1)
+    )
+    assert _renewals(after) == []
+    [message, *_] = mailbox.to("owner@example.com")
+    text = part(message)
+    assert "Notice deadline:       2027-01-30" in text and "Auto-renew:            yes" in text
+    subject = str(message["Subject"]).strip()  # Python folds long subjects after the colon
+    assert subject.startswith("Notice deadline in 60 days: Figma auto-renews")
+
+
+def test_owner_who_left_is_replaced_by_procurement_with_the_fact_stated(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, owner_email="Gone@Example.com")
+    seed_person(committed_db.engine, "gone@example.com", status="leaver")
+    report = run_alerts(
+        engine=committed_db.engine, settings=settings_for(port), as_of=RENEWAL - timedelta(30)
+    )
+    assert [line.recipient for line in _renewals(report)] == [PROCUREMENT]
+    assert mailbox.to("gone@example.com") == []
+    [message] = mailbox.to(PROCUREMENT)
+    text = part(message)
+    html = part(message, "html")
+    fact = "the contract owner gone@example.com has left the company (their account is suspended)"
+    assert fact in text.lower() and fact in html.lower()
+
+
+def test_alert_body_shows_seats_cost_findings_and_recommendation(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    day = RENEWAL - timedelta(days=60)
+    seeded = seed_contract(
+        committed_db.engine,
+        renewal_date=RENEWAL,
+        seats=20,
+        unit_price=Decimal("10.00"),
+        billing_cycle="monthly",
+    )
+    seed_seats(committed_db.engine, product_id=seeded.product_id, as_of=day, active=9, idle=6)
+    seed_finding(
+        committed_db.engine,
+        application_id=seeded.application_id,
+        key="f1",
+        savings=Decimal("30.00"),
+    )
+    seed_finding(
+        committed_db.engine,
+        application_id=seeded.application_id,
+        key="f2",
+        savings=Decimal("12.50"),
+    )
+    seed_finding(
+        committed_db.engine,
+        application_id=seeded.application_id,
+        key="f3",
+        savings=Decimal("99.00"),
+        status="dismissed",
+    )
+    run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    [message] = mailbox.to("owner@example.com")
+    text = part(message)
+    html = part(message, "html")
+    # 20 seats x 10.00 a month = 2,400.00 a year; 9 active -> 266.67 each; 9 * 1.1 -> 10.
+    for expected in [
+        "Seats bought:          20",
+        "Seats assigned:        15",
+        "Seats active (30 days): 9",
+        "Annual cost:           2,400.00 EUR",
+        "Cost per active user:  266.67 EUR per year",
+        "Recommended seats:     10 ",
+        "Open findings on Figma: 2",
+        "Total possible savings: 42.50 EUR per month",
+        "Contract number:       C-100",
+        "Vendor:                Figma Inc",
+        "Renewal date:          2027-03-01",
+        "https://seatwise.example.com/renewals/",
+    ]:
+        assert expected in text, expected
+    assert "seat f3" not in text
+    for expected in ["2,400.00 EUR", "266.67 EUR per year", "42.50 EUR", "<table", "C-100"]:
+        assert expected in html, expected
+    assert "<script" not in html and "style=" in html
+
+
+def test_contract_without_owner_goes_to_procurement_only(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, _ = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, owner_email=None)
+    report = run_alerts(
+        engine=committed_db.engine, settings=settings_for(port), as_of=RENEWAL - timedelta(7)
+    )
+    assert [line.recipient for line in _renewals(report)] == [PROCUREMENT]
+    assert [row.status for row in outbox(committed_db.engine)] == ["sent", "sent"]

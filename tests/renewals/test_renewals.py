@@ -1,0 +1,156 @@
+"""Renewal tasks: states from the CLI and the API, escalation when undecided at 14 days."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.core.settings import Settings
+from app.main import create_app
+from app.notify.dispatch import run_alerts
+from tests.conftest import Database
+from tests.notify.seed import PROCUREMENT, outbox, part, seed_contract, settings_for
+from tests.smtp_server import Mailbox, smtp_server
+
+RENEWAL = date(2027, 3, 1)
+DEADLINE = RENEWAL - timedelta(days=30)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Mailbox]]:
+    with smtp_server() as server:
+        yield server
+
+
+def _escalations(db: Database) -> list[str]:
+    return [row.recipient for row in outbox(db.engine) if row.kind == "escalation"]
+
+
+def test_undecided_renewal_escalates_to_procurement_once_14_days_before_notice_deadline(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    settings = settings_for(port, procurement_emails=[PROCUREMENT, "cpo@example.com"])
+    for days in (16, 15):
+        run_alerts(engine=committed_db.engine, settings=settings, as_of=DEADLINE - timedelta(days))
+    assert _escalations(committed_db) == []
+    for days in (14, 13, 5, 0):
+        run_alerts(engine=committed_db.engine, settings=settings, as_of=DEADLINE - timedelta(days))
+    assert sorted(_escalations(committed_db)) == ["buyers@example.com", "cpo@example.com"]
+    [message] = [m for m in mailbox.to(PROCUREMENT) if "Decision needed" in str(m["Subject"])]
+    text = part(message)
+    assert "notice deadline is 2027-01-30" in text and "Negotiation state: open" in text
+
+
+def test_no_escalation_once_a_decision_is_recorded(
+    committed_db: Database, smtp: tuple[int, Mailbox], cli: Any
+) -> None:
+    port, _ = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    result = cli("renewals", "set", "C-100", "--state", "decided", "--decision", "downsize")
+    assert result.exit_code == 0, result.stderr
+    assert "decided: downsize" in result.stdout
+    run_alerts(
+        engine=committed_db.engine, settings=settings_for(port), as_of=DEADLINE - timedelta(10)
+    )
+    assert _escalations(committed_db) == []
+
+
+def test_cli_sets_state_and_lists_renewals(committed_db: Database, cli: Any) -> None:
+    seed_contract(committed_db.engine, renewal_date=date(2027, 3, 1))
+    result = cli("renewals", "set", "C-100", "--state", "negotiating", "--owner", "Neg@Example.com")
+    assert result.exit_code == 0, result.stderr
+    listed = cli("renewals", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    [row] = json.loads(listed.stdout)
+    assert row["contract_number"] == "C-100" and row["state"] == "negotiating"
+    assert row["owner_email"] == "neg@example.com" and row["decision"] is None
+    assert row["renewal_date"] == "2027-03-01" and row["notice_deadline"] == "2027-03-01"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--state", "closed"], "unknown state 'closed'"),
+        (["--state", "decided"], "needs --decision"),
+        (["--state", "decided", "--decision", "maybe"], "unknown decision 'maybe'"),
+        (["--state", "open", "--decision", "renew"], "--decision needs --state decided"),
+        ([], "nothing to change"),
+    ],
+)
+def test_cli_refuses_bad_state_with_usage_error(
+    committed_db: Database, cli: Any, args: list[str], message: str
+) -> None:
+    seed_contract(committed_db.engine, renewal_date=date(2027, 3, 1))
+    result = cli("renewals", "set", "C-100", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_cli_unknown_contract_is_an_operational_error(committed_db: Database, cli: Any) -> None:
+    result = cli("renewals", "set", "NOPE", "--state", "open")
+    assert result.exit_code == 1 and "no contract 'NOPE'" in result.stderr
+
+
+@pytest.fixture
+def client(committed_db: Database) -> Iterator[TestClient]:
+    settings = Settings(database_url=committed_db.url, secret_key="k" * 40, environment="test")
+    with Session(committed_db.engine) as s:
+        for email, role in [
+            ("buyer@example.com", "procurement"),
+            ("viewer@example.com", "viewer"),
+            ("admin@example.com", "admin"),
+        ]:
+            auth_service.create_user(session=s, email=email, role=role, password="password-123")
+        s.commit()
+    with TestClient(create_app(settings, committed_db.engine)) as c:
+        yield c
+
+
+def _token(db: Database, email: str) -> dict[str, str]:
+    with Session(db.engine) as s:
+        token = auth_service.create_token(session=s, email=email, name="t")
+        s.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_lists_and_patches_renewal_state(committed_db: Database, client: TestClient) -> None:
+    seed_contract(committed_db.engine, renewal_date=date(2027, 3, 1))
+    headers = _token(committed_db, "buyer@example.com")
+    page = client.get("/api/v1/renewals", headers=headers).json()
+    assert page["total"] == 1 and page["items"][0]["state"] == "open"
+    response = client.patch(
+        "/api/v1/renewals/C-100",
+        json={"state": "decided", "decision": "cancel"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["decision"] == "cancel"
+    bad = client.patch("/api/v1/renewals/C-100", json={"state": "closed"}, headers=headers)
+    assert bad.status_code == 422
+    reopened = client.patch("/api/v1/renewals/C-100", json={"state": "open"}, headers=headers)
+    assert reopened.json()["decision"] is None
+    missing = client.patch("/api/v1/renewals/C-100", json={"state": "decided"}, headers=headers)
+    assert missing.status_code == 422
+    assert "needs a decision" in missing.json()["detail"]
+
+
+def test_api_refuses_viewers_and_outbox_is_admin_only(
+    committed_db: Database, client: TestClient
+) -> None:
+    viewer = _token(committed_db, "viewer@example.com")
+    assert client.get("/api/v1/renewals", headers=viewer).status_code == 403
+    assert (
+        client.get("/api/v1/outbox", headers=_token(committed_db, "buyer@example.com")).status_code
+        == 403
+    )
+    page = client.get("/api/v1/outbox", headers=_token(committed_db, "admin@example.com")).json()
+    assert page == {"items": [], "total": 0, "limit": 100, "offset": 0}

@@ -1,0 +1,128 @@
+"""`seatwise connector|sync|inventory|people` against the sandboxes: exit codes and JSON keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from app.sync.models import ConnectorConfig
+from connectors import microsoft365
+from connectors.sandbox.server import Sandboxes
+from tests.sync.conftest import fault
+
+PRODUCT_KEYS = {
+    "connector", "external_id", "sku", "name", "seats_purchased", "seats_consumed",
+    "seats_assigned", "seats_active",
+}  # fmt: skip
+ACCOUNT_KEYS = {
+    "connector", "external_id", "email", "display_name", "status", "is_guest",
+    "last_active_at", "products",
+}  # fmt: skip
+
+
+@pytest.fixture
+def env() -> dict[str, str]:
+    return {"SEATWISE_HTTP_TIMEOUT": "3", "SEATWISE_HTTP_TIME_BUDGET": "3"}
+
+
+def _add(cli: Any, sandboxes: Sandboxes, kind: str, name: str, **extra: Any) -> Any:
+    config = json.dumps({**sandboxes.configs[kind], **extra})
+    return cli("connector", "add", kind, "--name", name, "--config", config)
+
+
+def test_connector_add_refuses_unknown_and_missing_keys_with_exit_2(
+    cli: Any, sandboxes: Sandboxes
+) -> None:
+    config = {**sandboxes.configs["microsoft365"], "colour": "blue"}
+    del config["client_id"]
+    result = cli("connector", "add", "microsoft365", "--name", "m", "--config", json.dumps(config))
+    assert result.exit_code == 2
+    assert "colour" in result.stderr and "client_id" in result.stderr
+
+
+def test_connector_add_unknown_kind_and_bad_json_exit_2(cli: Any) -> None:
+    unknown = cli("connector", "add", "lotus_notes", "--name", "x", "--config", "{}")
+    assert unknown.exit_code == 2
+    assert "microsoft365" in unknown.stderr and "slack" in unknown.stderr
+    bad = cli("connector", "add", "slack", "--name", "x", "--config", "{nope")
+    assert bad.exit_code == 2 and "not valid JSON" in bad.stderr
+    missing = cli("connector", "add", "slack", "--name", "x", "--config", "@/nonexistent.json")
+    assert missing.exit_code == 2 and "nonexistent.json" in missing.stderr
+
+
+def test_duplicate_name_exits_1_and_secrets_are_encrypted_and_masked(
+    cli: Any, sandboxes: Sandboxes, committed_db: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "m365.json"
+    path.write_text(json.dumps(sandboxes.configs["microsoft365"]))
+    first = cli("connector", "add", "microsoft365", "--name", "m365", "--config", f"@{path}")
+    assert first.exit_code == 0, first.stderr
+    again = _add(cli, sandboxes, "microsoft365", "m365")
+    assert again.exit_code == 1 and "a connector named m365 already exists" in again.stderr
+    secret = sandboxes.configs["microsoft365"]["client_secret"]
+    with Session(committed_db.engine) as s:
+        row = s.exec(select(ConnectorConfig)).one()
+    assert secret not in json.dumps(row.config) and row.secrets and secret not in row.secrets
+    listed = cli("connector", "list", "--json")
+    assert secret not in listed.stdout
+    assert json.loads(listed.stdout)[0]["config"]["client_secret"] == "••••"
+
+
+def test_connector_test_reports_ok_and_refused_credentials(
+    cli: Any, sandboxes: Sandboxes, env: dict[str, str]
+) -> None:
+    assert _add(cli, sandboxes, "microsoft365", "good").exit_code == 0
+    assert _add(cli, sandboxes, "microsoft365", "bad", client_secret="nope").exit_code == 0
+    ok = cli("connector", "test", "good", env=env)
+    assert ok.exit_code == 0 and "good: OK" in ok.stdout
+    refused = cli("connector", "test", "bad", env=env)
+    assert refused.exit_code == 1
+    assert "credentials refused" in refused.stderr and "secret" in refused.stderr.lower()
+
+
+def test_sync_then_inventory_and_people_json(
+    cli: Any, sandboxes: Sandboxes, env: dict[str, str]
+) -> None:
+    assert _add(cli, sandboxes, "microsoft365", "m365", identity_provider=True).exit_code == 0
+    assert _add(cli, sandboxes, "slack", "slack").exit_code == 0
+    synced = cli("sync", "--json", env=env)
+    assert synced.exit_code == 0, synced.stderr
+    assert {r["status"] for r in json.loads(synced.stdout)} == {"succeeded"}
+    products = json.loads(cli("inventory", "products", "--json").stdout)
+    assert products and all(set(p) >= PRODUCT_KEYS for p in products)
+    e3 = [p for p in products if p["connector"] == "m365"]
+    assert all(p["seats_active"] <= p["seats_assigned"] for p in e3)
+    accounts = json.loads(cli("inventory", "accounts", "--json", "--connector", "m365").stdout)
+    assert accounts and all(set(a) >= ACCOUNT_KEYS for a in accounts)
+    assert {a["connector"] for a in accounts} == {"m365"}
+    stamped = [a["last_active_at"] for a in accounts if a["last_active_at"]]
+    assert stamped and all(s.endswith("Z") for s in stamped)
+    people = json.loads(cli("people", "list", "--json").stdout)
+    assert people and {
+        "email",
+        "display_name",
+        "department",
+        "status",
+        "accounts",
+        "licences",
+    } <= set(people[0])
+    multi = [p for p in people if len({a["connector"] for a in p["accounts"]}) == 2]
+    assert multi, "some people have both a Microsoft 365 and a Slack account"
+
+
+def test_sync_failure_exits_1_naming_connector_and_reason(
+    cli: Any, sandboxes: Sandboxes, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(microsoft365, "PAGE_SIZE", 20)
+    assert _add(cli, sandboxes, "microsoft365", "m365").exit_code == 0
+    fault(sandboxes, "microsoft365", malformed_page=2)
+    result = cli("sync", "m365", env=env)
+    assert result.exit_code == 1
+    assert "sync of m365 failed" in result.stderr
+    assert cli("sync", "nosuch").exit_code == 1
+    assert cli("connector", "remove", "m365").exit_code == 0
+    assert json.loads(cli("connector", "list", "--json").stdout) == []

@@ -1,0 +1,113 @@
+"""Snapshot semantics and identity matching, fed with records directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from app.core.db import session_scope, utcnow
+from app.people.models import Account, Assignment, Person, PersonAlias
+from app.sync.apply import SnapshotApplier
+from app.sync.models import ConnectorConfig
+from connectors.base import AccountRecord, AssignmentRecord, ProductRecord, Record
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def _connector(engine: Any, name: str, kind: str, idp: bool) -> int:
+    with session_scope(engine) as session:
+        row = ConnectorConfig(kind=kind, name=name, config={"identity_provider": idp})
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def _apply(engine: Any, connector_id: int, kind: str, records: list[Record], idp: bool) -> dict:
+    with Session(engine) as session, session.begin():
+        applier = SnapshotApplier(
+            session=session, connector_id=connector_id, kind=kind, identity_provider=idp,
+            stamp=utcnow(),
+        )  # fmt: skip
+        for r in records:
+            applier.add(r)
+        counts, _ = applier.finish()
+    return counts
+
+
+def _tenant(*users: str, suspended: tuple[str, ...] = ()) -> list[Record]:
+    out: list[Record] = [ProductRecord(external_id="sku-e3", name="E3", sku="SPE_E3")]
+    for u in users:
+        status = "suspended" if u in suspended else "active"
+        out.append(
+            AccountRecord(
+                external_id=f"id-{u}", email=f"{u.upper()}@Example.com", display_name=u.title(),
+                status=status, department="Sales", last_active_at=T0,
+            )
+        )  # fmt: skip
+        out.append(AssignmentRecord(account_external_id=f"id-{u}", product_external_id="sku-e3"))
+    return out
+
+
+@pytest.fixture
+def m365(committed_db: Any) -> int:
+    return _connector(committed_db.engine, "m365", "microsoft365", True)
+
+
+def test_account_that_disappears_is_marked_removed_and_restored_when_back(
+    committed_db: Any, m365: int
+) -> None:
+    engine = committed_db.engine
+    _apply(engine, m365, "microsoft365", _tenant("ann", "bob"), True)
+    gone = _apply(engine, m365, "microsoft365", _tenant("ann"), True)
+    assert gone["accounts_removed"] == 1 and gone["assignments_removed"] == 1
+    with Session(engine) as s:
+        bob = s.exec(select(Account).where(Account.external_id == "id-bob")).one()
+        seat = s.exec(select(Assignment).where(Assignment.account_id == bob.id)).one()
+        person = s.get(Person, bob.person_id)
+    assert bob.removed_at is not None and seat.removed_at is not None
+    assert person is not None and person.status == "leaver"
+    back = _apply(engine, m365, "microsoft365", _tenant("ann", "bob"), True)
+    assert back["accounts_restored"] == 1 and back["assignments_restored"] == 1
+    with Session(engine) as s:
+        bob = s.exec(select(Account).where(Account.external_id == "id-bob")).one()
+        seat = s.exec(select(Assignment).where(Assignment.account_id == bob.id)).one()
+        person = s.get(Person, bob.person_id)
+        assert s.exec(select(Account)).all().__len__() == 2
+    assert bob.removed_at is None and seat.removed_at is None
+    assert person is not None and person.status == "active"
+
+
+def test_persons_matched_across_sources_by_lowercased_email_and_alias(
+    committed_db: Any, m365: int
+) -> None:
+    engine = committed_db.engine
+    slack = _connector(engine, "slack", "slack", False)
+    _apply(engine, m365, "microsoft365", _tenant("ann", "bob", suspended=("bob",)), True)
+    with session_scope(engine) as s:
+        ann = s.exec(select(Person).where(Person.email == "ann@example.com")).one()
+        s.add(PersonAlias(person_id=ann.id or 0, email="annie@old.example.com"))
+    slack_records: list[Record] = [
+        ProductRecord(external_id="T1", name="Slack"),
+        AccountRecord(external_id="U1", email="Bob@example.COM", display_name="bobby",
+                      status="active", department=None),
+        AccountRecord(external_id="U2", email="annie@old.example.com", display_name="A",
+                      status="active"),
+        AccountRecord(external_id="U3", email="carol@example.com", display_name="Carol",
+                      status="active"),
+        AssignmentRecord(account_external_id="U1", product_external_id="T1"),
+    ]  # fmt: skip
+    counts = _apply(engine, slack, "slack", slack_records, False)
+    assert counts["persons_created"] == 1
+    with Session(engine) as s:
+        persons = {p.email: p for p in s.exec(select(Person))}
+        by_ext = {a.external_id: a for a in s.exec(select(Account))}
+    assert set(persons) == {"ann@example.com", "bob@example.com", "carol@example.com"}
+    assert by_ext["U1"].person_id == by_ext["id-bob"].person_id
+    assert by_ext["U2"].person_id == by_ext["id-ann"].person_id
+    bob = persons["bob@example.com"]
+    assert bob.status == "leaver" and bob.display_name == "Bob" and bob.department == "Sales"
+    assert persons["carol@example.com"].status == "active"

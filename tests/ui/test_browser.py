@@ -1,0 +1,157 @@
+"""The UI in a real headless Chromium: login, charts, review, downloads, connectors, axe."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.connectors.conftest import SandboxHandle
+from tests.ui.browser import AXE, CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from tests.ui.conftest import PASSWORD, Web, email_of
+from tests.ui.seed import seed_inventory
+
+pytestmark = pytest.mark.browser
+
+AXE_PAGES = [
+    "/",
+    "/applications",
+    "/people",
+    "/findings",
+    "/renewals",
+    "/spend",
+    "/contracts",
+    "/connectors",
+    "/connectors/new?kind=slack",
+    "/settings",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def site(web: Web, database: Any) -> Iterator[tuple[Web, str, dict[str, int]]]:
+    if database.backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    ids = seed_inventory(web.db.engine)
+    with serve(web.app) as url:
+        yield web, url, ids
+
+
+def login(browser: Any, url: str, role: str) -> tuple[Any, list[str]]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"{page.url}: {m.text} {m.location}") if m.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{url}/login")
+    page.fill("#email", email_of(role))
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return page, errors
+
+
+def test_dashboard_charts_render_without_console_errors(browser: Any, site: Any) -> None:
+    _web, url, _ = site
+    page, errors = login(browser, url, "admin")
+    page.goto(f"{url}/applications/1")
+    page.wait_for_selector("#chart-history .main-svg", timeout=10_000)
+    page.goto(f"{url}/spend")
+    page.goto(f"{url}/")
+    assert page.locator("h1").inner_text() == "Dashboard"
+    assert not errors, errors
+
+
+def test_dismissing_a_finding_updates_the_total_live(browser: Any, site: Any) -> None:
+    _web, url, _ = site
+    page, errors = login(browser, url, "asset_manager")
+    page.goto(f"{url}/findings")
+    assert "16.00 EUR" in page.locator("#savings-total").inner_text()
+    page.check('input[name="keys"][value="unused_seat:U1:pro"]')
+    page.fill("#reason", "kept for the auditor")
+    page.click('button[value="dismissed"]')
+    expect(page.locator("#savings-total")).to_contain_text("8.00")
+    assert page.url.endswith("/findings")  # swapped in place by htmx, no reload
+    assert not errors, errors
+
+
+def test_spend_xlsx_download_opens_with_openpyxl(browser: Any, site: Any) -> None:
+    _web, url, _ = site
+    page, _ = login(browser, url, "finance")
+    page.goto(f"{url}/spend")
+    with page.expect_download() as info:
+        page.click("#download-xlsx")
+    data = Path(info.value.path()).read_bytes()
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames
+
+
+def test_finance_user_is_refused_the_connectors_page(browser: Any, site: Any) -> None:
+    _web, url, _ = site
+    page, _ = login(browser, url, "finance")
+    response = page.goto(f"{url}/connectors")
+    assert response is not None and response.status == 403
+    assert "Forbidden" in page.locator("h1").inner_text()
+
+
+def test_add_a_connector_to_the_sandbox_and_sync_it(
+    browser: Any, site: Any, slack_sandbox: SandboxHandle
+) -> None:
+    _web, url, _ = site
+    page, errors = login(browser, url, "asset_manager")
+    page.goto(f"{url}/connectors/new?kind=slack")
+    page.fill("#f-name", "slack-sandbox")
+    for key, value in slack_sandbox.config.items():
+        if isinstance(value, bool):
+            continue
+        page.fill(f"#f-{key}", str(value))
+    page.click("text=Add connector")
+    page.wait_for_url(f"{url}/connectors/slack-sandbox?added=1")
+    page.click("text=Test connection")
+    page.wait_for_selector("#test-result .notice")
+    assert "Connection works" in page.locator("#test-result").inner_text()
+    page.click("text=Sync now")
+    page.wait_for_selector("#runs .badge.succeeded", timeout=30_000)
+    assert not errors, errors
+
+
+def test_every_page_passes_axe_without_serious_violations(browser: Any, site: Any) -> None:
+    _web, url, ids = site
+    page, _ = login(browser, url, "admin")
+    axe = AXE.read_text()
+    problems = []
+    for path in [
+        *AXE_PAGES,
+        f"/applications/{ids['slack']}",
+        f"/people/{ids['person']}",
+        "/connectors/slack-main",
+        "/contracts/1",
+    ]:
+        page.goto(f"{url}{path}")
+        page.evaluate(axe)
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        for v in result["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in v["nodes"][:3]]
+                problems.append(f"{path}: {v['id']} ({v['impact']}): {v['help']} {targets}")
+    assert not problems, "\n".join(problems)

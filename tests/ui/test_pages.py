@@ -1,0 +1,197 @@
+"""Pages render for the roles allowed, with useful empty states, CSRF on every form."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlmodel import Session, select
+
+from app.findings.models import Finding
+from app.sync.models import ConnectorConfig
+from tests.ui.conftest import Web, csrf_of
+from tests.ui.seed import seed_inventory
+
+PAGES = [
+    "/",
+    "/applications",
+    "/applications?sort=-cost&q=sl",
+    "/people",
+    "/findings",
+    "/renewals",
+    "/spend",
+    "/contracts",
+    "/connectors",
+    "/connectors/new",
+    "/connectors/new?kind=slack",
+    "/settings",
+]
+
+
+def test_every_page_renders_for_admin_with_an_empty_inventory(web: Web) -> None:
+    client = web.client("admin")
+    for url in PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text[-2000:])
+        assert 'class="empty"' in response.text or url.startswith(("/settings", "/connectors/new"))
+
+
+def test_every_page_renders_with_data(web: Web) -> None:
+    ids = seed_inventory(web.db.engine)
+    client = web.client("admin")
+    extra = [
+        f"/applications/{ids['slack']}",
+        f"/people/{ids['person']}",
+        "/connectors/slack-main",
+        "/applications/1?show=leavers",
+        "/findings.csv",
+    ]
+    for url in PAGES + extra:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text[-2000:])
+
+
+def test_security_headers_and_no_inline_script(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    response = web.client("admin").get("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.text, flags=re.S)
+    for attrs, _body in scripts:
+        assert "src=" in attrs or 'type="application/json"' in attrs, attrs
+    assert not re.search(r"\son[a-z]+=", response.text), "inline event handler"
+
+
+def test_form_without_csrf_token_is_refused(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    client = web.client("admin")
+    response = client.post(
+        "/findings/review", data={"action": "acknowledged", "keys": "unused_seat:U1:pro"}
+    )
+    assert response.status_code == 400 and "expired" in response.text
+
+
+def test_dismissing_a_finding_lowers_the_savings_total(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    client = web.client("asset_manager")
+    page = client.get("/findings")
+    assert "16.00 EUR" in page.text
+    response = client.post(
+        "/findings/review",
+        data={
+            "action": "dismissed",
+            "keys": ["unused_seat:U1:pro"],
+            "reason": "kept for audit",
+            "csrf": csrf_of(page.text),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "8.00 EUR" in response.text and "1 finding(s) dismissed" in response.text
+    with Session(web.db.engine) as s:
+        finding = s.exec(select(Finding).where(Finding.key == "unused_seat:U1:pro")).one()
+        assert finding.status == "dismissed" and finding.status_reason == "kept for audit"
+
+
+def test_dismissing_without_a_reason_is_refused_with_a_message(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    client = web.client("asset_manager")
+    page = client.get("/findings")
+    response = client.post(
+        "/findings/review",
+        data={"action": "dismissed", "keys": ["unused_seat:U1:pro"], "csrf": csrf_of(page.text)},
+        headers={"HX-Request": "true"},
+    )
+    assert "a reason is required" in response.text
+
+
+def test_findings_csv_export_lists_the_filtered_findings(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    response = web.client("procurement").get("/findings.csv?kind=leaver_seat")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["key"] for r in rows] == ["leaver_seat:U2:pro"]
+
+
+def test_bulk_review_api_matches_the_page(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    client = web.client(None)
+    client.headers["Authorization"] = f"Bearer {web.tokens['asset_manager']}"
+    response = client.post(
+        "/api/v1/findings/bulk",
+        json={"keys": ["unused_seat:U1:pro", "nope"], "status": "acknowledged"},
+    )
+    assert response.status_code == 200
+    assert response.json()["changed"] == ["unused_seat:U1:pro"]
+    assert "nope" in response.json()["refused"]
+
+
+def test_connector_form_is_generated_from_the_config_model_and_secrets_are_write_only(
+    web: Web,
+) -> None:
+    client = web.client("asset_manager")
+    form = client.get("/connectors/new?kind=slack").text
+    assert 'name="token" type="password"' in form and 'name="api_url"' in form
+    response = client.post(
+        "/connectors/new?kind=slack",
+        data={
+            "csrf": csrf_of(form),
+            "name": "slack",
+            "token": "xoxp-secret-value",
+            "api_url": "https://127.0.0.1:1/api/",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "xoxp-secret-value" not in response.text
+    with Session(web.db.engine) as s:
+        row = s.exec(select(ConnectorConfig)).one()
+        assert "xoxp-secret-value" not in str(row.config) and row.secrets
+
+
+def test_connector_form_names_the_missing_field(web: Web) -> None:
+    client = web.client("asset_manager")
+    form = client.get("/connectors/new?kind=slack").text
+    response = client.post(
+        "/connectors/new?kind=slack", data={"csrf": csrf_of(form), "name": "slack"}
+    )
+    assert response.status_code == 422 and "token" in response.text
+
+
+def test_refused_contract_file_lists_row_errors_on_the_page(web: Web) -> None:
+    client = web.client("procurement")
+    page = client.get("/contracts")
+    bad = b"vendor,application,contract_number,start_date,currency\nAcme,Acme,C-1,not-a-date,EUR\n"
+    response = client.post(
+        "/contracts/upload",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("bad.csv", bad, "text/csv")},
+    )
+    assert response.status_code == 422
+    assert "bad.csv was refused" in response.text and 'id="row-errors"' in response.text
+
+
+def test_new_api_token_is_shown_once(web: Web) -> None:
+    client = web.client("admin")
+    page = client.get("/settings")
+    response = client.post(
+        "/settings/tokens",
+        data={"csrf": csrf_of(page.text), "user_id": str(web.user_ids["viewer"]), "name": "ci"},
+    )
+    token = re.search(r'id="new-token">(sw_[^<]+)<', response.text)
+    assert token
+    assert token.group(1) not in client.get("/settings").text
+    api = web.client(None)
+    api.headers["Authorization"] = f"Bearer {token.group(1)}"
+    assert api.get("/api/v1/me").json()["role"] == "viewer"
+
+
+def test_vendor_assets_are_served_locally(web: Web) -> None:
+    client = web.client(None)
+    assert client.get("/static/vendor/plotly.min.js").status_code == 200
+    assert client.get("/static/app.js").status_code == 200
+
+
+def test_finance_user_sees_no_connectors_link(web: Web) -> None:
+    text = web.client("finance").get("/").text
+    assert 'href="/connectors"' not in text and 'href="/spend"' in text
