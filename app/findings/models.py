@@ -15,6 +15,20 @@ from app.core.db import MONEY, JSONType, UTCDateTime, utcnow
 class Finding(SQLModel, table=True):
     """A finding, upserted by its stable ``key``; status survives re-analysis."""
 
+    # Covering indexes for the pages: savings totals by status (dashboard, findings
+    # list) and the list's order, read from the index instead of the wide rows.
+    __table_args__ = (
+        sa.Index(
+            "ix_finding_status_totals",
+            "status",
+            "kind",
+            "application_id",
+            "currency",
+            "monthly_savings",
+        ),
+        sa.Index("ix_finding_status_order", "status", "severity", "monthly_savings", "key"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300, unique=True)
     kind: str = Field(max_length=50, index=True)

@@ -61,11 +61,15 @@ def _conditions(flt: FindingFilter) -> list[Any]:
     if flt.severity is not None:
         conditions.append(col(Finding.severity) == flt.severity)
     if flt.application is not None:
+        # The applications are looked up first, so the findings are read by their
+        # application index rather than joined and compared name by name.
         name = flt.application.strip()
         match = sa.func.lower(col(Application.name)) == name.lower()
         if name.isdigit():
             match = match | (col(Application.id) == int(name))
-        conditions.append(match)
+        conditions.append(
+            col(Finding.application_id).in_(sa.select(col(Application.id)).where(match))
+        )
     return conditions
 
 
@@ -114,28 +118,28 @@ def list_findings(
     severity_rank = sa.case(
         {s: i for i, s in enumerate(SEVERITY_ORDER)}, value=col(Finding.severity), else_=9
     )
+    order = (
+        severity_rank,
+        col(Finding.monthly_savings).is_(None),
+        col(Finding.monthly_savings).desc(),
+        col(Finding.key),
+    )
+    # The page is chosen on the findings table alone; only its rows are then joined.
+    page = select(col(Finding.id)).where(*conditions).order_by(*order).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
     statement = (
         _base(Finding, col(Application.name), col(Product.external_id))
-        .where(*conditions)
-        .order_by(
-            severity_rank,
-            col(Finding.monthly_savings).is_(None),
-            col(Finding.monthly_savings).desc(),
-            col(Finding.key),
-        )
-        .offset(offset)
+        .where(col(Finding.id).in_(page))
+        .order_by(*order)
     )
-    if limit is not None:
-        statement = statement.limit(limit)
     items = [_read(r) for r in session.exec(statement).all()]
-    total = session.exec(_base(sa.func.count()).where(*conditions)).one()
+    total = session.exec(select(sa.func.count()).select_from(Finding).where(*conditions)).one()
     # Savings count what is still to act on: without a status filter, dismissed and
     # resolved findings are listed but their savings are not added up.
-    actionable = (
-        [col(Finding.status).in_(("open", "acknowledged"))] if flt.status is None else []
-    )
+    actionable = [col(Finding.status).in_(("open", "acknowledged"))] if flt.status is None else []
     sums = session.exec(
-        _base(col(Finding.currency), sa.func.sum(col(Finding.monthly_savings)))
+        select(col(Finding.currency), sa.func.sum(col(Finding.monthly_savings)))
         .where(*conditions, *actionable, col(Finding.monthly_savings).is_not(None))
         .group_by(col(Finding.currency))
     ).all()

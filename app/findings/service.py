@@ -16,6 +16,7 @@ run over a million assignments stays within seconds.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from sqlmodel import Session
 from analytics.model import Finding as AnalysisFinding
 from app.auth.service import audit
 from app.core.db import utcnow
+from app.core.errors import SeatwiseError
 from app.core.settings import Settings
 from app.findings.bulk_write import FindingWriter
 from app.findings.catalog_service import effective_catalog
@@ -56,6 +58,7 @@ class AnalysisSummary:
     resolved: int
     reopened: int
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """Return the summary as the JSON the CLI and API print."""
@@ -68,6 +71,7 @@ class AnalysisSummary:
             "new": self.new,
             "resolved": self.resolved,
             "reopened": self.reopened,
+            "warnings": list(self.warnings),
         }
 
 
@@ -96,9 +100,33 @@ def analyze(*, session: Session, settings: Settings, today: date) -> AnalysisSum
     frames = load_frames(session=session, today=today, catalog=catalog)
     policy = analysis_policy(session=session, settings=settings)
     result = run_all(frames, policy, today)
-    return store_findings(
-        session=session, findings=result.findings, today=today, timings=result.timings
+    findings = list(result.findings)
+    warnings: list[str] = []
+    findings.extend(_budget_findings(session=session, today=today, warnings=warnings))
+    summary = store_findings(
+        session=session, findings=findings, today=today, timings=result.timings
     )
+    return dataclasses.replace(summary, warnings=warnings)
+
+
+def _budget_findings(
+    *, session: Session, today: date, warnings: list[str]
+) -> list[AnalysisFinding]:
+    """``budget_overrun`` findings; a budget check that cannot run is a warning, not a failure.
+
+    Budgets need spend converted to the budget's currency, so a missing FX rate would
+    otherwise stop every other finding from being refreshed.
+    """
+    from app.spend.budgets import budget_overrun_findings
+    from app.spend.models import Budget
+
+    if session.execute(sa.select(sa.func.count()).select_from(Budget)).scalar_one() == 0:
+        return []
+    try:
+        return list(budget_overrun_findings(session=session, today=today))
+    except SeatwiseError as exc:
+        warnings.append(f"budget check skipped: {exc}")
+        return []
 
 
 def store_findings(
