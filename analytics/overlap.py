@@ -28,6 +28,8 @@ capability), and only groups holding two or more applications produce pairs.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -90,6 +92,20 @@ def _grouped(keys: IntArray, values: IntArray) -> dict[int, IntArray]:
     return dict(zip(keys[starts].tolist(), np.split(values, starts[1:]), strict=True))
 
 
+def _savings(
+    idx: CapabilityIndex, counted: IntArray, held: IntArray
+) -> tuple[Decimal | None, str | None, list[Any]]:
+    """Return ``idx.savings(counted)``; a zero saving keeps the currency of the held seats.
+
+    When every seat is already flagged by a seat finding nothing is counted, and the
+    saving is 0 — still an amount of money, so it carries the application's currency.
+    """
+    amount, currency, breakdown = idx.savings(counted)
+    if amount is not None and currency is None and len(held) > 0:
+        _, currency, _ = idx.savings(held[idx.paid[held]])
+    return amount, currency, breakdown
+
+
 def _suite_covers(idx: CapabilityIndex, counted: BoolArray) -> list[Finding]:
     pairs = idx.pairs
     cover = pairs[~pairs["a_suite"] & pairs["b_suite"]]
@@ -108,7 +124,7 @@ def _suite_covers(idx: CapabilityIndex, counted: BoolArray) -> list[Finding]:
         suites = sorted(idx.app_ids[b] for b in suites_by_app[dense].tolist())
         saving = held[idx.paid[held] & ~idx.flagged[held]]
         counted[saving] = True
-        amount, currency, breakdown = idx.savings(saving)
+        amount, currency, breakdown = _savings(idx, saving, held)
         emails, truncated = idx.emails(held)
         findings.append(
             Finding(
@@ -166,7 +182,7 @@ def _standalone_pairs(idx: CapabilityIndex, counted: BoolArray) -> list[Finding]
         for side, side_seats in held.items():
             keep = idx.paid[side_seats] & ~idx.flagged[side_seats] & ~counted[side_seats]
             saving = side_seats[keep]
-            amount, currency, breakdown = idx.savings(saving)
+            amount, currency, breakdown = _savings(idx, saving, side_seats)
             app = idx.app_ids[side]
             rank = (idx.people_count([app]), amount if amount is not None else 0, app)
             options.append((rank, app, saving, amount, currency, breakdown))

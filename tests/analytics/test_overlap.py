@@ -181,3 +181,13 @@ def test_accounts_without_a_person_never_overlap(company: Company) -> None:
     company.assign(account, e3)
     company.assign(account, pro)
     assert find_overlaps(company.frames(), Policy(), TODAY) == []
+
+
+def test_overlap_whose_seats_are_all_flagged_saves_zero_in_the_apps_currency(
+    office: Office,
+) -> None:
+    office.person("idle@example.com", office.e3, office.slack_pro, last_active_at=days_ago(200))
+    found = _by_key(find_overlaps(office.company.frames(), Policy(), TODAY))
+    finding = found[f"overlap:{office.slack}"]
+    assert (finding.monthly_savings, finding.currency) == (Decimal("0.00"), "USD")
+    assert finding.evidence["seats_counted"] == 0
