@@ -432,3 +432,25 @@ def test_national_cloud_uses_authority_host_for_tokens_and_graph_url_for_data(
             assert host == login_host
     # a Graph host that is no Microsoft cloud's own fronts global Graph: its resource is asked
     assert sim.scopes == ["https://graph.microsoft.com/.default"]
+
+
+@pytest.mark.parametrize(
+    ("graph_url", "scope"),
+    [
+        ("https://graph.microsoft.com", "https://graph.microsoft.com/.default"),
+        ("https://graph.microsoft.us/", "https://graph.microsoft.us/.default"),
+        ("https://dod-graph.microsoft.us", "https://dod-graph.microsoft.us/.default"),
+        (
+            "https://microsoftgraph.chinacloudapi.cn",
+            "https://microsoftgraph.chinacloudapi.cn/.default",
+        ),
+        ("https://graph-proxy.corp.example:8443", "https://graph.microsoft.com/.default"),
+        ("https://127.0.0.1:9443", "https://graph.microsoft.com/.default"),
+    ],
+)
+def test_token_scope_is_the_clouds_graph_resource_else_global_graph(
+    graph_url: str, scope: str
+) -> None:
+    from connectors.microsoft365_auth import graph_scope
+
+    assert graph_scope(graph_url) == scope
