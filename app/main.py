@@ -26,6 +26,7 @@ from app.deps import Forbidden, LoginRequired
 ROUTER_MODULES = [
     "app.auth.api",
     "app.sync.api",
+    "app.sync.connectors_api",
     "app.inventory.api",
     "app.people.api",
     "app.renewals.api",

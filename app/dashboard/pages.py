@@ -11,6 +11,7 @@ from app.core import charts
 from app.core.pages import DashboardUser, render, today
 from app.dashboard.views import build_dashboard
 from app.deps import SessionDep, SettingsDep
+from app.inventory.seat_counts import cache_of
 
 router = APIRouter(tags=["pages"])
 
@@ -20,7 +21,12 @@ def dashboard(
     request: Request, user: DashboardUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The dashboard."""
-    data = build_dashboard(session=session, currency=settings.reporting_currency, today=today())
+    data = build_dashboard(
+        session=session,
+        currency=settings.reporting_currency,
+        today=today(),
+        cache=cache_of(request.app.state),
+    )
     by_category = charts.bar(
         [c for c, _ in data.spend_by_category],
         [v for _, v in data.spend_by_category],

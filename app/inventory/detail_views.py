@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from analytics.spend import month_index, month_label
-from app.dashboard.views import active_since
 from app.inventory.models import Product, Subscription
+from app.inventory.seat_counts import ReadCache, active_since, cached, product_seats
 from app.inventory.views import Page
 from app.people.models import Account, Assignment, Person
 from app.sync.models import ConnectorConfig
@@ -19,22 +19,11 @@ from app.usage.models import UsageDaily
 HOLDER_FILTERS = ("all", "inactive", "never_used", "guests", "leavers")
 
 
-def products_of(*, session: Session, application_id: int, today: date) -> list[dict[str, Any]]:
+def products_of(
+    *, session: Session, application_id: int, today: date, cache: ReadCache | None = None
+) -> list[dict[str, Any]]:
     """The application's SKUs with seats bought, assigned and active."""
-    live = col(Assignment.removed_at).is_(None)
-    held = (
-        sa.select(
-            col(Assignment.product_id).label("pid"),
-            sa.func.count().label("assigned"),
-            sa.func.sum(
-                sa.case((col(Account.last_active_at) >= active_since(today), 1), else_=0)
-            ).label("active"),
-        )
-        .join(Account, col(Account.id) == col(Assignment.account_id))
-        .where(live)
-        .group_by(col(Assignment.product_id))
-        .subquery()
-    )
+    seats = product_seats(session=session, today=today, cache=cache)
     rows = session.execute(
         sa.select(
             col(Product.id),
@@ -46,14 +35,21 @@ def products_of(*, session: Session, application_id: int, today: date) -> list[d
             col(Product.list_price),
             col(Product.list_price_currency),
             col(Product.removed_at),
-            sa.func.coalesce(held.c.assigned, 0).label("assigned"),
-            sa.func.coalesce(held.c.active, 0).label("active"),
         )
-        .outerjoin(held, held.c.pid == col(Product.id))
         .where(col(Product.application_id) == application_id)
         .order_by(col(Product.name))
     ).mappings()
-    return [dict(r) for r in rows]
+    out = []
+    for row in rows:
+        counted = seats.get(int(row["id"]))
+        out.append(
+            {
+                **row,
+                "assigned": counted.assigned if counted else 0,
+                "active": counted.active if counted else 0,
+            }
+        )
+    return out
 
 
 def contracts_of(*, session: Session, application_id: int) -> list[Subscription]:
@@ -73,9 +69,27 @@ def _month_end(index: int) -> datetime:
 
 
 def seat_history(
-    *, session: Session, application_id: int, today: date, months: int = 12
+    *,
+    session: Session,
+    application_id: int,
+    today: date,
+    months: int = 12,
+    cache: ReadCache | None = None,
 ) -> dict[str, list[Any]]:
     """Seats assigned at each month's end and accounts active in each month (last ``months``)."""
+    return cached(
+        cache,
+        session=session,
+        key=("seat_history", application_id, today, months),
+        compute=lambda: _seat_history(
+            session=session, application_id=application_id, today=today, months=months
+        ),
+    )
+
+
+def _seat_history(
+    *, session: Session, application_id: int, today: date, months: int
+) -> dict[str, list[Any]]:
     last = month_index(today)
     span = list(range(last - months + 1, last + 1))
     since = col(Assignment.assigned_at)
@@ -127,8 +141,31 @@ def holders_of(
     show: str = "all",
     limit: int = 50,
     offset: int = 0,
+    cache: ReadCache | None = None,
 ) -> Page:
-    """Who holds a seat of the application, with source, status and last activity."""
+    """Who holds a seat of the application, with source, status and last activity.
+
+    A page of the biggest application sorts a hundred thousand seats by last activity,
+    so pages are kept in ``cache`` until the next sync changes the inventory.
+    """
+    return cached(
+        cache,
+        session=session,
+        key=("holders", application_id, today, show, limit, offset),
+        compute=lambda: _holders_of(
+            session=session,
+            application_id=application_id,
+            today=today,
+            show=show,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+def _holders_of(
+    *, session: Session, application_id: int, today: date, show: str, limit: int, offset: int
+) -> Page:
     cutoff = active_since(today)
     query: Any = (
         sa.select(

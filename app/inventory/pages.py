@@ -14,6 +14,7 @@ from app.deps import SessionDep, SettingsDep
 from app.findings import review
 from app.findings.review import FindingFilter
 from app.inventory import detail_views, views
+from app.inventory.seat_counts import cache_of
 
 router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50
@@ -32,6 +33,7 @@ def applications(
 ) -> Response:
     """Every application with seats, cost and next renewal."""
     page = views.application_rows(
+        cache=cache_of(request.app.state),
         session=session,
         currency=settings.reporting_currency,
         today=today(),
@@ -74,8 +76,9 @@ def application_detail(
     """One application: SKUs, contracts, seat history, holders, findings, overlaps."""
     day = today()
     currency = settings.reporting_currency
+    cache = cache_of(request.app.state)
     summary = views.application_summary(
-        session=session, application_id=application_id, currency=currency, today=day
+        session=session, application_id=application_id, currency=currency, today=day, cache=cache
     )
     show = show if show in detail_views.HOLDER_FILTERS else "all"
     holders = detail_views.holders_of(
@@ -85,8 +88,11 @@ def application_detail(
         show=show,
         limit=PAGE_SIZE,
         offset=offset,
+        cache=cache,
     )
-    history = detail_views.seat_history(session=session, application_id=application_id, today=day)
+    history = detail_views.seat_history(
+        session=session, application_id=application_id, today=day, cache=cache
+    )
     findings, findings_total, savings = review.list_findings(
         session=session, flt=FindingFilter(application=str(application_id)), limit=20
     )
@@ -100,7 +106,7 @@ def application_detail(
         "app": summary,
         "currency": currency,
         "products": detail_views.products_of(
-            session=session, application_id=application_id, today=day
+            session=session, application_id=application_id, today=day, cache=cache
         ),
         "contracts": detail_views.contracts_of(session=session, application_id=application_id),
         "history_chart": chart,

@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from app.core.errors import NotFoundError, SeatwiseError
-from app.dashboard.views import active_since
 from app.inventory.models import Application, Product, Subscription, Vendor
-from app.people.models import Account, Assignment
+from app.inventory.seat_counts import ReadCache, application_seats
 from app.spend.fx import FxTable
 
 #: Billing cycles per year, to annualise one cycle's cost.
@@ -110,23 +109,12 @@ def _contract_summary(*, session: Session, currency: str, today: date) -> Any:
     )
 
 
-def _seat_summary(today: date) -> Any:
-    live = sa.and_(col(Assignment.removed_at).is_(None), col(Product.removed_at).is_(None))
-    return (
-        sa.select(
-            col(Product.application_id).label("app_id"),
-            sa.func.count().label("assigned"),
-            sa.func.sum(
-                sa.case((col(Account.last_active_at) >= active_since(today), 1), else_=0)
-            ).label("active"),
-        )
-        .select_from(Assignment)
-        .join(Product, col(Product.id) == col(Assignment.product_id))
-        .join(Account, col(Account.id) == col(Assignment.account_id))
-        .where(live)
-        .group_by(col(Product.application_id))
-        .subquery("seats")
-    )
+def _per_app(values: dict[int, int]) -> Any:
+    """A SQL expression: the value of each application's id in ``values`` (0 when absent)."""
+    whens = {app_id: v for app_id, v in values.items() if v}
+    if not whens:
+        return sa.literal(0)
+    return sa.case(whens, value=col(Application.id), else_=0)
 
 
 def _bought_summary() -> Any:
@@ -152,13 +140,21 @@ def application_rows(
     limit: int = 50,
     offset: int = 0,
     application_id: int | None = None,
+    cache: ReadCache | None = None,
 ) -> Page:
-    """Applications with seats bought/assigned/active, annual cost and next renewal."""
+    """Applications with seats bought/assigned/active, annual cost and next renewal.
+
+    Seats held come from ``application_seats`` (one grouped count of the assignments,
+    kept in ``cache`` while the inventory is unchanged) as per-application literals, so
+    sorting and paging stay in SQL without re-counting a million seats per request.
+    """
     contracts = _contract_summary(session=session, currency=currency, today=today)
-    seats = _seat_summary(today)
+    seat_counts = application_seats(session=session, today=today, cache=cache)
+    if application_id is not None:
+        seat_counts = {k: v for k, v in seat_counts.items() if k == application_id}
     bought = _bought_summary()
     bought_col = sa.func.coalesce(bought.c.bought, contracts.c.seats, 0)
-    active_col = sa.func.coalesce(seats.c.active, 0)
+    active_col = _per_app({k: v[1] for k, v in seat_counts.items()})
     cost_col = contracts.c.cost
     columns = {
         "id": col(Application.id),
@@ -167,33 +163,40 @@ def application_rows(
         "category": col(Application.category),
         "owner": col(Application.owner_email),
         "bought": bought_col,
-        "assigned": sa.func.coalesce(seats.c.assigned, 0),
+        "assigned": _per_app({k: v[0] for k, v in seat_counts.items()}),
         "active": active_col,
         "annual_cost": cost_col,
         "cost_per_active": cost_col / sa.func.nullif(active_col, 0),
         "next_renewal": contracts.c.next_renewal,
     }
-    query = (
-        sa.select(*[c.label(k) for k, c in columns.items()])
-        .select_from(Application)
-        .outerjoin(Vendor, col(Vendor.id) == col(Application.vendor_id))
-        .outerjoin(contracts, contracts.c.app_id == col(Application.id))
-        .outerjoin(seats, seats.c.app_id == col(Application.id))
-        .outerjoin(bought, bought.c.app_id == col(Application.id))
-    )
+    filters: list[Any] = []
     if application_id is not None:
-        query = query.where(col(Application.id) == application_id)
+        filters.append(col(Application.id) == application_id)
     if search.strip():
         like = f"%{search.strip().lower()}%"
-        query = query.where(
+        filters.append(
             sa.or_(
                 sa.func.lower(col(Application.name)).like(like),
                 sa.func.lower(col(Vendor.name)).like(like),
             )
         )
     if category:
-        query = query.where(col(Application.category) == category)
-    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        filters.append(col(Application.category) == category)
+    query = (
+        sa.select(*[c.label(k) for k, c in columns.items()])
+        .select_from(Application)
+        .outerjoin(Vendor, col(Vendor.id) == col(Application.vendor_id))
+        .outerjoin(contracts, contracts.c.app_id == col(Application.id))
+        .outerjoin(bought, bought.c.app_id == col(Application.id))
+        .where(*filters)
+    )
+    # Counting needs the filters only, not the per-application figures.
+    total = session.execute(
+        sa.select(sa.func.count())
+        .select_from(Application)
+        .outerjoin(Vendor, col(Vendor.id) == col(Application.vendor_id))
+        .where(*filters)
+    ).scalar_one()
     key = sort.lstrip("-")
     order_col = columns[SORTS.get(key, "name")]
     ordered = order_col.desc() if sort.startswith("-") else order_col.asc()
@@ -215,11 +218,20 @@ def categories(*, session: Session) -> list[str]:
 
 
 def application_summary(
-    *, session: Session, application_id: int, currency: str, today: date
+    *,
+    session: Session,
+    application_id: int,
+    currency: str,
+    today: date,
+    cache: ReadCache | None = None,
 ) -> dict[str, Any]:
     """One application's row of the applications table, or NotFound."""
     page = application_rows(
-        session=session, currency=currency, today=today, application_id=application_id
+        session=session,
+        currency=currency,
+        today=today,
+        application_id=application_id,
+        cache=cache,
     )
     if not page.items:
         raise NotFoundError(f"no application with id {application_id}")

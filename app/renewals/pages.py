@@ -10,8 +10,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.csrf import CsrfChecked
+from app.core.errors import NotFoundError
 from app.core.pages import RenewalsUser, RenewalsWriter, render, today
 from app.deps import SessionDep, SettingsDep
+from app.inventory.models import Subscription
+from app.inventory.seat_counts import cache_of
 from app.inventory.views import application_rows
 from app.renewals.service import DECISIONS, STATES, list_renewals, set_state
 
@@ -51,7 +54,11 @@ def renewals_page(
     figures = {
         a["name"]: a
         for a in application_rows(
-            session=session, currency=settings.reporting_currency, today=day, limit=10_000
+            session=session,
+            currency=settings.reporting_currency,
+            today=day,
+            limit=10_000,
+            cache=cache_of(request.app.state),
         ).items
     }
     rows = [{"r": v, "app": figures.get(v.application, {})} for v in views]
@@ -79,6 +86,16 @@ def renewals_page(
         "message": request.query_params.get("message"),
     }
     return render(request, "renewals/index.html", user, context)
+
+
+@router.get("/renewals/{subscription_id}")
+def renewal_link(subscription_id: int, user: RenewalsUser, session: SessionDep) -> Response:
+    """Where a renewal alert's link lands: the renewals page at that contract's month and row."""
+    contract = session.get(Subscription, subscription_id)
+    if contract is None:
+        raise NotFoundError(f"no contract with id {subscription_id}")
+    month = (contract.renewal_date or today()).strftime("%Y-%m")
+    return RedirectResponse(f"/renewals?month={month}#renewal-{subscription_id}", status_code=303)
 
 
 @router.post("/renewals/{contract_number}")

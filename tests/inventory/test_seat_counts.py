@@ -1,0 +1,86 @@
+"""Seat counts kept per data version: recounted when a sync changes the inventory."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.inventory.models import Application, Product
+from app.inventory.seat_counts import ReadCache, application_seats, product_seats
+from app.people.models import Account, Assignment
+from app.sync.models import ConnectorConfig, SyncRun
+
+TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
+
+
+def _seed(session: Session) -> tuple[int, int, int]:
+    app = Application(name="Slack")
+    conn = ConnectorConfig(kind="slack", name="slack")
+    session.add_all([app, conn])
+    session.flush()
+    product = Product(application_id=app.id, connector_id=conn.id, external_id="pro", name="Pro")
+    session.add(product)
+    session.flush()
+    for i, days in enumerate([1, 45, None]):
+        account = Account(
+            connector_id=conn.id,
+            external_id=f"U{i}",
+            last_active_at=None if days is None else NOW - timedelta(days=days),
+        )
+        session.add(account)
+        session.flush()
+        session.add(Assignment(account_id=account.id, product_id=product.id))
+    session.flush()
+    return int(app.id or 0), int(product.id or 0), int(conn.id or 0)
+
+
+def fresh(session: Session) -> None:
+    """A new request: the data version is read again."""
+    session.info.pop("seatwise_data_version", None)
+
+
+def test_seats_active_count_only_accounts_seen_in_the_last_30_days(session: Session) -> None:
+    app_id, product_id, _ = _seed(session)
+    seats = product_seats(session=session, today=TODAY)[product_id]
+    assert (seats.assigned, seats.active) == (3, 1)
+    assert application_seats(session=session, today=TODAY) == {app_id: (3, 1)}
+
+
+def test_cached_seat_counts_are_recounted_after_a_sync_run(session: Session) -> None:
+    app_id, product_id, conn_id = _seed(session)
+    cache = ReadCache()
+    assert application_seats(session=session, today=TODAY, cache=cache) == {app_id: (3, 1)}
+    # A sync marks a seat removed (no new ids): the finished run moves the version.
+    assignment = session.exec(select(Assignment)).first()
+    assert assignment is not None
+    assignment.removed_at = NOW
+    session.flush()
+    fresh(session)
+    assert application_seats(session=session, today=TODAY, cache=cache) == {app_id: (3, 1)}
+    session.add(SyncRun(connector_id=conn_id, status="succeeded", finished_at=NOW))
+    session.flush()
+    fresh(session)
+    counted = application_seats(session=session, today=TODAY, cache=cache)[app_id]
+    assert counted[0] == 2
+    # A new day moves the 'active' cut-off, so it is counted again too.
+    later = product_seats(session=session, today=TODAY + timedelta(days=60), cache=cache)
+    assert later[product_id].active == 0
+
+
+def test_cache_entries_expire_after_their_ttl(session: Session) -> None:
+    app_id, _, conn_id = _seed(session)
+    cache = ReadCache(ttl=0.0)
+    assert application_seats(session=session, today=TODAY, cache=cache) == {app_id: (3, 1)}
+    session.add(Account(connector_id=conn_id, external_id="late"))
+    session.flush()
+    account = session.exec(select(Account).where(Account.external_id == "late")).one()
+    session.add(Assignment(account_id=account.id, product_id=_product(session)))
+    session.flush()
+    assert application_seats(session=session, today=TODAY, cache=cache) == {app_id: (4, 1)}
+
+
+def _product(session: Session) -> int:
+    product = session.exec(select(Product)).one()
+    return int(product.id or 0)
