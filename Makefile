@@ -26,7 +26,7 @@ chromium: ## Debian's Chromium for the browser tests (Playwright drives /usr/bin
 
 install: $(STAMP) node_modules/.package-lock.json chromium ## Create .venv, install Seatwise, its dev tools, browser assets and Chromium
 
-demo: install ## Sandbox company, real connectors, analytics, UI on http://127.0.0.1:8000
+demo: $(STAMP) node_modules/.package-lock.json ## Sandbox company, real connectors, analytics, UI on http://127.0.0.1:8000
 	$(BIN)/seatwise demo
 
 lint: install ## ruff (lint + format check) and mypy

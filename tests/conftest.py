@@ -190,6 +190,18 @@ def cli(
     return run
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note which backends tests passed or were skipped on (runs in the xdist controller too)."""
+    params = report.nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in report.nodeid else []
+    for backend in BACKENDS:
+        if backend not in params:
+            continue
+        if report.when == "call" and report.passed:
+            _backends_run.add(backend)
+        elif report.skipped and "unreachable" in str(report.longrepr):
+            _backends_skipped.setdefault(backend, str(report.longrepr).splitlines()[-1][:200])
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say which database backends the suite ran on."""
     if _backends_run or _backends_skipped:
