@@ -1,7 +1,7 @@
 """Identity: one Person per human across sources, matched by normalised e-mail and aliases.
 
-The sync calls :func:`match_persons` once per batch of accounts (plain rows, no ORM
-objects) and :func:`refresh_leavers` once per run. A person is a ``leaver`` when any of
+The sync calls :func:`match_staged_accounts` once per batch of staged accounts (set-based
+SQL, no ORM objects) and :func:`refresh_leavers` once per run. A person is a ``leaver`` when any of
 their accounts in an identity-provider connector is suspended, deleted or gone.
 """
 
@@ -36,14 +36,16 @@ def normalise_email(email: str | None) -> str | None:
 
 
 def match_staged_accounts(
-    *, session: Session, table: str, identity_provider: bool, stamp: datetime
+    *, session: Session, table: str, seen: str, identity_provider: bool, stamp: datetime
 ) -> int:
-    """Give each staged account its person, by alias or e-mail, creating persons as needed.
+    """Give each staged account of one batch its person, by alias or e-mail, creating persons.
 
-    ``table`` is a staging table with ``seq``, ``norm_email``, ``display_name``,
-    ``department`` and ``person_id`` columns. New persons take the first account's name
-    and department; an identity-provider account then overrides them with its non-empty
-    values, other sources only fill blanks. Returns how many persons were created.
+    ``table`` is the batch's staging table with ``seq``, ``norm_email``, ``display_name``,
+    ``department`` and ``person_id`` columns; ``seen`` holds the ``person_id`` of every
+    earlier batch of the run. New persons take the first account's name and department;
+    an identity-provider account then overrides them with its non-empty values, other
+    sources only fill blanks. A person's first account in the run decides. Returns how
+    many persons were created.
     """
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
@@ -56,24 +58,25 @@ def match_staged_accounts(
             return int(conn.execute(stmt, {"stamp": stamp}).rowcount or 0)
         return int(conn.execute(stmt).rowcount or 0)
 
-    by_alias = (
-        f"UPDATE {table} SET person_id = al.person_id FROM person_alias al "
-        f"WHERE al.email = {table}.norm_email"
+    match = (
+        f"UPDATE {table} SET person_id = COALESCE("
+        f"(SELECT al.person_id FROM person_alias al WHERE al.email = {table}.norm_email), "
+        f"(SELECT p.id FROM person p WHERE p.email = {table}.norm_email)) "
+        "WHERE norm_email IS NOT NULL"
     )
-    by_email = (
-        f"UPDATE {table} SET person_id = p.id FROM person p "
-        f"WHERE {table}.person_id IS NULL AND p.email = {table}.norm_email"
-    )
-    run(by_alias)
-    run(by_email)
+    run(match)
     created = run(
         "INSERT INTO person (email, display_name, department, status, created_at, updated_at) "
         f"SELECT s.norm_email, s.display_name, s.department, 'active', :stamp, :stamp "
-        f"FROM {table} s WHERE s.person_id IS NULL AND s.norm_email IS NOT NULL AND s.seq = "
-        f"(SELECT MIN(s2.seq) FROM {table} s2 WHERE s2.norm_email = s.norm_email)"
+        f"FROM {table} s WHERE s.seq IN (SELECT MIN(seq) FROM {table} "
+        "WHERE person_id IS NULL AND norm_email IS NOT NULL GROUP BY norm_email)"
     )
     if created:
-        run(by_email)
+        run(
+            f"UPDATE {table} SET person_id = (SELECT p.id FROM person p "
+            f"WHERE p.email = {table}.norm_email) "
+            "WHERE person_id IS NULL AND norm_email IS NOT NULL"
+        )
     if identity_provider:
         name = "COALESCE(f.display_name, person.display_name)"
         dept = "COALESCE(f.department, person.department)"
@@ -82,8 +85,9 @@ def match_staged_accounts(
         dept = "COALESCE(person.department, f.department)"
     first = (
         f"SELECT s.person_id, s.display_name, s.department FROM {table} s "
-        f"WHERE s.person_id IS NOT NULL AND s.seq = "
-        f"(SELECT MIN(s2.seq) FROM {table} s2 WHERE s2.person_id = s.person_id)"
+        f"WHERE s.seq IN (SELECT MIN(seq) FROM {table} WHERE person_id IS NOT NULL "
+        "GROUP BY person_id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {seen} s0 WHERE s0.person_id = s.person_id)"
     )
     run(
         f"UPDATE person SET display_name = {name}, department = {dept}, updated_at = :stamp "
@@ -104,20 +108,26 @@ def refresh_leavers(*, session: Session, stamp: datetime) -> None:
     conn = session.connection()
     p, a = PERSON_T, ACCOUNT_T
     idp = identity_provider_ids(session=session)
+    # The few persons with a gone identity-provider account, as a set: far cheaper than
+    # asking "is there a gone account?" of every person in a large tenant.
     gone = (
-        sa.select(a.c.id)
+        sa.select(a.c.person_id)
         .where(
-            a.c.person_id == p.c.id,
+            a.c.person_id.is_not(None),
             a.c.connector_id.in_(idp),
             a.c.status.in_(GONE_STATUSES) | a.c.removed_at.is_not(None),
         )
-        .exists()
+        .distinct()
     )
     conn.execute(
-        p.update().where(p.c.status != "leaver", gone).values(status="leaver", updated_at=stamp)
+        p.update()
+        .where(p.c.status != "leaver", p.c.id.in_(gone))
+        .values(status="leaver", updated_at=stamp)
     )
     conn.execute(
-        p.update().where(p.c.status == "leaver", ~gone).values(status="active", updated_at=stamp)
+        p.update()
+        .where(p.c.status == "leaver", p.c.id.not_in(gone))
+        .values(status="active", updated_at=stamp)
     )
 
 

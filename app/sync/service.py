@@ -1,8 +1,9 @@
 """The sync service: one run of one connector, all or nothing.
 
 Lifecycle: a ``SyncRun`` is committed as ``running`` in its own short transaction; then
-one transaction streams the connector's records, applies them in batches
-(:mod:`app.sync.apply`), marks what disappeared, records the counts and commits. Any
+one transaction streams the connector's records — fetched in a background thread
+(:mod:`app.sync.pipeline`) so writing overlaps waiting for the vendor — applies them in
+batches (:mod:`app.sync.apply`), marks what disappeared, records the counts and commits. Any
 error rolls everything back and the run is recorded ``failed`` with the reason in plain
 words, in a fresh transaction: the previous inventory stays exactly as it was.
 """
@@ -19,9 +20,11 @@ from sqlmodel import Session, col, select
 from app.core.db import session_scope, utcnow
 from app.core.errors import SeatwiseError
 from app.core.settings import Settings
+from app.inventory.contracts import relink_contracts
 from app.sync.apply import SnapshotApplier
 from app.sync.configs import build_connector, get_connector_config, is_identity_provider
 from app.sync.models import ConnectorConfig, SyncRun
+from app.sync.pipeline import fetched_in_background
 from connectors.base import ConnectorError
 
 
@@ -106,11 +109,18 @@ def sync_connector(
                 identity_provider=is_identity_provider(row),
                 stamp=stamp,
             )
-            for seen, record in enumerate(connector.fetch(), start=1):
-                applier.add(record)
-                if on_record is not None and seen % 1000 == 0:
-                    on_record(seen)
+            seen = 0
+            with fetched_in_background(connector.fetch) as chunks:
+                for chunk in chunks:
+                    applier.add_many(chunk)
+                    if on_record is not None and (seen + len(chunk)) // 1000 > seen // 1000:
+                        on_record((seen + len(chunk)) // 1000 * 1000)
+                    seen += len(chunk)
             counts, warnings = applier.finish()
+            # Contracts imported before their products first synced link up now.
+            linked = relink_contracts(session=session)
+            if linked:
+                counts = {**counts, "contracts_linked": linked}
             run = session.get(SyncRun, run_id)
             assert run is not None
             run.status = "succeeded"

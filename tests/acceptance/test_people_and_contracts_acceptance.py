@@ -191,11 +191,6 @@ def _assert_contract_seats(cli: Any) -> None:
     assert products_by_id(products, "slack")["T0ACME"]["seats_purchased"] == 8
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="app side: app.inventory.contracts.relink_contracts is never called after a sync, "
-    "so a contract imported before its product was first synced never links to it",
-)
 def test_contract_imported_before_the_first_sync_gives_its_seats_after_the_sync(
     cli: Any, fresh_vendors: Vendors, tmp_path: Path
 ) -> None:

@@ -1,0 +1,123 @@
+"""Applying a run batch by batch (while the fetch is still going) equals applying it at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from app.core.db import utcnow
+from app.people.models import Account, Assignment, Person
+from app.sync import apply
+from app.sync.apply import SnapshotApplier
+from connectors.base import AccountRecord, AssignmentRecord, ProductRecord, Record
+from tests.sync.test_snapshot_identity import _connector, _tenant
+
+
+def _run(engine: Any, connector_id: int, records: list[Record]) -> tuple[dict, list[str]]:
+    with Session(engine) as session, session.begin():
+        applier = SnapshotApplier(
+            session=session, connector_id=connector_id, kind="microsoft365",
+            identity_provider=True, stamp=utcnow(),
+        )  # fmt: skip
+        applier.add_many(records)
+        return applier.finish()
+
+
+def _state(engine: Any) -> tuple[list[Any], ...]:
+    with Session(engine) as s:
+        accounts = sorted(
+            (a.external_id, a.email, a.removed_at is None) for a in s.exec(select(Account))
+        )
+        seats = sorted(
+            (a.account_id, a.product_id, a.removed_at is None) for a in s.exec(select(Assignment))
+        )
+        persons = sorted((p.email, p.display_name, p.status) for p in s.exec(select(Person)))
+    return accounts, seats, persons
+
+
+def test_tiny_batches_give_the_counts_of_one_batch_and_a_second_run_changes_nothing(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "BATCH", 2)
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    counts, warnings = _run(engine, m365, _tenant("ann", "bob", "cid", "dan", "eve"))
+    assert warnings == []
+    assert counts["accounts"] == counts["accounts_added"] == 5
+    assert counts["assignments"] == counts["assignments_added"] == 5
+    assert counts["persons_created"] == 5
+    before = _state(engine)
+    again, _ = _run(engine, m365, _tenant("ann", "bob", "cid", "dan", "eve"))
+    assert _state(engine) == before
+    assert again["accounts_added"] == again["accounts_updated"] == again["accounts_removed"] == 0
+    assert again["assignments_added"] == again["assignments_removed"] == 0
+    gone, _ = _run(engine, m365, _tenant("ann", "cid", "eve"))
+    assert gone["accounts_removed"] == gone["assignments_removed"] == 2
+    back, _ = _run(engine, m365, _tenant("ann", "bob", "cid", "dan", "eve"))
+    assert back["accounts_restored"] == back["assignments_restored"] == 2
+    assert back["accounts_updated"] == 0
+    assert _state(engine) == before
+
+
+def test_assignment_listed_before_its_account_and_product_waits_for_them(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "BATCH", 1)
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    records: list[Record] = [
+        AssignmentRecord(account_external_id="id-ann", product_external_id="sku-e3"),
+        ProductRecord(external_id="sku-e3", name="E3"),
+        AccountRecord(
+            external_id="id-ann", email="ann@example.com", display_name=None, status="active"
+        ),
+    ]
+    counts, warnings = _run(engine, m365, records)
+    assert warnings == [] and counts["assignments"] == counts["assignments_added"] == 1
+
+
+def test_assignment_naming_an_unlisted_account_is_skipped_with_a_warning(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "BATCH", 1)
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    records = [
+        *_tenant("ann"),
+        AssignmentRecord(account_external_id="id-ghost", product_external_id="sku-e3"),
+    ]
+    counts, warnings = _run(engine, m365, records)
+    assert counts["assignments"] == 1
+    assert warnings == [
+        "1 licence assignment(s) named an account or product the source did not list; "
+        "they were skipped."
+    ]
+
+
+def test_account_listed_twice_keeps_its_last_values(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "BATCH", 2)
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    records: list[Record] = [
+        AccountRecord(
+            external_id="id-ann", email="ann@example.com", display_name=None, status="active"
+        ),
+        AccountRecord(
+            external_id="id-ann", email="ann@example.com", display_name=None, status="suspended"
+        ),
+        AccountRecord(
+            external_id="id-bob", email="bob@example.com", display_name=None, status="active"
+        ),
+        AccountRecord(
+            external_id="id-ann", email="ann@example.com", display_name=None, status="deleted"
+        ),
+    ]
+    counts, _ = _run(engine, m365, records)
+    assert counts["accounts"] == 2
+    with Session(engine) as s:
+        ann = s.exec(select(Account).where(Account.external_id == "id-ann")).one()
+    assert ann.status == "deleted"
