@@ -7,9 +7,9 @@ the engine that imports the rule modules. ``analytics.engine`` re-exports them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 Severity = Literal["low", "medium", "high", "critical"]
 
@@ -51,21 +51,16 @@ class Finding:
     subscription_id: int | None = None
 
 
-@dataclass(slots=True)
-class _FindingLayout:
-    """Mutable twin of ``Finding`` (same slots, same order), used only by ``new_finding``."""
-
-    key: str
-    kind: str
-    severity: Severity
-    application_id: int | None
-    product_id: int | None
-    subject: str
-    evidence: dict[str, Any]
-    monthly_savings: Decimal | None
-    currency: str | None
-    account_id: int | None = None
-    subscription_id: int | None = None
+#: Mutable twin of ``Finding`` (same slots, same order, made from its fields so the two
+#: cannot drift apart), used only by ``new_finding``.
+_FindingLayout = make_dataclass(
+    "_FindingLayout",
+    [
+        (f.name, f.type) if f.default is MISSING else (f.name, f.type, field(default=f.default))
+        for f in fields(Finding)
+    ],
+    slots=True,
+)
 
 
 def new_finding(
@@ -100,8 +95,8 @@ def new_finding(
         account_id,
         subscription_id,
     )
-    twin.__class__ = Finding  # type: ignore[assignment]
-    return twin  # type: ignore[return-value]
+    twin.__class__ = Finding
+    return cast(Finding, twin)
 
 
 @dataclass(frozen=True)

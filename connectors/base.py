@@ -132,6 +132,22 @@ def SecretField(*, title: str, description: str = "", **kwargs: Any) -> Any:  # 
     return Field(title=title, description=description, json_schema_extra={"secret": True}, **kwargs)
 
 
+def CaBundleField(*, description: str) -> Any:  # noqa: N802
+    """Declare the optional CA bundle every HTTP connector takes for TLS-inspecting proxies."""
+    return Field(default=None, title="CA bundle", description=description)
+
+
+def http_root_url(value: str) -> str:
+    """Refuse a non-http(s) API root and end it with "/" so relative paths join beneath it.
+
+    Raises:
+        ValueError: ``value`` does not start with ``https://`` or ``http://``.
+    """
+    if not value.startswith(("https://", "http://")):
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
 class ConnectorConfig(BaseModel):
     """Base of every connector's config; unknown keys are refused."""
 

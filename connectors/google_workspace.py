@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from connectors.base import (
     AccountRecord,
     AssignmentRecord,
+    CaBundleField,
     Connector,
     ConnectorConfig,
     ConnectorConfigError,
@@ -25,6 +26,7 @@ from connectors.base import (
     Record,
     SecretField,
     SyncWarning,
+    http_root_url,
 )
 from connectors.ca_bundle import ca_bundle_path
 from connectors.google_api import (
@@ -78,9 +80,7 @@ class GoogleWorkspaceConfig(ConnectorConfig):
         title="Licence Manager URL",
         description="Root of the Enterprise License Manager API.",
     )
-    ca_bundle: str | None = Field(
-        default=None,
-        title="CA bundle",
+    ca_bundle: str | None = CaBundleField(
         description="PEM file (or PEM text) of CA certificates to trust, for every call.",
     )
 
@@ -95,9 +95,7 @@ class GoogleWorkspaceConfig(ConnectorConfig):
     @field_validator("directory_url", "licensing_url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value if value.endswith("/") else value + "/"
+        return http_root_url(value)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 from connectors.base import (
     AccountRecord,
     AssignmentRecord,
+    CaBundleField,
     Connector,
     ConnectorConfig,
     ConnectorConfigError,
@@ -122,9 +123,7 @@ class Microsoft365Config(ConnectorConfig):
         description="Microsoft Graph base URL; change it for national clouds "
         "(e.g. https://graph.microsoft.us).",
     )
-    ca_bundle: str | None = Field(
-        default=None,
-        title="CA bundle",
+    ca_bundle: str | None = CaBundleField(
         description="Path of a PEM file with the CA certificates to trust instead of the "
         "system store (TLS-inspecting proxies, private endpoints).",
     )

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from connectors.base import (
     AccountRecord,
     AssignmentRecord,
+    CaBundleField,
     Connector,
     ConnectorConfig,
     ConnectorConfigError,
@@ -24,6 +25,7 @@ from connectors.base import (
     Record,
     SecretField,
     SyncWarning,
+    http_root_url,
 )
 from connectors.slack_api import SlackApi, SlackRefused
 
@@ -50,9 +52,7 @@ class SlackConfig(ConnectorConfig):
         title="API URL",
         description="Root of the Slack Web API.",
     )
-    ca_bundle: str | None = Field(
-        default=None,
-        title="CA bundle",
+    ca_bundle: str | None = CaBundleField(
         description="PEM file (or PEM text) of CA certificates to trust.",
     )
 
@@ -67,9 +67,7 @@ class SlackConfig(ConnectorConfig):
     @field_validator("api_url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value if value.endswith("/") else value + "/"
+        return http_root_url(value)
 
 
 class SlackConnector(Connector):

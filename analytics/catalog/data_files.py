@@ -125,15 +125,23 @@ def check_capabilities(
     return frozenset(keys)
 
 
+def _new_snake_key(
+    row: dict[str, str], source: str, line: int, what: str, seen: Collection[str]
+) -> str:
+    """Return the row's ``key`` after checking it is snake_case and not ``seen`` before."""
+    key = _required(row, "key", source, line)
+    if not _SNAKE_KEY.match(key):
+        raise CatalogDataError(source, line, f"{what} key {key!r} is not snake_case")
+    if key in seen:
+        raise CatalogDataError(source, line, f"duplicate {what} key {key!r}")
+    return key
+
+
 def parse_capabilities(text: str, source: str = CAPABILITIES_FILE) -> dict[str, Capability]:
     """Parse capabilities.csv into capabilities by key."""
     result: dict[str, Capability] = {}
     for line, row in _rows(text, source, CAPABILITY_COLUMNS):
-        key = _required(row, "key", source, line)
-        if not _SNAKE_KEY.match(key):
-            raise CatalogDataError(source, line, f"capability key {key!r} is not snake_case")
-        if key in result:
-            raise CatalogDataError(source, line, f"duplicate capability key {key!r}")
+        key = _new_snake_key(row, source, line, "capability", result)
         result[key] = Capability(key, _required(row, "name", source, line), row["description"])
     return result
 
@@ -142,11 +150,7 @@ def parse_categories(text: str, source: str = CATEGORIES_FILE) -> dict[str, Cate
     """Parse categories.csv into categories by key."""
     result: dict[str, Category] = {}
     for line, row in _rows(text, source, CATEGORY_COLUMNS):
-        key = _required(row, "key", source, line)
-        if not _SNAKE_KEY.match(key):
-            raise CatalogDataError(source, line, f"category key {key!r} is not snake_case")
-        if key in result:
-            raise CatalogDataError(source, line, f"duplicate category key {key!r}")
+        key = _new_snake_key(row, source, line, "category", result)
         result[key] = Category(key, _required(row, "name", source, line))
     return result
 
@@ -216,15 +220,20 @@ def _price(row: dict[str, str], source: str, line: int) -> Decimal | None:
     return price
 
 
-def _sku_terms(
+def _sku(
     row: dict[str, str],
     source: str,
     line: int,
     applications: Collection[str],
     capabilities: Collection[str],
+    *,
+    sku_source: SkuSource,
+    external_id: str,
+    part_number: str | None,
+    name_column: str,
     label: str,
-) -> tuple[str, frozenset[str], Decimal | None, str, str, bool]:
-    """Parse the columns both SKU files share: application, capabilities, price terms."""
+) -> CatalogSku:
+    """Build a SKU from the columns both SKU files share: application, capabilities, price terms."""
     application = _required(row, "application", source, line)
     if application not in applications:
         raise CatalogDataError(source, line, f"{label}: unknown application {application!r}")
@@ -242,7 +251,18 @@ def _sku_terms(
         raise CatalogDataError(source, line, f"{label} is_free but list_price is not 0")
     if not is_free and price == 0:
         raise CatalogDataError(source, line, f"{label} has list_price 0 but is_free is false")
-    return application, caps, price, currency, cycle, is_free
+    return CatalogSku(
+        source=sku_source,
+        external_id=external_id,
+        part_number=part_number,
+        name=_required(row, name_column, source, line),
+        application=application,
+        capabilities=caps,
+        list_price=price,
+        currency=currency,
+        billing_cycle=cycle,
+        is_free=is_free,
+    )
 
 
 def parse_microsoft_skus(
@@ -266,22 +286,18 @@ def parse_microsoft_skus(
             raise CatalogDataError(source, line, f"duplicate part_number {part!r}")
         seen_ids.add(sku_id)
         seen_parts.add(normalise_part_number(part))
-        label = f"SKU {part}"
-        app, caps, price, currency, cycle, free = _sku_terms(
-            row, source, line, applications, capabilities, label
-        )
         result.append(
-            CatalogSku(
-                source="microsoft365",
+            _sku(
+                row,
+                source,
+                line,
+                applications,
+                capabilities,
+                sku_source="microsoft365",
                 external_id=sku_id,
                 part_number=part,
-                name=_required(row, "friendly_name", source, line),
-                application=app,
-                capabilities=caps,
-                list_price=price,
-                currency=currency,
-                billing_cycle=cycle,
-                is_free=free,
+                name_column="friendly_name",
+                label=f"SKU {part}",
             )
         )
     return result
@@ -303,22 +319,18 @@ def parse_google_skus(
         if external_id.lower() in seen:
             raise CatalogDataError(source, line, f"duplicate SKU {external_id}")
         seen.add(external_id.lower())
-        label = f"SKU {external_id}"
-        app, caps, price, currency, cycle, free = _sku_terms(
-            row, source, line, applications, capabilities, label
-        )
         result.append(
-            CatalogSku(
-                source="google_workspace",
+            _sku(
+                row,
+                source,
+                line,
+                applications,
+                capabilities,
+                sku_source="google_workspace",
                 external_id=external_id,
                 part_number=None,
-                name=_required(row, "sku_name", source, line),
-                application=app,
-                capabilities=caps,
-                list_price=price,
-                currency=currency,
-                billing_cycle=cycle,
-                is_free=free,
+                name_column="sku_name",
+                label=f"SKU {external_id}",
             )
         )
     return result

@@ -66,6 +66,18 @@ def _done(message: str) -> Response:
     return RedirectResponse(f"/settings?message={message}", status_code=303)
 
 
+def _refused(
+    request: Request,
+    user: SettingsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    exc: SeatwiseError,
+) -> Response:
+    """Undo the half-made change, then show the page again with the reason."""
+    session.rollback()
+    return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+
+
 @router.post("/settings/users", response_class=HTMLResponse)
 def add_user(
     request: Request,
@@ -83,8 +95,7 @@ def add_user(
             session=session, email=email, role=role, password=password, actor=user.email
         )
     except SeatwiseError as exc:
-        session.rollback()
-        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+        return _refused(request, user, session, settings, exc)
     return _done("User+created")
 
 
@@ -105,8 +116,7 @@ def change_user(
             session=session, user_id=user_id, actor=user.email, role=role, active=bool(active)
         )
     except SeatwiseError as exc:
-        session.rollback()
-        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+        return _refused(request, user, session, settings, exc)
     return _done("User+saved")
 
 
@@ -124,8 +134,7 @@ def add_token(
     try:
         token = admin.new_token(session=session, user_id=user_id, name=name, actor=user.email)
     except SeatwiseError as exc:
-        session.rollback()
-        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+        return _refused(request, user, session, settings, exc)
     response = _page(request, user, session, settings, new_token=token)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -165,8 +174,7 @@ def save_policy(
             request, user, session, settings, error="days must be whole numbers", status_code=422
         )
     except SeatwiseError as exc:
-        session.rollback()
-        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+        return _refused(request, user, session, settings, exc)
     return _done("Policy+saved")
 
 
@@ -195,6 +203,5 @@ def save_catalog(
             actor=user.email,
         )
     except SeatwiseError as exc:
-        session.rollback()
-        return _page(request, user, session, settings, error=str(exc), status_code=exc.status_code)
+        return _refused(request, user, session, settings, exc)
     return _done("Catalogue+saved")

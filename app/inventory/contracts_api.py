@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.auth.models import User
@@ -17,9 +17,8 @@ from app.inventory.contract_schemas import (
     ImportResultRead,
     SubscriptionPage,
 )
-from app.inventory.import_files import ImportRefused
 from app.inventory.import_templates import MEDIA_TYPES, template_bytes
-from app.inventory.import_upload import read_upload, refused_response
+from app.inventory.import_upload import DecimalComma, ImportFile, import_upload
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
@@ -48,17 +47,17 @@ def list_subscriptions(
 async def import_contracts(
     session: SessionDep,
     _: ContractImporter,
-    file: Annotated[UploadFile, File(description="CSV or XLSX (one sheet).")],
-    decimal_comma: Annotated[bool, Form(description="Amounts are written 1.234,56.")] = False,
+    file: ImportFile,
+    decimal_comma: DecimalComma = False,
 ) -> ImportResultRead | JSONResponse:
     """Import a contracts file: every row or none; the same file twice changes nothing."""
-    data = await read_upload(file)
-    try:
-        rows = parse_contracts(data, decimal_comma=decimal_comma)
-        result = service.import_contracts(session=session, rows=rows)
-    except ImportRefused as exc:
-        return refused_response(session, exc)
-    return ImportResultRead(**result.as_dict())
+    return await import_upload(
+        session,
+        file,
+        lambda data: service.import_contracts(
+            session=session, rows=parse_contracts(data, decimal_comma=decimal_comma)
+        ),
+    )
 
 
 @router.get("/imports/templates/{kind}")

@@ -6,14 +6,22 @@ A refused file answers 422 problem+json whose ``errors`` list holds one
 
 from __future__ import annotations
 
-from fastapi import UploadFile
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from app.core.errors import InvalidInputError
-from app.inventory.import_files import ImportRefused
+from app.inventory.contract_schemas import ImportResultRead
+from app.inventory.import_files import ImportRefused, ImportResult
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+#: The form fields every import endpoint takes.
+ImportFile = Annotated[UploadFile, File(description="CSV or XLSX (one sheet).")]
+DecimalComma = Annotated[bool, Form(description="Amounts are written 1.234,56.")]
 
 
 class UploadTooLarge(InvalidInputError):
@@ -44,3 +52,15 @@ def refused_response(session: Session, exc: ImportRefused) -> JSONResponse:
         "errors": [p.as_dict() for p in exc.problems],
     }
     return JSONResponse(body, status_code=422, media_type="application/problem+json")
+
+
+async def import_upload(
+    session: Session, file: UploadFile, load: Callable[[bytes], ImportResult]
+) -> ImportResultRead | JSONResponse:
+    """Read the upload and ``load`` it (parse and write), answering 422 if it is refused."""
+    data = await read_upload(file)
+    try:
+        result = load(data)
+    except ImportRefused as exc:
+        return refused_response(session, exc)
+    return ImportResultRead(**result.as_dict())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from app.auth.models import User
@@ -12,8 +12,7 @@ from app.core.security import Role
 from app.deps import SessionDep, require_roles
 from app.inventory.contract_schemas import ImportResultRead
 from app.inventory.contracts_api import REFUSED
-from app.inventory.import_files import ImportRefused
-from app.inventory.import_upload import read_upload, refused_response
+from app.inventory.import_upload import DecimalComma, ImportFile, import_upload
 from app.spend import invoices as service
 from app.spend.invoice_rows import parse_invoices
 
@@ -28,14 +27,14 @@ InvoiceImporter = Annotated[
 async def import_invoices(
     session: SessionDep,
     _: InvoiceImporter,
-    file: Annotated[UploadFile, File(description="CSV or XLSX (one sheet).")],
-    decimal_comma: Annotated[bool, Form(description="Amounts are written 1.234,56.")] = False,
+    file: ImportFile,
+    decimal_comma: DecimalComma = False,
 ) -> ImportResultRead | JSONResponse:
     """Import an invoices file (contracts first): every row or none."""
-    data = await read_upload(file)
-    try:
-        rows = parse_invoices(data, decimal_comma=decimal_comma)
-        result = service.import_invoices(session=session, rows=rows)
-    except ImportRefused as exc:
-        return refused_response(session, exc)
-    return ImportResultRead(**result.as_dict())
+    return await import_upload(
+        session,
+        file,
+        lambda data: service.import_invoices(
+            session=session, rows=parse_invoices(data, decimal_comma=decimal_comma)
+        ),
+    )

@@ -62,6 +62,27 @@ def start_sandbox(kind: str, company: Company, tls: SandboxTLS) -> SandboxHandle
     return SandboxHandle(kind, server.url, simulator, config, str(tls.ca_path), server)
 
 
+def private_sandbox(kind: str, *, seed: int, size: int) -> Iterator[SandboxHandle]:
+    """Serve a simulator of ``kind`` of its own, for a module whose assertions need its company.
+
+    Yield it from a module-scoped fixture; it is stopped when the module is done.
+    """
+    company = generate_company(seed=seed, size=size, today=TODAY)
+    tls = make_tls(Path(tempfile.mkdtemp(prefix=f"{kind}-sandbox-")))
+    handle = start_sandbox(kind, company, tls)
+    yield handle
+    handle.server.server.force_exit = True
+    handle.server.stop()
+
+
+def fresh_faults(handle: SandboxHandle) -> Iterator[None]:
+    """Around one test: no fault switched on and an empty request log, before and after."""
+    reset(handle.simulator.faults)
+    handle.simulator.requests.clear()
+    yield
+    reset(handle.simulator.faults)
+
+
 def _clean(handle: SandboxHandle) -> None:
     reset(handle.simulator.faults)
     requests_log = getattr(handle.simulator, "requests", None)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,41 +25,23 @@ from connectors.base import (
 )
 from connectors.google_api import LICENSING_SCOPE, RetryPolicy
 from connectors.google_workspace import GoogleWorkspaceConfig, GoogleWorkspaceConnector
-from connectors.sandbox.company import generate_company
-from connectors.sandbox.fault_switches import reset
 from connectors.sandbox.google import DIRECTORY_READ, GoogleSimulator
-from connectors.sandbox.serving import serve_in_thread
-from connectors.sandbox.tls import make_tls
+from tests.connectors.conftest import SandboxHandle, fresh_faults, private_sandbox
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
 
 
-@dataclass
-class Sandbox:
-    url: str
-    simulator: GoogleSimulator
-    config: dict[str, Any]
-    ca_path: str
+Sandbox = SandboxHandle
 
 
 @pytest.fixture(scope="module")
 def google_sandbox() -> Iterator[Sandbox]:
-    company = generate_company(seed=42, size=200, today=date(2026, 11, 25))
-    simulator = GoogleSimulator(company)
-    tls = make_tls(Path(tempfile.mkdtemp(prefix="google-sandbox-")))
-    server = serve_in_thread(simulator.app, tls=tls)
-    config = simulator.connector_config(server.url, str(tls.ca_path))
-    yield Sandbox(server.url, simulator, config, str(tls.ca_path))
-    server.server.force_exit = True
-    server.stop()
+    yield from private_sandbox("google_workspace", seed=42, size=200)
 
 
 @pytest.fixture(autouse=True)
 def _clean_faults(google_sandbox: Sandbox) -> Iterator[None]:
-    reset(google_sandbox.simulator.faults)
-    google_sandbox.simulator.requests.clear()
-    yield
-    reset(google_sandbox.simulator.faults)
+    yield from fresh_faults(google_sandbox)
 
 
 def connector(sandbox: Sandbox, **overrides: Any) -> GoogleWorkspaceConnector:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,40 +22,20 @@ from connectors.base import (
     Record,
     SyncWarning,
 )
-from connectors.sandbox.company import generate_company
-from connectors.sandbox.fault_switches import reset
-from connectors.sandbox.serving import serve_in_thread
-from connectors.sandbox.slack import SlackSimulator
-from connectors.sandbox.tls import make_tls
 from connectors.slack import SlackConfig, SlackConnector
+from tests.connectors.conftest import SandboxHandle, fresh_faults, private_sandbox
 
-
-@dataclass
-class Sandbox:
-    url: str
-    simulator: SlackSimulator
-    config: dict[str, Any]
-    ca_path: str
+Sandbox = SandboxHandle
 
 
 @pytest.fixture(scope="module")
 def slack_sandbox() -> Iterator[Sandbox]:
-    company = generate_company(seed=42, size=200, today=date(2026, 11, 25))
-    simulator = SlackSimulator(company)
-    tls = make_tls(Path(tempfile.mkdtemp(prefix="slack-sandbox-")))
-    server = serve_in_thread(simulator.app, tls=tls)
-    config = simulator.connector_config(server.url, str(tls.ca_path))
-    yield Sandbox(server.url, simulator, config, str(tls.ca_path))
-    server.server.force_exit = True
-    server.stop()
+    yield from private_sandbox("slack", seed=42, size=200)
 
 
 @pytest.fixture(autouse=True)
 def _clean_faults(slack_sandbox: Sandbox) -> Iterator[None]:
-    reset(slack_sandbox.simulator.faults)
-    slack_sandbox.simulator.requests.clear()
-    yield
-    reset(slack_sandbox.simulator.faults)
+    yield from fresh_faults(slack_sandbox)
 
 
 def connector(sandbox: Sandbox, *, max_retries: int = 5, **overrides: Any) -> SlackConnector:

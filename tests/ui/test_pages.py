@@ -186,6 +186,17 @@ def test_new_api_token_is_shown_once(web: Web) -> None:
     assert api.get("/api/v1/me").json()["role"] == "viewer"
 
 
+def test_settings_refuses_an_unknown_role_and_names_it(web: Web) -> None:
+    client = web.client("admin")
+    page = client.get("/settings")
+    response = client.post(
+        f"/settings/users/{web.user_ids['viewer']}",
+        data={"csrf": csrf_of(page.text), "role": "emperor", "active": "on"},
+    )
+    assert response.status_code == 422
+    assert "unknown role &#39;emperor&#39;" in response.text
+
+
 def test_vendor_assets_are_served_locally(web: Web) -> None:
     client = web.client(None)
     assert client.get("/static/vendor/plotly.min.js").status_code == 200
