@@ -25,6 +25,7 @@ from app.core.settings import Settings
 DEMO_STEPS: list[str] = [
     "app.sync.demo:start_and_sync_sandboxes",
     "app.inventory.demo:import_demo_contracts",
+    "app.spend.demo:store_demo_fx_rates",
     "app.findings.demo:analyze_demo",
 ]
 
@@ -66,6 +67,13 @@ def _prepare_environment(directory: Path) -> str:
     return url
 
 
+def run_steps(context: DemoContext) -> None:
+    """Run every demo step in order (the demo command and `make screenshots` share them)."""
+    for step in DEMO_STEPS:
+        module_name, _, function_name = step.partition(":")
+        getattr(importlib.import_module(module_name), function_name)(context)
+
+
 def register(app: typer.Typer) -> None:
     """Add `demo`."""
 
@@ -87,9 +95,7 @@ def register(app: typer.Typer) -> None:
         context = DemoContext(
             engine=engine, settings=state.settings, directory=DEMO_DIR, today=date.today()
         )
-        for step in DEMO_STEPS:
-            module_name, _, function_name = step.partition(":")
-            getattr(importlib.import_module(module_name), function_name)(context)
+        run_steps(context)
         engine.dispose()
         typer.echo("")
         typer.echo("Seatwise demo is ready.")

@@ -1,9 +1,10 @@
-"""Save a PNG of every page under docs/screenshots/ (``make screenshots``)."""
+"""Save a PNG of every page, on the demo company, under docs/screenshots/ (``make screenshots``)."""
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
@@ -13,9 +14,9 @@ from app.core import migrate
 from app.core.db import make_engine
 from app.core.security import hash_password
 from app.core.settings import Settings
+from app.demo import DemoContext, run_steps
 from app.main import create_app
 from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS, serve
-from tests.ui.seed import seed_inventory
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PAGES = {
@@ -41,7 +42,11 @@ def main() -> int:
         url = f"sqlite:///{tmp}/shots.db"
         engine = make_engine(url)
         migrate.upgrade(engine)
-        seed_inventory(engine)
+        settings = Settings(database_url=url, secret_key="s" * 40, environment="test")
+        context = DemoContext(
+            engine=engine, settings=settings, directory=Path(tmp), today=date.today()
+        )
+        run_steps(context)  # the demo company: sandboxes synced, contracts, analysis
         with Session(engine) as s:
             s.add(
                 User(
@@ -51,9 +56,7 @@ def main() -> int:
                 )
             )
             s.commit()
-        app = create_app(
-            Settings(database_url=url, secret_key="s" * 40, environment="test"), engine
-        )
+        app = create_app(settings, engine)
         with serve(app) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -68,6 +71,9 @@ def main() -> int:
                 page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
                 print(f"saved docs/screenshots/{name}.png")
             browser.close()
+        boxes = context.extras.get("sandboxes")
+        if boxes is not None:
+            boxes.stop()
     return 0
 
 
