@@ -15,6 +15,7 @@ from app.core.pages import SettingsUser, render
 from app.core.security import VALID_ROLES
 from app.deps import SessionDep, SettingsDep
 from app.findings import catalog_service, policies
+from app.jobs import recent_runs
 
 router = APIRouter(tags=["pages"])
 
@@ -29,6 +30,12 @@ def _context(session: SessionDep, settings: SettingsDep, offset: int = 0) -> dic
         "catalog": catalog_service.catalog_overrides(session=session),
         "audit": entries,
         "page": {"total": total, "limit": 50, "offset": offset},
+        "job_runs": recent_runs(session=session, limit=20),
+        "schedule": {
+            "alerts": f"daily at {settings.alerts_time} ({settings.timezone})",
+            "digest": settings.digest_schedule,
+            "spend report": settings.spend_report_schedule,
+        },
     }
 
 

@@ -206,3 +206,20 @@ def test_vendor_assets_are_served_locally(web: Web) -> None:
 def test_finance_user_sees_no_connectors_link(web: Web) -> None:
     text = web.client("finance").get("/").text
     assert 'href="/connectors"' not in text and 'href="/spend"' in text
+
+
+def test_settings_lists_recorded_job_runs(web: Web) -> None:
+    from app.core.settings import Settings
+    from app.jobs import run_recorded
+
+    settings = Settings(secret_key="k" * 40, environment="test", _env_file=None)  # type: ignore[call-arg]
+
+    def failing(_engine: object, _settings: object) -> str:
+        raise RuntimeError("SMTP relay refused the login")
+
+    run_recorded(web.db.engine, settings, "digest", failing)
+    run_recorded(web.db.engine, settings, "alerts", lambda _e, _s: "3 alerts queued")
+    text = web.client("admin").get("/settings").text
+    assert "Scheduled jobs" in text
+    assert "3 alerts queued" in text
+    assert "RuntimeError: SMTP relay refused the login" in text
