@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,13 +31,16 @@ class ProductRecord:
     status: str = "active"
 
 
-@dataclass(frozen=True, slots=True)
-class AccountRecord:
+class AccountRecord(NamedTuple):
     """One account in one source.
 
     ``activity_known`` is False when the source could not report activity (e.g. a
     Microsoft tenant without Entra ID P1, a free Slack workspace): ``last_active_at``
     is then None without meaning "never used".
+
+    Accounts and assignments are named tuples, not dataclasses like the rarer records:
+    a large tenant yields hundreds of thousands of them, and a frozen dataclass costs
+    about four times as much to build, which showed in the sync's overall time.
     """
 
     external_id: str
@@ -52,9 +55,8 @@ class AccountRecord:
     activity_known: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentRecord:
-    """A seat of ``product_external_id`` held by ``account_external_id``."""
+class AssignmentRecord(NamedTuple):
+    """A seat of ``product_external_id`` held by ``account_external_id`` (see AccountRecord)."""
 
     account_external_id: str
     product_external_id: str

@@ -346,6 +346,7 @@ class Microsoft365Connector(Connector):
         users = page.get("value")
         if not isinstance(users, list):
             raise ConnectorDataError("Microsoft Graph's users page has no 'value' list")
+        get_time = _time
         for u in users:
             uid = u.get("id")
             if not uid:
@@ -355,19 +356,22 @@ class Microsoft365Connector(Connector):
             if sign_in:
                 activity = u.get("signInActivity") or {}
                 for field in SIGN_IN_FIELDS:
-                    t = _time(activity.get(field), uid, field)
+                    t = get_time(activity.get(field), uid, field)
                     if t is not None and (last is None or t > last):
                         last = t
+            # Positional (the hot loop of a large tenant): external_id, email, display_name,
+            # status, is_guest, is_admin, department, created_at, last_active_at, known.
             yield AccountRecord(
-                external_id=uid,
-                email=email.lower() if email else None,
-                display_name=u.get("displayName"),
-                status="active" if u.get("accountEnabled") else "suspended",
-                is_guest=u.get("userType") == "Guest",
-                department=u.get("department"),
-                created_at=_time(u.get("createdDateTime"), uid, "createdDateTime"),
-                last_active_at=last,
-                activity_known=sign_in,
+                uid,
+                email.lower() if email else None,
+                u.get("displayName"),
+                "active" if u.get("accountEnabled") else "suspended",
+                u.get("userType") == "Guest",
+                False,
+                u.get("department"),
+                get_time(u.get("createdDateTime"), uid, "createdDateTime"),
+                last,
+                sign_in,
             )
             for lic in u.get("assignedLicenses") or ():
                 sku_id = lic.get("skuId")
@@ -377,4 +381,4 @@ class Microsoft365Connector(Connector):
                     # Licence of a SKU the tenant no longer lists: keep the seat visible.
                     known.add(sku_id)
                     yield ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}")
-                yield AssignmentRecord(account_external_id=uid, product_external_id=sku_id)
+                yield AssignmentRecord(uid, sku_id)

@@ -102,15 +102,16 @@ def sync_connector(
         connector = build_connector(row, settings, **(connector_options or {}))
         with Session(engine, expire_on_commit=False) as session, session.begin():
             stamp = utcnow()
-            applier = SnapshotApplier(
-                session=session,
-                connector_id=row.id,
-                kind=row.kind,
-                identity_provider=is_identity_provider(row),
-                stamp=stamp,
-            )
             seen = 0
             with fetched_in_background(connector.fetch) as chunks:
+                # Read the stored key index while the first pages are on their way.
+                applier = SnapshotApplier(
+                    session=session,
+                    connector_id=row.id,
+                    kind=row.kind,
+                    identity_provider=is_identity_provider(row),
+                    stamp=stamp,
+                )
                 for chunk in chunks:
                     applier.add_many(chunk)
                     if on_record is not None and (seen + len(chunk)) // 1000 > seen // 1000:

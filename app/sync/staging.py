@@ -25,24 +25,22 @@ from sqlalchemy.engine import Connection
 from app.core.db import UTCDateTime
 
 ACCOUNTS = "sw_stage_account"
-ASSIGNMENTS = "sw_stage_assignment"
 SEATS = "sw_stage_seat"
-SEEN_ACCOUNTS = "sw_seen_account"
-SEEN_SEATS = "sw_seen_seat"
+SEEN_PERSONS = "sw_seen_person"
+GONE_ACCOUNTS = "sw_gone_account"
+GONE_SEATS = "sw_gone_seat"
 PENDING = "sw_pending_assignment"
-RUN_PRODUCTS = "sw_run_product"
 USAGE = "sw_stage_usage"
 USES = "sw_stage_use"
-TABLES = (
-    ACCOUNTS, ASSIGNMENTS, SEATS, SEEN_ACCOUNTS, SEEN_SEATS, PENDING, RUN_PRODUCTS, USAGE, USES,
-)  # fmt: skip
+TABLES = (ACCOUNTS, SEATS, SEEN_PERSONS, GONE_ACCOUNTS, GONE_SEATS, PENDING, USAGE, USES)
 
 ACCOUNT_COLUMNS = (
-    "seq", "external_id", "email", "norm_email", "display_name", "status", "is_guest",
-    "is_admin", "department", "vendor_created_at", "last_active_at", "activity_known",
+    "seq", "account_id", "external_id", "norm_email", "email", "display_name", "status",
+    "is_guest", "is_admin", "department", "vendor_created_at", "last_active_at",
+    "activity_known",
 )  # fmt: skip
-ASSIGNMENT_COLUMNS = ("seq", "account_external_id", "product_external_id", "assigned_at")
-ASSIGNMENT_ALL = ", ".join(ASSIGNMENT_COLUMNS)
+SEAT_COLUMNS = ("account_id", "product_id", "assigned_at")
+PENDING_COLUMNS = ("seq", "account_external_id", "product_external_id", "assigned_at")
 USAGE_COLUMNS = ("seq", "account_external_id", "product_external_id", "day", "activity")
 
 
@@ -53,30 +51,24 @@ def _ddl(pg: bool) -> list[str]:
     tail = " ON COMMIT DROP" if pg else ""
     # Keyed tables: one B-tree on SQLite (rowid or WITHOUT ROWID), so loading is cheap.
     keyed = tail if pg else " WITHOUT ROWID"
-    assignment_cols = (
-        f"account_external_id TEXT NOT NULL, product_external_id TEXT NOT NULL, assigned_at {ts}"
-    )
     return [
-        f"CREATE TEMP TABLE {ACCOUNTS} (seq INTEGER PRIMARY KEY, external_id TEXT NOT NULL, "
-        f"email TEXT, norm_email TEXT, display_name TEXT, status TEXT NOT NULL, "
-        f"is_guest {flag} NOT NULL, is_admin {flag} NOT NULL, department TEXT, "
-        f"vendor_created_at {ts}, last_active_at {ts}, activity_known {flag} NOT NULL, "
-        f"person_id INTEGER){tail}",
-        f"CREATE TEMP TABLE {ASSIGNMENTS} (seq INTEGER PRIMARY KEY, {assignment_cols}){tail}",
-        f"CREATE TEMP TABLE {PENDING} (seq INTEGER PRIMARY KEY, {assignment_cols}){tail}",
+        f"CREATE TEMP TABLE {ACCOUNTS} (seq INTEGER PRIMARY KEY, account_id INTEGER, "
+        f"external_id TEXT NOT NULL, norm_email TEXT, email TEXT, display_name TEXT, "
+        f"status TEXT NOT NULL, is_guest {flag} NOT NULL, is_admin {flag} NOT NULL, "
+        f"department TEXT, vendor_created_at {ts}, last_active_at {ts}, "
+        f"activity_known {flag} NOT NULL, person_id INTEGER){tail}",
         f"CREATE TEMP TABLE {SEATS} (account_id INTEGER NOT NULL, product_id INTEGER NOT NULL, "
-        f"assigned_at {ts}, n INTEGER NOT NULL){tail}",
-        f"CREATE TEMP TABLE {SEEN_ACCOUNTS} (external_id TEXT PRIMARY KEY, account_id INTEGER "
-        f"NOT NULL, person_id INTEGER){keyed}",
-        f"CREATE TEMP TABLE {SEEN_SEATS} (account_id INTEGER NOT NULL, product_id INTEGER "
+        f"assigned_at {ts}, PRIMARY KEY (account_id, product_id)){keyed}",
+        f"CREATE TEMP TABLE {SEEN_PERSONS} (person_id INTEGER PRIMARY KEY){tail}",
+        f"CREATE TEMP TABLE {GONE_ACCOUNTS} (id INTEGER PRIMARY KEY){tail}",
+        f"CREATE TEMP TABLE {GONE_SEATS} (account_id INTEGER NOT NULL, product_id INTEGER "
         f"NOT NULL, PRIMARY KEY (account_id, product_id)){keyed}",
-        f"CREATE TEMP TABLE {RUN_PRODUCTS} (external_id TEXT PRIMARY KEY, product_id INTEGER "
-        f"NOT NULL){keyed}",
+        f"CREATE TEMP TABLE {PENDING} (seq INTEGER PRIMARY KEY, account_external_id TEXT NOT "
+        f"NULL, product_external_id TEXT NOT NULL, assigned_at {ts}){tail}",
         f"CREATE TEMP TABLE {USAGE} (seq INTEGER NOT NULL, account_external_id TEXT NOT NULL, "
         f"product_external_id TEXT NOT NULL, day {day} NOT NULL, activity TEXT NOT NULL){tail}",
         f"CREATE TEMP TABLE {USES} (account_id INTEGER NOT NULL, person_id INTEGER, "
         f"product_id INTEGER, day {day} NOT NULL, activity TEXT NOT NULL){tail}",
-        f"CREATE INDEX ix_{SEEN_ACCOUNTS}_person ON {SEEN_ACCOUNTS} (person_id)",
     ]
 
 
@@ -90,6 +82,11 @@ def _sqlite_time(value: datetime | None) -> str | None:
     if zone is not UTC:
         value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_read_time(value: str | None) -> datetime | None:
+    """A stored SQLite time back as an aware datetime (what ``UTCDateTime`` gives)."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _pg_time(value: datetime | None) -> datetime | None:
@@ -108,6 +105,9 @@ class Staging:
         self.same = "IS NOT DISTINCT FROM" if self.pg else "IS"
         self.json = "CAST({} AS JSONB)" if self.pg else "{}"
         self.time: Callable[[datetime | None], Any] = _pg_time if self.pg else _sqlite_time
+        self.read_time: Callable[[Any], datetime | None] = (
+            (lambda t: t) if self.pg else _sqlite_read_time
+        )
         self.day: Callable[[date], Any] = (lambda d: d) if self.pg else (lambda d: d.isoformat())
         if self.pg:
             # Only this transaction's commit waits less for the WAL flush; a crash right
@@ -125,7 +125,13 @@ class Staging:
         self._stamp_type = UTCDateTime()
 
     def load(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Append rows to a staging table in one bulk operation."""
+        """Append rows to a table in one bulk operation (staging tables, or new inventory rows).
+
+        PostgreSQL: ``COPY``. SQLite: one ``INSERT … SELECT`` over a JSON array, not
+        ``executemany`` — one statement releases the interpreter lock once, where
+        ``executemany`` releases and re-takes it per row and so queues behind the fetch
+        thread thousands of times per batch.
+        """
         if not rows:
             return
         if self.pg:
@@ -137,10 +143,18 @@ class Staging:
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join("?" for _ in columns)
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
         self.conn.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)",
+            (json.dumps(rows, separators=(",", ":")),),
         )
+
+    def rows(self, sql: str) -> Any:
+        """Raw driver rows of a query without parameters (no type conversion: the fastest read)."""
+        raw: Any = self.conn.connection.driver_connection
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        return cursor
 
     def clear(self, *tables: str) -> None:
         """Empty batch tables for the next batch."""
