@@ -2,7 +2,8 @@
 
 Jobs: sync each enabled connector on its own cron schedule (then analyze after a
 successful sync), alerts daily at ``SEATWISE_ALERTS_TIME`` local time, the weekly
-findings digest and the monthly spend report. Every run is recorded in ``job_run``.
+findings digest and the monthly spend report (those three times as an admin may have
+changed them on the Settings page). Every run is recorded in ``job_run``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.core.db import utcnow
 from app.core.leader import LeaderLock, leader_lock_for
 from app.core.settings import Settings
 from app.notify.models import JobRun
+from app.notify.notification_settings import effective_settings
 from app.sync.models import ConnectorConfig
 
 log = logging.getLogger("seatwise.jobs")
@@ -35,11 +37,15 @@ JobFunc = Callable[[Engine, Settings], str | None]
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One scheduled job: its id, when it runs, and what it calls."""
+    """One scheduled job: its id, when it runs, and what it calls.
+
+    ``schedule`` says when in words or crontab, for the Settings page and ``jobs list``.
+    """
 
     id: str
     trigger: BaseTrigger
     func: JobFunc
+    schedule: str = ""
 
 
 def _call(path: str) -> Callable[..., str | None]:
@@ -83,7 +89,19 @@ def _named(path: str) -> JobFunc:
 
 
 def build_jobs(engine: Engine, settings: Settings) -> list[JobSpec]:
-    """Every job to schedule now (connector schedules are read from the database)."""
+    """Every job to schedule now, from what is in the database at this moment."""
+    with Session(engine) as session:
+        return job_specs(session=session, settings=settings)
+
+
+def job_specs(*, session: Session, settings: Settings) -> list[JobSpec]:
+    """Every job to schedule now.
+
+    E-mail schedules are the effective notification settings (an admin may have changed
+    them on the Settings page) and connector schedules are read from their rows, so the
+    scheduler, which calls this on each poll, picks changes up without a restart.
+    """
+    settings = effective_settings(session=session, settings=settings)
     tz = settings.tz
     hour, _, minute = settings.alerts_time.partition(":")
     specs = [
@@ -91,30 +109,33 @@ def build_jobs(engine: Engine, settings: Settings) -> list[JobSpec]:
             "alerts",
             CronTrigger(hour=int(hour), minute=int(minute or 0), timezone=tz),
             _named("app.notify.jobs:alerts_job"),
+            f"daily at {settings.alerts_time}",
         ),
         JobSpec(
             "outbox",
             IntervalTrigger(minutes=5, timezone=tz),
             _named("app.notify.jobs:deliver_job"),
+            "every 5 minutes",
         ),
         JobSpec(
             "digest",
             CronTrigger.from_crontab(settings.digest_schedule, timezone=tz),
             _named("app.notify.jobs:digest_job"),
+            settings.digest_schedule,
         ),
         JobSpec(
             "spend_report",
             CronTrigger.from_crontab(settings.spend_report_schedule, timezone=tz),
             _named("app.notify.jobs:spend_report_job"),
+            settings.spend_report_schedule,
         ),
     ]
-    with Session(engine) as session:
-        connectors = session.exec(
-            select(ConnectorConfig)
-            .where(col(ConnectorConfig.enabled).is_(True))
-            .where(col(ConnectorConfig.schedule).is_not(None))
-            .order_by(col(ConnectorConfig.name))
-        ).all()
+    connectors = session.exec(
+        select(ConnectorConfig)
+        .where(col(ConnectorConfig.enabled).is_(True))
+        .where(col(ConnectorConfig.schedule).is_not(None))
+        .order_by(col(ConnectorConfig.name))
+    ).all()
     for connector in connectors:
         assert connector.schedule is not None
         try:
@@ -127,7 +148,14 @@ def build_jobs(engine: Engine, settings: Settings) -> list[JobSpec]:
                 exc,
             )
             continue
-        specs.append(JobSpec(f"sync:{connector.name}", trigger, _sync_then_analyze(connector.name)))
+        specs.append(
+            JobSpec(
+                f"sync:{connector.name}",
+                trigger,
+                _sync_then_analyze(connector.name),
+                connector.schedule,
+            )
+        )
     return specs
 
 

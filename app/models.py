@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from app.auth.models import ApiToken, AuditLog, User
 from app.findings.models import CatalogEntry, Finding, Policy
 from app.inventory.models import Application, Product, Subscription, Vendor
-from app.notify.models import JobRun, Notification
+from app.notify.models import JobRun, Notification, NotificationSetting
 from app.people.models import Account, Assignment, Person, PersonAlias
 from app.renewals.models import RenewalTask
 from app.spend.models import Budget, FxRate, Invoice
@@ -28,6 +28,7 @@ __all__ = [
     "Invoice",
     "JobRun",
     "Notification",
+    "NotificationSetting",
     "Person",
     "PersonAlias",
     "Policy",

@@ -1,4 +1,4 @@
-"""REST twins of the settings pages: users, API tokens, audit log, policies, catalogue."""
+"""REST twins of the settings pages: users, tokens, audit, policies, catalogue, notifications."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from app.auth import admin
 from app.auth.schemas import UserRead
 from app.deps import AdminUser, SessionDep, SettingsDep
 from app.findings import catalog_service, policies
+from app.notify import notification_settings
+from app.notify.schemas import (
+    NotificationSettingRead,
+    NotificationSettingsSaved,
+    NotificationSettingsUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -131,3 +137,44 @@ def add_catalog_entry(
     """Add or correct a catalogue application."""
     catalog_service.add_entry(session=session, actor=user.email, **body.model_dump())
     return {"status": "saved", "key": body.key}
+
+
+def _notification_settings(
+    session: SessionDep, settings: SettingsDep
+) -> list[NotificationSettingRead]:
+    views = notification_settings.list_notification_settings(session=session, settings=settings)
+    return [NotificationSettingRead.model_validate(v, from_attributes=True) for v in views]
+
+
+@router.get("/notification-settings", response_model=list[NotificationSettingRead])
+def list_notification_settings(
+    session: SessionDep, settings: SettingsDep, _: AdminUser
+) -> list[NotificationSettingRead]:
+    """Recipients, schedules and thresholds in effect, each with its default and source."""
+    return _notification_settings(session, settings)
+
+
+@router.patch("/notification-settings", response_model=NotificationSettingsSaved)
+def update_notification_settings(
+    body: NotificationSettingsUpdate, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> NotificationSettingsSaved:
+    """Override the settings sent; all are refused (422, naming each) if one is invalid."""
+    changed = notification_settings.update_notification_settings(
+        session=session,
+        settings=settings,
+        values=body.model_dump(exclude_unset=True),
+        actor=user.email,
+    )
+    return NotificationSettingsSaved(
+        changed=changed, settings=_notification_settings(session, settings)
+    )
+
+
+@router.delete("/notification-settings/{key}", status_code=204)
+def reset_notification_setting(
+    key: str, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> None:
+    """Drop an override: the environment default applies again."""
+    notification_settings.reset_notification_setting(
+        session=session, settings=settings, key=key, actor=user.email
+    )

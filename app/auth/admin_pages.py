@@ -1,10 +1,11 @@
-"""Settings: users and roles, API tokens (shown once), policies, catalogue, audit log."""
+"""Settings: users and roles, API tokens (shown once), policies, catalogue, notifications,
+scheduled jobs, audit log."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import admin
@@ -15,7 +16,9 @@ from app.core.pages import SettingsUser, render
 from app.core.security import VALID_ROLES
 from app.deps import SessionDep, SettingsDep
 from app.findings import catalog_service, policies
-from app.jobs import recent_runs
+from app.jobs import job_specs, next_runs, recent_runs
+from app.notify import notification_settings
+from app.notify.notification_settings import NotificationSettingsInvalid
 
 router = APIRouter(tags=["pages"])
 
@@ -31,12 +34,19 @@ def _context(session: SessionDep, settings: SettingsDep, offset: int = 0) -> dic
         "audit": entries,
         "page": {"total": total, "limit": 50, "offset": offset},
         "job_runs": recent_runs(session=session, limit=20),
-        "schedule": {
-            "alerts": f"daily at {settings.alerts_time} ({settings.timezone})",
-            "digest": settings.digest_schedule,
-            "spend report": settings.spend_report_schedule,
-        },
+        "schedule": _schedule(session, settings),
+        "timezone": settings.timezone,
+        "notifications": notification_settings.list_notification_settings(
+            session=session, settings=settings
+        ),
     }
+
+
+def _schedule(session: SessionDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """Each job with its effective schedule and next run (as the scheduler will see them)."""
+    specs = job_specs(session=session, settings=settings)
+    upcoming = next_runs(specs)
+    return [{"id": s.id, "schedule": s.schedule, "next": upcoming[s.id]} for s in specs]
 
 
 def _page(
@@ -69,8 +79,9 @@ def settings_page(
     return render(request, "settings/index.html", user, context)
 
 
-def _done(message: str) -> Response:
-    return RedirectResponse(f"/settings?message={message}", status_code=303)
+def _done(message: str, section: str = "") -> Response:
+    anchor = f"#{section}" if section else ""
+    return RedirectResponse(f"/settings?message={message}{anchor}", status_code=303)
 
 
 def _refused(
@@ -212,3 +223,59 @@ def save_catalog(
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
     return _done("Catalogue+saved")
+
+
+async def _notification_form(request: Request) -> dict[str, str]:
+    """The notification settings a form sent (fields named as the settings)."""
+    form = await request.form()
+    sent = {key: form.get(key) for key in notification_settings.KEYS}
+    return {key: value for key, value in sent.items() if isinstance(value, str)}
+
+
+NotificationForm = Annotated[dict[str, str], Depends(_notification_form)]
+
+
+@router.post("/settings/notifications", response_class=HTMLResponse)
+def save_notifications(
+    request: Request,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    values: NotificationForm,
+) -> Response:
+    """Override notification recipients, schedules and thresholds (all or nothing)."""
+    try:
+        changed = notification_settings.update_notification_settings(
+            session=session, settings=settings, values=values, actor=user.email
+        )
+    except NotificationSettingsInvalid as exc:
+        session.rollback()
+        return _page(
+            request,
+            user,
+            session,
+            settings,
+            status_code=exc.status_code,
+            error="Notification settings not saved: correct the fields marked below.",
+            notify_errors=exc.problems,
+            notify_values=values,
+        )
+    if not changed:
+        return _done("No+notification+setting+changed", "notifications")
+    return _done(f"Saved+{len(changed)}+notification+setting(s)", "notifications")
+
+
+@router.post("/settings/notifications/reset")
+def reset_notification(
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: Annotated[str, Form()],
+) -> Response:
+    """Drop one override so the environment default applies again."""
+    notification_settings.reset_notification_setting(
+        session=session, settings=settings, key=key, actor=user.email
+    )
+    return _done("Notification+setting+reset+to+the+default", "notifications")

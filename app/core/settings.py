@@ -6,26 +6,167 @@ the environment at import time, so tests can build their own ``Settings``.
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 VALID_CURRENCY_LENGTH = 3
+# E-mail and day lists may be separated by commas, semicolons or white space.
+_LIST_SEPARATORS = re.compile(r"[,;\s]+")
 
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the setting."""
 
 
-class Settings(BaseSettings):
-    """Every setting Seatwise reads; ``.env.example`` documents each one."""
+class NotificationSettings(BaseModel):
+    """Who Seatwise e-mails, when, and at which thresholds.
+
+    ``Settings`` reads these from the environment, where they are the defaults; admins
+    override them at run time (``app.notify.notification_settings``), which validates
+    through this same model, so the UI, the API and the environment accept and refuse
+    exactly the same values.
+    """
+
+    procurement_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        title="Procurement e-mails",
+        description="Receive every renewal alert, escalation and free-seat alert, and trial "
+        "alerts when a trial has no owner.",
+    )
+    finance_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        title="Finance e-mails",
+        description="Receive the monthly spend report (XLSX attached) besides finance users.",
+    )
+    digest_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        title="Digest e-mails",
+        description="Receive the weekly findings digest besides admins and asset managers.",
+    )
+    alerts_time: str = Field(
+        default="08:00",
+        title="Daily alerts time",
+        description="HH:MM, local time, when renewal, trial and free-seat alerts go out.",
+    )
+    digest_schedule: str = Field(
+        default="0 8 * * mon",
+        title="Digest schedule",
+        description="Crontab (minute hour day month weekday, local time) of the findings digest.",
+    )
+    spend_report_schedule: str = Field(
+        default="0 7 1 * *",
+        title="Spend report schedule",
+        description="Crontab (minute hour day month weekday, local time) of the spend report.",
+    )
+    renewal_alert_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [90, 60, 30, 7],
+        title="Renewal alert days",
+        description="Days before the notice deadline (auto-renewing) or renewal date.",
+    )
+    trial_alert_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [14, 3],
+        title="Trial alert days",
+        description="Days before a trial ends when its owner is alerted.",
+    )
+    escalation_days: int = Field(
+        default=14,
+        ge=0,
+        title="Escalation days",
+        description="Undecided renewals escalate to procurement this many days before the "
+        "notice deadline.",
+    )
+    free_seats_threshold: int | None = Field(
+        default=None,
+        ge=0,
+        title="Free-seat threshold",
+        description="Alert when a product's free seats fall below this; blank turns it off "
+        "(a product's own threshold wins).",
+    )
+
+    @field_validator("alerts_time")
+    @classmethod
+    def _check_alerts_time(cls, value: str) -> str:
+        hour, sep, minute = value.strip().partition(":")
+        if not (
+            sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+        ):
+            raise ValueError(f"must be HH:MM (24-hour), got {value!r}")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+    @field_validator("digest_schedule", "spend_report_schedule")
+    @classmethod
+    def _check_crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        cleaned = " ".join(value.split())
+        try:
+            CronTrigger.from_crontab(cleaned, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a crontab expression (minute hour day month weekday, "
+                f"e.g. '0 8 * * mon'): {exc}"
+            ) from None
+        return cleaned
+
+    @field_validator("procurement_emails", "finance_emails", "digest_emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in _LIST_SEPARATORS.split(value) if part]
+        return value
+
+    @field_validator("procurement_emails", "finance_emails", "digest_emails")
+    @classmethod
+    def _check_emails(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(valid_email(x) for x in value if x.strip()))
+
+    @field_validator("renewal_alert_days", "trial_alert_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, bool) or (
+            isinstance(value, list) and any(isinstance(day, bool) for day in value)
+        ):
+            raise ValueError(f"must be whole days, e.g. 90,60,30,7; got {value!r}")
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            parts = [part for part in _LIST_SEPARATORS.split(value) if part]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(
+                    f"must be comma-separated whole days, e.g. 90,60,30,7; got {value!r}"
+                )
+            return [int(part) for part in parts]
+        return value
+
+    @field_validator("renewal_alert_days", "trial_alert_days")
+    @classmethod
+    def _check_days(cls, value: list[int]) -> list[int]:
+        if not value or any(day < 0 for day in value):
+            raise ValueError(f"must list at least one day count, none negative; got {value!r}")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("free_seats_threshold", mode="before")
+    @classmethod
+    def _blank_threshold(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class Settings(BaseSettings, NotificationSettings):
+    """Every setting Seatwise reads; ``.env.example`` documents each one.
+
+    The notification fields come from :class:`NotificationSettings`; read them at run
+    time from ``app.notify.notification_settings.effective_settings`` (or a function that
+    resolves it, such as the ``app.notify.dispatch`` runs), never from here directly.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="SEATWISE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -47,16 +188,6 @@ class Settings(BaseSettings):
     smtp_timeout: float = 10.0
     smtp_max_attempts: int = 8
     mail_from: str = "seatwise@localhost"
-    procurement_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    finance_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    digest_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
-
-    renewal_alert_days: Annotated[list[int], NoDecode] = Field(
-        default_factory=lambda: [90, 60, 30, 7]
-    )
-    trial_alert_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [14, 3])
-    escalation_days: int = 14
-    free_seats_threshold: int | None = None
 
     session_max_age: int = 60 * 60 * 12
     cookie_secure: bool = False
@@ -67,9 +198,6 @@ class Settings(BaseSettings):
     never_used_grace_days: int = 30
 
     scheduler_enabled: bool = True
-    alerts_time: str = "08:00"
-    digest_schedule: str = "0 8 * * mon"
-    spend_report_schedule: str = "0 7 1 * *"
 
     secret_key_generated: bool = Field(default=False, exclude=True)
 
@@ -104,49 +232,6 @@ class Settings(BaseSettings):
             raise ValueError(f"SEATWISE_REPORTING_CURRENCY must be an ISO 4217 code: {value!r}")
         return value
 
-    @field_validator("alerts_time")
-    @classmethod
-    def _check_alerts_time(cls, value: str) -> str:
-        hour, sep, minute = value.partition(":")
-        if not (
-            sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
-        ):
-            raise ValueError(f"SEATWISE_ALERTS_TIME must be HH:MM (24-hour), got {value!r}")
-        return f"{int(hour):02d}:{int(minute):02d}"
-
-    @field_validator("procurement_emails", "finance_emails", "digest_emails", mode="before")
-    @classmethod
-    def _split_emails(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("renewal_alert_days", "trial_alert_days", mode="before")
-    @classmethod
-    def _split_days(cls, value: object) -> object:
-        if isinstance(value, int):
-            return [value]
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
-                raise ValueError(
-                    f"must be comma-separated whole days, e.g. 90,60,30,7; got {value!r}"
-                )
-            return [int(part) for part in parts]
-        return value
-
-    @field_validator("renewal_alert_days", "trial_alert_days")
-    @classmethod
-    def _check_days(cls, value: list[int]) -> list[int]:
-        if not value or any(day < 0 for day in value):
-            raise ValueError(f"must list at least one day count, none negative; got {value!r}")
-        return sorted(set(value), reverse=True)
-
-    @field_validator("free_seats_threshold", mode="before")
-    @classmethod
-    def _blank_threshold(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @model_validator(mode="after")
     def _enforce_secret_key(self) -> Settings:
         if self.secret_key:
@@ -171,6 +256,13 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The configured display time zone."""
         return ZoneInfo(self.timezone)
+
+
+def valid_email(address: str) -> str:
+    """A syntactically valid address, lower-cased (no DNS lookup); ValueError naming it."""
+    from app.core.emails import normalised_address
+
+    return normalised_address(address)
 
 
 def load_settings() -> Settings:

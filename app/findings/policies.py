@@ -5,7 +5,8 @@ defaults while no global row exists (or the row leaves a value empty); a per-app
 row overrides one or both values for that application only. Contract horizons follow
 the alert settings: ``renewal_due`` looks as far ahead as the furthest of
 ``SEATWISE_RENEWAL_ALERT_DAYS`` and ``trial_ending`` as the furthest of
-``SEATWISE_TRIAL_ALERT_DAYS`` (the analytics defaults, 90 and 14, otherwise).
+``SEATWISE_TRIAL_ALERT_DAYS`` (the analytics defaults, 90 and 14, otherwise), as an
+admin may have overridden them on the Settings page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.core.errors import InvalidInputError, NotFoundError
 from app.core.settings import Settings
 from app.findings.models import Policy
 from app.inventory.models import Application
+from app.notify.notification_settings import effective_settings
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def analysis_policy(*, session: Session, settings: Settings) -> AnalysisPolicy:
             global_row, "never_used_grace_days", settings.never_used_grace_days
         ),
         per_application=per_app,
-        **_horizons(settings),
+        **_horizons(effective_settings(session=session, settings=settings)),
     )
 
 

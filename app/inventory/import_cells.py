@@ -27,9 +27,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import pycountry
-from email_validator import EmailNotValidError, validate_email
 from openpyxl.utils import get_column_letter
 
+from app.core.emails import normalised_address
 from app.inventory.import_files import Cell, RawTable, RowProblem
 
 CellKind = Literal["text", "date", "money", "signed_money", "count", "bool", "currency", "email"]
@@ -310,12 +310,10 @@ def read_currency(cell: Cell) -> str:
 
 def read_email(cell: Cell) -> str:
     """A syntactically valid e-mail address, lower-cased (no DNS lookup)."""
-    text = str(cell).strip()
     try:
-        valid = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise CellError(f"{text!r} is not an e-mail address ({exc})") from exc
-    return valid.normalized.lower()
+        return normalised_address(str(cell))
+    except ValueError as exc:
+        raise CellError(str(exc)) from exc
 
 
 def duplicate_problems(

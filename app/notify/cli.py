@@ -1,4 +1,4 @@
-"""`seatwise alerts …` and `seatwise outbox list`."""
+"""`seatwise alerts …`, `seatwise outbox list` and `seatwise notify-settings …`."""
 
 from __future__ import annotations
 
@@ -55,11 +55,12 @@ def _print_report(report: object, json_: bool) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `alerts` and `outbox` groups."""
+    """Add the `alerts`, `outbox` and `notify-settings` groups."""
     alerts = typer.Typer(help="Renewal, trial and seat alerts; digest; spend report.")
     outbox = typer.Typer(help="The e-mail outbox.", no_args_is_help=True)
     app.add_typer(alerts, name="alerts", no_args_is_help=True)
     app.add_typer(outbox, name="outbox")
+    _register_notify_settings(app)
 
     @alerts.command("send")
     def send(dry_run: DryRun = False, as_of: AsOf = None, json_: Json = False) -> None:
@@ -166,3 +167,62 @@ def register(app: typer.Typer) -> None:
             if r["error"]:
                 line += f"  [{r['error']}]"
             typer.echo(line)
+
+
+SettingKey = Annotated[
+    str, typer.Argument(help="The setting, e.g. procurement_emails (see `notify-settings show`).")
+]
+
+
+def _register_notify_settings(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Notification recipients, schedules and thresholds (as on the Settings page).",
+        no_args_is_help=True,
+    )
+    app.add_typer(group, name="notify-settings")
+
+    @group.command("show")
+    def show(json_: Json = False) -> None:
+        """Each setting's value in effect and whether it is overridden or the default."""
+        from app.notify.notification_settings import list_notification_settings
+
+        with db_session() as session:
+            views = list_notification_settings(session=session, settings=state.settings)
+        if json_:
+            print_json([vars(v) for v in views])
+            return
+        for v in views:
+            source = f"set by {v.updated_by}" if v.source == "override" else "default"
+            typer.echo(f"{v.key:22} {v.text or '(none)':40} [{source}]")
+
+    @group.command("set")
+    def set_(
+        key: SettingKey,
+        value: Annotated[
+            str, typer.Argument(help="As in .env: lists comma-separated; '' = no threshold.")
+        ],
+    ) -> None:
+        """Override a setting (validated as the environment is)."""
+        from app.notify.notification_settings import (
+            list_notification_settings,
+            update_notification_settings,
+        )
+
+        with db_session() as session:
+            changed = update_notification_settings(
+                session=session, settings=state.settings, values={key: value}, actor="cli"
+            )
+            views = list_notification_settings(session=session, settings=state.settings)
+        shown = next(v.text for v in views if v.key == key) or "(none)"
+        typer.echo(f"{key}: {shown}" if changed else f"{key} already is {shown}; nothing changed")
+
+    @group.command("reset")
+    def reset(key: SettingKey) -> None:
+        """Drop an override: the environment default applies again."""
+        from app.notify.notification_settings import reset_notification_setting
+
+        with db_session() as session:
+            dropped = reset_notification_setting(
+                session=session, settings=state.settings, key=key, actor="cli"
+            )
+        typer.echo(f"{key}: back to the default" if dropped else f"{key} was not overridden")

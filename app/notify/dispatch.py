@@ -7,6 +7,11 @@ queue each dedupe key once (INSERT … ON CONFLICT DO NOTHING waits for the othe
 transaction on PostgreSQL) and lease each row to one sender (``app.notify.service``).
 A run also retries rows held back by an earlier SMTP failure without waiting out the
 backoff (see :func:`retry_now`).
+
+Each run (:func:`run_alerts`, :func:`run_digest`, :func:`run_spend_report`) starts by
+resolving the effective notification settings — the environment's with the admins'
+overrides from the Settings page — so every caller (the CLI, the scheduled jobs) sends
+to the recipients and at the thresholds in effect now.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from app.notify import service as outbox
 from app.notify.alerts import PlannedEmail, plan_renewal_alerts, plan_trial_alerts
 from app.notify.digest import plan_digest, plan_spend_report
 from app.notify.models import Notification
+from app.notify.notification_settings import load_effective_settings
 from app.notify.seat_alerts import plan_free_seat_alerts
 from app.renewals.service import ensure_tasks, plan_escalations
 
@@ -194,6 +200,7 @@ def run_alerts(
     deliver: bool = True,
 ) -> RunReport:
     """The daily alerts run (``seatwise alerts send`` and the ``alerts`` job)."""
+    settings = load_effective_settings(engine=engine, settings=settings)
     return run_planners(
         engine=engine,
         settings=settings,
@@ -209,6 +216,7 @@ def run_digest(
     *, engine: Engine, settings: Settings, now: datetime, dry_run: bool = False
 ) -> RunReport:
     """The weekly findings digest."""
+    settings = load_effective_settings(engine=engine, settings=settings)
     return run_planners(
         engine=engine,
         settings=settings,
@@ -223,6 +231,7 @@ def run_spend_report(
     *, engine: Engine, settings: Settings, as_of: date, dry_run: bool = False
 ) -> RunReport:
     """The monthly spend report to finance."""
+    settings = load_effective_settings(engine=engine, settings=settings)
     return run_planners(
         engine=engine,
         settings=settings,

@@ -62,3 +62,19 @@ class FreeSeatAlert(SQLModel, table=True):
     crossings: int = 0
     free_seats: int | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class NotificationSetting(SQLModel, table=True):
+    """An admin's override of one notification setting, keyed by its ``Settings`` name.
+
+    The environment keeps the default: deleting the row ("reset to default") brings it
+    back. ``value`` is the validated JSON form (a list, string or number; null turns the
+    free-seat threshold off), read by ``app.notify.notification_settings``.
+    """
+
+    __tablename__ = "notification_setting"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: Any = Field(default=None, sa_type=JSONType, nullable=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: str = Field(max_length=320)

@@ -1,7 +1,7 @@
 """Identity: one Person per human across sources, matched by normalised e-mail and aliases.
 
-The sync calls :func:`match_staged_accounts` once per batch of staged accounts (set-based
-SQL, no ORM objects) and :func:`refresh_leavers` once per run. A person is a ``leaver`` when any of
+The sync uses a :class:`PersonMatcher` per run (bulk statements per batch, no ORM objects)
+and calls :func:`refresh_leavers` once per run. A person is a ``leaver`` when any of
 their accounts in an identity-provider connector is suspended, deleted or gone.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.core.db import UTCDateTime
+from app.core import bulk
 from app.people.models import Account, Person, PersonAlias
 from app.sync.models import ConnectorConfig
 
@@ -35,66 +35,99 @@ def normalise_email(email: str | None) -> str | None:
     return clean if "@" in clean else None
 
 
-def match_staged_accounts(
-    *, session: Session, table: str, seen: str, identity_provider: bool, stamp: datetime
-) -> int:
-    """Give each staged account of one batch its person, by alias or e-mail, creating persons.
+class PersonMatcher:
+    """Finds or creates the person of each account of one sync run, batch by batch.
 
-    ``table`` is the batch's staging table with ``seq``, ``norm_email``, ``display_name``,
-    ``department`` and ``person_id`` columns; ``seen`` holds the ``person_id`` of every
-    earlier batch of the run. New persons take the first account's name and department;
-    an identity-provider account then overrides them with its non-empty values, other
-    sources only fill blanks. A person's first account in the run decides. Returns how
-    many persons were created.
+    Accounts are matched by normalised e-mail, aliases first. A new person takes the name
+    and department of the first account naming them. An existing person is updated from
+    the first account of the run that matches them: an identity-provider account
+    overrides with its non-empty values, other sources only fill blanks. Lookups and
+    inserts are one bulk statement per batch (:mod:`app.core.bulk`), no ORM objects.
     """
-    conn = session.connection()
-    pg = conn.dialect.name == "postgresql"
-    ne = "IS DISTINCT FROM" if pg else "IS NOT"
 
-    def run(sql: str) -> int:
-        stmt = sa.text(sql)
-        if ":stamp" in sql:
-            stmt = stmt.bindparams(sa.bindparam("stamp", type_=UTCDateTime()))
-            return int(conn.execute(stmt, {"stamp": stamp}).rowcount or 0)
-        return int(conn.execute(stmt).rowcount or 0)
+    def __init__(self, *, session: Session, identity_provider: bool, stamp: datetime) -> None:
+        self.conn = session.connection()
+        self.identity_provider = identity_provider
+        self.stamp = bulk.time_writer(self.conn)(stamp)
+        self.seen: set[int] = set()
+        self.created = 0
 
-    match = (
-        f"UPDATE {table} SET person_id = COALESCE("
-        f"(SELECT al.person_id FROM person_alias al WHERE al.email = {table}.norm_email), "
-        f"(SELECT p.id FROM person p WHERE p.email = {table}.norm_email)) "
-        "WHERE norm_email IS NOT NULL"
-    )
-    run(match)
-    created = run(
-        "INSERT INTO person (email, display_name, department, status, created_at, updated_at) "
-        f"SELECT s.norm_email, s.display_name, s.department, 'active', :stamp, :stamp "
-        f"FROM {table} s WHERE s.seq IN (SELECT MIN(seq) FROM {table} "
-        "WHERE person_id IS NULL AND norm_email IS NOT NULL GROUP BY norm_email)"
-    )
-    if created:
-        run(
-            f"UPDATE {table} SET person_id = (SELECT p.id FROM person p "
-            f"WHERE p.email = {table}.norm_email) "
-            "WHERE person_id IS NULL AND norm_email IS NOT NULL"
-        )
-    if identity_provider:
-        name = "COALESCE(f.display_name, person.display_name)"
-        dept = "COALESCE(f.department, person.department)"
-    else:
-        name = "COALESCE(person.display_name, f.display_name)"
-        dept = "COALESCE(person.department, f.department)"
-    first = (
-        f"SELECT s.person_id, s.display_name, s.department FROM {table} s "
-        f"WHERE s.seq IN (SELECT MIN(seq) FROM {table} WHERE person_id IS NOT NULL "
-        "GROUP BY person_id) "
-        f"AND NOT EXISTS (SELECT 1 FROM {seen} s0 WHERE s0.person_id = s.person_id)"
-    )
-    run(
-        f"UPDATE person SET display_name = {name}, department = {dept}, updated_at = :stamp "
-        f"FROM ({first}) f WHERE person.id = f.person_id "
-        f"AND ({name} {ne} person.display_name OR {dept} {ne} person.department)"
-    )
-    return created
+    def match(self, accounts: list[tuple[str | None, str | None, str | None]]) -> list[int | None]:
+        """Person ids for ``(normalised e-mail, display name, department)`` of each account.
+
+        Accounts without an e-mail get None; persons that do not exist yet are created.
+        """
+        first: dict[str, tuple[str | None, str | None]] = {}
+        for email, name, department in accounts:
+            if email is not None and email not in first:
+                first[email] = (name, department)
+        emails = list(first)
+        found: dict[str, int] = {
+            email: person_id
+            for email, person_id in bulk.select_in(
+                self.conn, "SELECT email, person_id FROM person_alias WHERE", "email", emails
+            )
+        }
+        current: dict[int, tuple[str | None, str | None]] = {}
+        for person_id, email, name, department in bulk.select_in(
+            self.conn,
+            "SELECT id, email, display_name, department FROM person WHERE",
+            "email",
+            [e for e in emails if e not in found],
+        ):
+            found[email] = person_id
+            current[person_id] = (name, department)
+        aliased = [pid for pid in set(found.values()) if pid not in current]
+        for person_id, name, department in bulk.select_in(
+            self.conn, "SELECT id, display_name, department FROM person WHERE", "id", aliased
+        ):
+            current[person_id] = (name, department)
+        self._update_first_seen(first, found, current)
+        missing = [e for e in emails if e not in found]
+        if missing:
+            created = bulk.insert(
+                self.conn,
+                "person",
+                ("email", "display_name", "department", "status", "created_at", "updated_at"),
+                [(e, *first[e], "active", self.stamp, self.stamp) for e in missing],
+                returning="email, id",
+            )
+            for email, person_id in created:
+                found[email] = person_id
+                self.seen.add(person_id)
+            self.created += len(created)
+        return [None if email is None else found[email] for email, _, _ in accounts]
+
+    def _update_first_seen(
+        self,
+        first: dict[str, tuple[str | None, str | None]],
+        found: dict[str, int],
+        current: dict[int, tuple[str | None, str | None]],
+    ) -> None:
+        """Apply the naming rule to existing persons met for the first time in this run."""
+        changes: list[tuple[Any, ...]] = []
+        for email, (name, department) in first.items():
+            person_id = found.get(email)
+            if person_id is None or person_id in self.seen:
+                continue
+            self.seen.add(person_id)
+            old_name, old_department = current.get(person_id, (None, None))
+            if self.identity_provider:
+                new = (name or old_name, department or old_department)
+            else:
+                new = (old_name or name, old_department or department)
+            if new != (old_name, old_department):
+                changes.append((*new, self.stamp, person_id))
+        if changes:
+            mark = "%s" if bulk.is_pg(self.conn) else "?"
+            raw: Any = self.conn.connection.driver_connection
+            cursor = raw.cursor()
+            cursor.executemany(
+                f"UPDATE person SET display_name = {mark}, department = {mark}, "
+                f"updated_at = {mark} WHERE id = {mark}",
+                changes,
+            )
+            cursor.close()
 
 
 def identity_provider_ids(*, session: Session) -> list[int]:

@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.core import bulk
 from app.people import service as people_service
 from app.sync.products import ProductWriter
 from app.sync.staging import (
@@ -46,7 +47,6 @@ from app.sync.staging import (
     PENDING_COLUMNS,
     SEAT_COLUMNS,
     SEATS,
-    SEEN_PERSONS,
     USAGE,
     USAGE_COLUMNS,
     Staging,
@@ -97,6 +97,9 @@ class SnapshotApplier:
         self.stage = Staging(session.connection())
         self.products = ProductWriter(
             session=session, connector_id=connector_id, kind=kind, stamp=stamp
+        )
+        self.persons = people_service.PersonMatcher(
+            session=session, identity_provider=identity_provider, stamp=stamp
         )
         self.warnings: list[str] = []
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
@@ -223,52 +226,44 @@ class SnapshotApplier:
 
     def _apply_accounts(self) -> None:
         """Match persons for the batch's new and changed accounts, then update and insert."""
-        s, n, run = self.stage, self.counts, self._run
-        rows, time = [], s.time
-        for ext, account_id, v in self._changed.values():
-            self._seq += 1
-            norm = people_service.normalise_email(v[0])
-            rows.append((self._seq, account_id, ext, norm, *v[:6], time(v[6]), time(v[7]), v[8]))
-            if account_id is not None:
-                if ext in self._gone:
-                    self._gone.discard(ext)
-                    n["accounts_restored"] += 1
-                else:
-                    n["accounts_updated"] += 1
+        s, n, run, time, stamp = self.stage, self.counts, self._run, self.stage.time, self._stamp
+        changed = list(self._changed.values())
         self._changed.clear()
-        s.load(ACCOUNTS, ACCOUNT_COLUMNS, rows)
-        s.analyze(ACCOUNTS)
-        n["persons_created"] += people_service.match_staged_accounts(
-            session=self.session,
-            table=ACCOUNTS,
-            seen=SEEN_PERSONS,
-            identity_provider=self.identity_provider,
-            stamp=self.stamp,
+        persons = self.persons.match(
+            [(people_service.normalise_email(v[0]), v[1], v[5]) for _, _, v in changed]
         )
-        fields = (*ACCOUNT_FIELDS, "person_id")
-        sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in fields)
-        s.run(
-            f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
-            f"FROM {ACCOUNTS} WHERE account.id = {ACCOUNTS}.account_id",
-            stamp=self.stamp,
+        new: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        for (ext, account_id, v), person_id in zip(changed, persons, strict=True):
+            values = (*v[:6], time(v[6]), time(v[7]), v[8], person_id)
+            if account_id is None:
+                new.append((self.connector_id, ext, *values, stamp, stamp))
+                continue
+            updates.append((account_id, *values))
+            if ext in self._gone:
+                self._gone.discard(ext)
+                n["accounts_restored"] += 1
+            else:
+                n["accounts_updated"] += 1
+        if updates:
+            s.load(ACCOUNTS, ACCOUNT_COLUMNS, updates)
+            sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in ACCOUNT_COLUMNS[1:])
+            s.run(
+                f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
+                f"FROM {ACCOUNTS} WHERE account.id = {ACCOUNTS}.account_id",
+                stamp=self.stamp,
+            )
+            s.clear(ACCOUNTS)
+        inserted = bulk.insert(
+            s.conn,
+            "account",
+            ("connector_id", "external_id", *ACCOUNT_COLUMNS[1:], "first_seen_at", "last_seen_at"),
+            new,
+            returning="external_id, id",
         )
-        names = ", ".join(fields)
-        inserted = s.conn.execute(
-            s._stmt(
-                f"INSERT INTO account (connector_id, external_id, {names}, first_seen_at, "
-                f"last_seen_at) SELECT :c, external_id, {names}, :stamp, :stamp FROM {ACCOUNTS} "
-                "WHERE account_id IS NULL RETURNING external_id, id"
-            ),
-            {"c": self.connector_id, "stamp": self.stamp},
-        ).all()
         for ext, account_id in inserted:
             run[ext] = (account_id, run[ext][1])
         n["accounts_added"] += len(inserted)
-        s.run(
-            f"INSERT INTO {SEEN_PERSONS} (person_id) SELECT DISTINCT person_id FROM {ACCOUNTS} "
-            "WHERE person_id IS NOT NULL ON CONFLICT DO NOTHING"
-        )
-        s.clear(ACCOUNTS)
 
     def _apply_seats(self, seats: list[tuple[str, str, Any]], *, final: bool) -> None:
         """Resolve seats to (account, product) keys; insert new ones, update changed ones."""
@@ -364,6 +359,7 @@ class SnapshotApplier:
         if self._usage:
             s.load(USAGE, USAGE_COLUMNS, self._usage)
             self._usage = []
+        n["persons_created"] = self.persons.created
         counts.update(n)
         counts.update(apply_usage(s, connector_id=self.connector_id))
         people_service.refresh_leavers(session=self.session, stamp=self.stamp)

@@ -1,12 +1,10 @@
-"""Staging tables for one sync run: records land here in bulk, then set-based SQL applies them.
+"""Staging tables for one sync run: changed rows land here in bulk, then set-based SQL applies them.
 
 Temporary tables live on the run's own connection and inside its transaction, so a
-failed run leaves nothing behind. Two kinds of table: *batch* tables hold the rows of
-the batch being applied and are emptied after each batch; *seen* tables accumulate
-the keys (and ids) of everything this run reported, for marking what disappeared at
-the end. Rows are loaded with the driver's fastest bulk path (``COPY`` on PostgreSQL,
-``executemany`` on SQLite); timestamps are converted exactly as :class:`UTCDateTime`
-stores them, so staged values compare equal to stored ones.
+failed run leaves nothing behind: changed accounts and seats of the current batch,
+the keys of rows that disappeared, assignments waiting for their account, usage days.
+Rows are loaded with :mod:`app.core.bulk` (``COPY`` on PostgreSQL, multi-row inserts on
+SQLite); timestamps are converted exactly as :class:`UTCDateTime` stores them.
 """
 
 # SQL here interpolates only module-constant table and column names; values are bound.
@@ -16,28 +14,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from app.core import bulk
 from app.core.db import UTCDateTime
 
 ACCOUNTS = "sw_stage_account"
 SEATS = "sw_stage_seat"
-SEEN_PERSONS = "sw_seen_person"
 GONE_ACCOUNTS = "sw_gone_account"
 GONE_SEATS = "sw_gone_seat"
 PENDING = "sw_pending_assignment"
 USAGE = "sw_stage_usage"
 USES = "sw_stage_use"
-TABLES = (ACCOUNTS, SEATS, SEEN_PERSONS, GONE_ACCOUNTS, GONE_SEATS, PENDING, USAGE, USES)
+TABLES = (ACCOUNTS, SEATS, GONE_ACCOUNTS, GONE_SEATS, PENDING, USAGE, USES)
 
 ACCOUNT_COLUMNS = (
-    "seq", "account_id", "external_id", "norm_email", "email", "display_name", "status",
-    "is_guest", "is_admin", "department", "vendor_created_at", "last_active_at",
-    "activity_known",
+    "account_id", "email", "display_name", "status", "is_guest", "is_admin", "department",
+    "vendor_created_at", "last_active_at", "activity_known", "person_id",
 )  # fmt: skip
 SEAT_COLUMNS = ("account_id", "product_id", "assigned_at")
 PENDING_COLUMNS = ("seq", "account_external_id", "product_external_id", "assigned_at")
@@ -52,14 +49,12 @@ def _ddl(pg: bool) -> list[str]:
     # Keyed tables: one B-tree on SQLite (rowid or WITHOUT ROWID), so loading is cheap.
     keyed = tail if pg else " WITHOUT ROWID"
     return [
-        f"CREATE TEMP TABLE {ACCOUNTS} (seq INTEGER PRIMARY KEY, account_id INTEGER, "
-        f"external_id TEXT NOT NULL, norm_email TEXT, email TEXT, display_name TEXT, "
-        f"status TEXT NOT NULL, is_guest {flag} NOT NULL, is_admin {flag} NOT NULL, "
-        f"department TEXT, vendor_created_at {ts}, last_active_at {ts}, "
-        f"activity_known {flag} NOT NULL, person_id INTEGER){tail}",
+        f"CREATE TEMP TABLE {ACCOUNTS} (account_id INTEGER PRIMARY KEY, email TEXT, "
+        f"display_name TEXT, status TEXT NOT NULL, is_guest {flag} NOT NULL, "
+        f"is_admin {flag} NOT NULL, department TEXT, vendor_created_at {ts}, "
+        f"last_active_at {ts}, activity_known {flag} NOT NULL, person_id INTEGER){tail}",
         f"CREATE TEMP TABLE {SEATS} (account_id INTEGER NOT NULL, product_id INTEGER NOT NULL, "
         f"assigned_at {ts}, PRIMARY KEY (account_id, product_id)){keyed}",
-        f"CREATE TEMP TABLE {SEEN_PERSONS} (person_id INTEGER PRIMARY KEY){tail}",
         f"CREATE TEMP TABLE {GONE_ACCOUNTS} (id INTEGER PRIMARY KEY){tail}",
         f"CREATE TEMP TABLE {GONE_SEATS} (account_id INTEGER NOT NULL, product_id INTEGER "
         f"NOT NULL, PRIMARY KEY (account_id, product_id)){keyed}",
@@ -72,29 +67,6 @@ def _ddl(pg: bool) -> list[str]:
     ]
 
 
-def _sqlite_time(value: datetime | None) -> str | None:
-    """What ``UTCDateTime`` stores on SQLite (``YYYY-MM-DD HH:MM:SS.ffffff``), only faster."""
-    if value is None:
-        return None
-    zone = value.tzinfo
-    if zone is None:
-        raise ValueError(f"naive datetime {value!r} given; Seatwise stores aware UTC times")
-    if zone is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
-def _sqlite_read_time(value: str | None) -> datetime | None:
-    """A stored SQLite time back as an aware datetime (what ``UTCDateTime`` gives)."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _pg_time(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r} given; Seatwise stores aware UTC times")
-    return value
-
-
 class Staging:
     """The run's staging tables and their bulk loaders."""
 
@@ -104,9 +76,9 @@ class Staging:
         self.ne = "IS DISTINCT FROM" if self.pg else "IS NOT"
         self.same = "IS NOT DISTINCT FROM" if self.pg else "IS"
         self.json = "CAST({} AS JSONB)" if self.pg else "{}"
-        self.time: Callable[[datetime | None], Any] = _pg_time if self.pg else _sqlite_time
+        self.time: Callable[[datetime | None], Any] = bulk.time_writer(conn)
         self.read_time: Callable[[Any], datetime | None] = (
-            (lambda t: t) if self.pg else _sqlite_read_time
+            (lambda t: t) if self.pg else bulk.sqlite_read_time
         )
         self.day: Callable[[date], Any] = (lambda d: d) if self.pg else (lambda d: d.isoformat())
         if self.pg:
@@ -125,36 +97,12 @@ class Staging:
         self._stamp_type = UTCDateTime()
 
     def load(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Append rows to a table in one bulk operation (staging tables, or new inventory rows).
-
-        PostgreSQL: ``COPY``. SQLite: one ``INSERT … SELECT`` over a JSON array, not
-        ``executemany`` — one statement releases the interpreter lock once, where
-        ``executemany`` releases and re-takes it per row and so queues behind the fetch
-        thread thousands of times per batch.
-        """
-        if not rows:
-            return
-        if self.pg:
-            raw: Any = self.conn.connection.driver_connection
-            with (
-                raw.cursor() as cur,
-                cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-            return
-        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-        self.conn.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)",
-            (json.dumps(rows, separators=(",", ":")),),
-        )
+        """Append rows to a table in one bulk operation (staging tables, or new inventory rows)."""
+        bulk.insert(self.conn, table, columns, rows)
 
     def rows(self, sql: str) -> Any:
         """Raw driver rows of a query without parameters (no type conversion: the fastest read)."""
-        raw: Any = self.conn.connection.driver_connection
-        cursor = raw.cursor()
-        cursor.execute(sql)
-        return cursor
+        return bulk.rows(self.conn, sql)
 
     def clear(self, *tables: str) -> None:
         """Empty batch tables for the next batch."""

@@ -155,3 +155,32 @@ def test_every_page_passes_axe_without_serious_violations(browser: Any, site: An
                 targets = [n["target"] for n in v["nodes"][:3]]
                 problems.append(f"{path}: {v['id']} ({v['impact']}): {v['help']} {targets}")
     assert not problems, "\n".join(problems)
+
+
+def test_notification_settings_save_on_enter_show_errors_inline_and_pass_axe(
+    browser: Any, site: Any
+) -> None:
+    _web, url, _ = site
+    page, errors = login(browser, url, "admin")
+    page.goto(f"{url}/settings#notifications")
+    page.fill("#ns-escalation_days", "10")
+    page.click("text=Save notification settings")
+    page.wait_for_url("**#notifications")
+    expect(page.locator("#notifications")).to_contain_text("Reset Escalation days to default")
+    # Enter in a field submits the form's own Save button, never a reset button.
+    page.fill("#ns-digest_schedule", "30 6 * * fri")
+    page.press("#ns-digest_schedule", "Enter")
+    page.wait_for_url("**message=Saved+1+**")
+    expect(page.locator("#jobs")).to_contain_text("30 6 * * fri")
+    expect(page.locator("#ns-escalation_days")).to_have_value("10")
+    assert not errors, errors  # the 422 below is logged by the browser as a failed load
+    page.fill("#ns-alerts_time", "25:00")
+    page.click("text=Save notification settings")
+    expect(page.locator("#ns-alerts_time-error")).to_contain_text(
+        "Daily alerts time: must be HH:MM (24-hour), got '25:00'"
+    )
+    expect(page.locator("#ns-alerts_time")).to_have_attribute("aria-invalid", "true")
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, serious

@@ -70,6 +70,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/settings/tokens/{token_id}/revoke"): area("settings"),
     ("POST", "/settings/policies"): area("settings"),
     ("POST", "/settings/catalog"): area("settings"),
+    ("POST", "/settings/notifications"): area("settings"),
+    ("POST", "/settings/notifications/reset"): area("settings"),
     # API
     ("GET", "/api/v1/me"): EVERY,
     ("GET", "/api/v1/users"): ADMIN,
@@ -112,6 +114,9 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/admin/policies"): ADMIN,
     ("GET", "/api/v1/admin/catalog"): ADMIN,
     ("POST", "/api/v1/admin/catalog"): ADMIN,
+    ("GET", "/api/v1/admin/notification-settings"): ADMIN,
+    ("PATCH", "/api/v1/admin/notification-settings"): ADMIN,
+    ("DELETE", "/api/v1/admin/notification-settings/{key}"): ADMIN,
 }
 
 
