@@ -3,8 +3,8 @@
 Each helper takes the SQLAlchemy connection of the caller's transaction and uses its
 driver connection directly, with one statement per few thousand rows:
 
-- PostgreSQL: ``COPY`` to load rows, ``INSERT … SELECT FROM unnest(arrays)`` when the
-  new ids are needed back, ``= ANY(array)`` to look values up.
+- PostgreSQL: ``COPY`` to load rows (through a temp table and ``INSERT … SELECT …
+  RETURNING`` when the new ids are needed back), ``IN`` over a JSON array to look up.
 - SQLite: multi-row ``VALUES`` (as many rows as the bound-variable limit allows) and
   ``IN (SELECT value FROM json_each(?))``. Not ``executemany``: it releases and re-takes
   the interpreter lock for every row, and each time may wait out the fetch thread's
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -58,6 +58,40 @@ def pg_time(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} given; Seatwise stores aware UTC times")
     return value
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(value: datetime | None) -> int | None:
+    """An aware time as whole microseconds since the epoch: what :func:`micros_sql` reads.
+
+    Raises:
+        ValueError: ``value`` is naive (ambiguous; Seatwise stores aware UTC times).
+    """
+    if value is None:
+        return None
+    try:
+        return (value - EPOCH) // MICROSECOND
+    except TypeError:
+        raise ValueError(
+            f"naive datetime {value!r} given; Seatwise stores aware UTC times"
+        ) from None
+
+
+def micros_sql(conn: Connection, column: str) -> str:
+    """SQL giving a stored time column as whole microseconds since the epoch (or NULL).
+
+    Comparing times as integers lets the sync read a tenant's stored times without
+    turning each into a datetime in Python (the slowest part of reading them back).
+    """
+    if is_pg(conn):
+        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    return (
+        f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000 "
+        f"+ CAST(substr({column}, 21, 6) AS INTEGER))"
+    )
 
 
 def time_writer(conn: Connection) -> Callable[[datetime | None], Any]:
@@ -98,19 +132,27 @@ def insert(
     raw: Any = conn.connection.driver_connection
     if is_pg(conn):
         with raw.cursor() as cur:
+            target = table
+            if returning is not None:
+                # COPY cannot return ids: copy into a temp table shaped like the columns,
+                # then INSERT … SELECT … RETURNING (array parameters were 5 times slower).
+                target = f"sw_bulk_{table}"
+                cur.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {target} "
+                    f"({', '.join(f'{c} {_pg_type(c)}' for c in columns)}) ON COMMIT DROP"
+                )
+            with cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             if returning is None:
-                with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
                 return []
-            arrays = [list(values) for values in zip(*rows, strict=True)]
-            casts = ", ".join(f"%s::{_pg_type(c)}[]" for c in columns)
             cur.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({casts}) "
-                f"RETURNING {returning}",
-                arrays,
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} "
+                f"RETURNING {returning}"
             )
-            return list(cur.fetchall())
+            returned = list(cur.fetchall())
+            cur.execute(f"TRUNCATE {target}")
+            return returned
     limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per = max(1, min(limit, 32_000) // len(columns))
     marks = "(" + ",".join("?" * len(columns)) + ")"
@@ -131,19 +173,22 @@ def insert(
 def select_in(conn: Connection, sql: str, column: str, values: Sequence[Any]) -> list[Any]:
     """Rows of ``sql`` (which ends in ``WHERE`` or ``AND``) whose ``column`` is in ``values``.
 
-    One bound parameter however many values: an array on PostgreSQL, a JSON array on
-    SQLite.
+    One bound parameter however many values: a JSON array (the driver sends one string;
+    array parameters are dumped element by element in Python).
     """
     if not values:
         return []
     raw: Any = conn.connection.driver_connection
+    payload = json.dumps(list(values))
     if is_pg(conn):
+        cast = "::bigint" if isinstance(values[0], int) else ""
         with raw.cursor() as cur:
-            cur.execute(f"{sql} {column} = ANY(%s)", [list(values)])
+            cur.execute(
+                f"{sql} {column} IN (SELECT value{cast} FROM jsonb_array_elements_text(%s::jsonb))",
+                [payload],
+            )
             return list(cur.fetchall())
-    cursor = raw.execute(
-        f"{sql} {column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
-    )
+    cursor = raw.execute(f"{sql} {column} IN (SELECT value FROM json_each(?))", [payload])
     try:
         return list(cursor.fetchall())
     finally:

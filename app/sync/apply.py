@@ -110,7 +110,7 @@ class SnapshotApplier:
         self._known_seats, self._gone_seats = self._load_seats()
         # What this run reported: accounts by external id, seats by key (with assigned_at).
         self._run: dict[str, AccountKey] = {}
-        self._run_seats: dict[int, Any] = {}
+        self._run_seats: dict[int, int | None] = {}
         # The current batch: new or changed accounts, and seats still to resolve.
         self._changed: dict[str, tuple[str, int | None, tuple[Any, ...]]] = {}
         self._seats: list[tuple[str, str, datetime | None]] = []
@@ -122,40 +122,44 @@ class SnapshotApplier:
     def _load_accounts(self) -> tuple[dict[str, AccountKey], set[str]]:
         """This connector's stored accounts: ``{external_id: (id, hash of values)}``, removed ids.
 
-        The values hash like the incoming records' (times as aware datetimes: equal
-        instants hash equal; booleans as 0/1 or False/True, which hash equal too).
+        The values hash like the incoming records' in :meth:`add_many`: times as
+        microseconds since the epoch (computed by the database, not parsed here),
+        booleans as 0/1 or False/True, which hash equal.
         """
         known: dict[str, AccountKey] = {}
         gone: set[str] = set()
-        read = self.stage.read_time
+        conn = self.stage.conn
+        fields = [
+            bulk.micros_sql(conn, f) if f.endswith("_at") else f for f in ACCOUNT_FIELDS
+        ]
         cursor = self.stage.rows(
-            f"SELECT external_id, id, removed_at, {', '.join(ACCOUNT_FIELDS)} FROM account "
+            f"SELECT external_id, id, removed_at IS NOT NULL, {', '.join(fields)} FROM account "
             f"WHERE connector_id = {int(self.connector_id)}"
         )
         try:
-            for ext, account_id, removed, *v in cursor:
-                values = (v[0], v[1], v[2], v[3], v[4], v[5], read(v[6]), read(v[7]), v[8])
-                known[ext] = (account_id, hash(values))
-                if removed is not None:
-                    gone.add(ext)
+            for row in cursor:
+                known[row[0]] = (row[1], hash(row[3:]))
+                if row[2]:
+                    gone.add(row[0])
         finally:
             cursor.close()
         return known, gone
 
-    def _load_seats(self) -> tuple[dict[int, Any], set[int]]:
-        """This connector's stored seats: ``{key: assigned_at}``, and the removed keys."""
-        known: dict[int, Any] = {}
+    def _load_seats(self) -> tuple[dict[int, int | None], set[int]]:
+        """This connector's stored seats: ``{key: assigned_at in µs}``, and the removed keys."""
+        known: dict[int, int | None] = {}
         gone: set[int] = set()
-        read = self.stage.read_time
+        assigned = bulk.micros_sql(self.stage.conn, "s.assigned_at")
         cursor = self.stage.rows(
-            "SELECT s.account_id, s.product_id, s.assigned_at, s.removed_at FROM assignment s "
-            f"JOIN account a ON a.id = s.account_id WHERE a.connector_id = {int(self.connector_id)}"
+            f"SELECT s.account_id, s.product_id, {assigned}, "
+            "s.removed_at IS NOT NULL FROM assignment s JOIN account a ON a.id = s.account_id "
+            f"WHERE a.connector_id = {int(self.connector_id)}"
         )
         try:
-            for account_id, product_id, assigned_at, removed_at in cursor:
+            for account_id, product_id, assigned_at, removed in cursor:
                 key = account_id << SEAT_BITS | product_id
-                known[key] = None if assigned_at is None else read(assigned_at)
-                if removed_at is not None:
+                known[key] = assigned_at
+                if removed:
                     gone.add(key)
         finally:
             cursor.close()
@@ -170,12 +174,18 @@ class SnapshotApplier:
         unchanged account is one hash and two dictionary operations.
         """
         known, run, changed, seats = self._known, self._run, self._changed, self._seats
+        us = bulk.micros
         for record in records:
             if type(record) is AssignmentRecord:
                 seats.append(record)
             elif type(record) is AccountRecord:
-                ext, values = record[0], record[1:]
-                sig = hash(values)
+                ext, email, name, status, guest, admin, dept, made, last, known_activity = record
+                values = record[1:]
+                sig = hash(
+                    (email, name, status, guest, admin, dept,
+                     None if made is None else us(made), None if last is None else us(last),
+                     known_activity)
+                )  # fmt: skip
                 old = known.pop(ext, None) or run.get(ext)
                 if old is None:
                     run[ext] = (None, sig)
@@ -268,7 +278,7 @@ class SnapshotApplier:
     def _apply_seats(self, seats: list[tuple[str, str, Any]], *, final: bool) -> None:
         """Resolve seats to (account, product) keys; insert new ones, update changed ones."""
         run, products, run_seats = self._run, self.products.ids, self._run_seats
-        known, gone, n = self._known_seats, self._gone_seats, self.counts
+        known, gone, n, us = self._known_seats, self._gone_seats, self.counts, bulk.micros
         inserts: dict[int, Any] = {}
         updates: dict[int, Any] = {}
         waiting: list[tuple[Any, ...]] = []
@@ -284,22 +294,24 @@ class SnapshotApplier:
                     waiting.append((self._seq, ext, product, self.stage.time(at)))
                 continue
             key = account[0] << SEAT_BITS | product_id
+            at_us = None if at is None else us(at)
             old = run_seats.get(key, _MISSING)
             if old is not _MISSING:  # listed twice in this run: a later date wins
-                if at is not None and at != old:
-                    run_seats[key] = at
+                if at_us is not None and at_us != old:
+                    run_seats[key] = at_us
                     (inserts if key in inserts else updates)[key] = at
                 continue
             old = known.pop(key, _MISSING)
             if old is _MISSING:
-                inserts[key] = run_seats[key] = at
+                inserts[key] = at
+                run_seats[key] = at_us
                 continue
-            run_seats[key] = old if at is None else at
+            run_seats[key] = old if at_us is None else at_us
             if key in gone:
                 gone.discard(key)
                 n["assignments_restored"] += 1
                 updates[key] = at
-            elif at is not None and at != old:
+            elif at_us is not None and at_us != old:
                 updates[key] = at
         if skipped:
             self._warn_skipped(skipped)
