@@ -129,40 +129,33 @@ class SnapshotApplier:
         known: dict[str, AccountKey] = {}
         gone: set[str] = set()
         conn = self.stage.conn
-        fields = [
-            bulk.micros_sql(conn, f) if f.endswith("_at") else f for f in ACCOUNT_FIELDS
-        ]
-        cursor = self.stage.rows(
-            f"SELECT external_id, id, removed_at IS NOT NULL, {', '.join(fields)} FROM account "
-            f"WHERE connector_id = {int(self.connector_id)}"
-        )
-        try:
-            for row in cursor:
-                known[row[0]] = (row[1], hash(row[3:]))
-                if row[2]:
-                    gone.add(row[0])
-        finally:
-            cursor.close()
+        fields = [bulk.micros_sql(conn, f) if f.endswith("_at") else f for f in ACCOUNT_FIELDS]
+        for row in bulk.scan(
+            conn,
+            ("id", "external_id", "removed_at IS NOT NULL", *fields),
+            "account",
+            f"connector_id = {int(self.connector_id)}",
+        ):
+            known[row[1]] = (row[0], hash(tuple(row[3:])))
+            if row[2]:
+                gone.add(row[1])
         return known, gone
 
     def _load_seats(self) -> tuple[dict[int, int | None], set[int]]:
         """This connector's stored seats: ``{key: assigned_at in µs}``, and the removed keys."""
         known: dict[int, int | None] = {}
         gone: set[int] = set()
-        assigned = bulk.micros_sql(self.stage.conn, "s.assigned_at")
-        cursor = self.stage.rows(
-            f"SELECT s.account_id, s.product_id, {assigned}, "
-            "s.removed_at IS NOT NULL FROM assignment s JOIN account a ON a.id = s.account_id "
-            f"WHERE a.connector_id = {int(self.connector_id)}"
-        )
-        try:
-            for account_id, product_id, assigned_at, removed in cursor:
-                key = account_id << SEAT_BITS | product_id
-                known[key] = assigned_at
-                if removed:
-                    gone.add(key)
-        finally:
-            cursor.close()
+        conn = self.stage.conn
+        for _, key, assigned_at, removed in bulk.scan(
+            conn,
+            ("s.id", f"s.account_id * {1 << SEAT_BITS} + s.product_id",
+             bulk.micros_sql(conn, "s.assigned_at"), "s.removed_at IS NOT NULL"),
+            "assignment s JOIN account a ON a.id = s.account_id",
+            f"a.connector_id = {int(self.connector_id)}",
+        ):  # fmt: skip
+            known[key] = assigned_at
+            if removed:
+                gone.add(key)
         return known, gone
 
     # ------------------------------------------------------------------ intake
