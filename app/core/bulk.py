@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy.engine import Connection
 
 BOOLEAN_COLUMNS = frozenset({"is_guest", "is_admin", "activity_known", "enabled"})
@@ -213,38 +212,18 @@ def select_in(conn: Connection, sql: str, column: str, values: Sequence[Any]) ->
         cursor.close()
 
 
-def scan(
-    conn: Connection, columns: Sequence[str], table: str, where: str, *, page: int = 20_000
-) -> Iterator[Sequence[Any]]:
-    """Every row of ``SELECT columns FROM table WHERE where``, as sequences, page by page.
+def scan(conn: Connection, columns: Sequence[str], table: str, where: str) -> Iterator[Any]:
+    """Every row of ``SELECT columns FROM table WHERE where`` as raw driver tuples.
 
-    ``columns[0]`` must be the table's integer primary key (pages follow it). On SQLite
-    each page arrives as one JSON array built by the database: fetching rows one by one
-    releases and re-takes the interpreter lock per row, which behind a busy fetch thread
-    made reading 100,000 rows take seconds instead of a fraction of one.
+    Raw rows skip SQLAlchemy's per-row processing. On SQLite each row fetched releases
+    and re-takes the interpreter lock, so call this when no other thread of the process
+    is busy (the sync reads its key index while the fetch runs in its own process).
     """
-    if is_pg(conn):
-        cursor = rows(conn, f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
-        try:
-            yield from cursor
-        finally:
-            cursor.close()
-        return
-    raw: Any = conn.connection.driver_connection
-    key, last = columns[0], None
-    aliases = [f"c{i}" for i in range(len(columns))]
-    named = ", ".join(f"{c} AS {a}" for c, a in zip(columns, aliases, strict=True))
-    while True:
-        after = "" if last is None else f" AND {key} > {int(last)}"
-        (payload,) = raw.execute(
-            f"SELECT json_group_array(json_array({', '.join(aliases)})) FROM "
-            f"(SELECT {named} FROM {table} WHERE {where}{after} ORDER BY {key} LIMIT {int(page)})"
-        ).fetchone()
-        found = orjson.loads(payload)
-        yield from found
-        if len(found) < page:
-            return
-        last = found[-1][0]
+    cursor = rows(conn, f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
+    try:
+        yield from cursor
+    finally:
+        cursor.close()
 
 
 def rows(conn: Connection, sql: str) -> Any:

@@ -1,8 +1,8 @@
 """The sync service: one run of one connector, all or nothing.
 
 Lifecycle: a ``SyncRun`` is committed as ``running`` in its own short transaction; then
-one transaction streams the connector's records — fetched in a background thread
-(:mod:`app.sync.pipeline`) so writing overlaps waiting for the vendor — applies them in
+one transaction streams the connector's records — fetched in a separate process
+(:mod:`app.sync.pipeline`) so writing overlaps fetching — applies them in
 batches (:mod:`app.sync.apply`), marks what disappeared, records the counts and commits. Any
 error rolls everything back and the run is recorded ``failed`` with the reason in plain
 words, in a fresh transaction: the previous inventory stays exactly as it was.
@@ -24,7 +24,7 @@ from app.inventory.contracts import relink_contracts
 from app.sync.apply import SnapshotApplier
 from app.sync.configs import build_connector, get_connector_config, is_identity_provider
 from app.sync.models import ConnectorConfig, SyncRun
-from app.sync.pipeline import fetched_in_background
+from app.sync.pipeline import fetched
 from connectors.base import ConnectorError
 
 
@@ -103,7 +103,7 @@ def sync_connector(
         with Session(engine, expire_on_commit=False) as session, session.begin():
             stamp = utcnow()
             seen = 0
-            with fetched_in_background(connector.fetch) as chunks:
+            with fetched(connector.fetch) as chunks:
                 # Read the stored key index while the first pages are on their way.
                 applier = SnapshotApplier(
                     session=session,

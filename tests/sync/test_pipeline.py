@@ -1,0 +1,105 @@
+"""The fetch runs beside the database work: records arrive intact, errors arrive typed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from app.sync.pipeline import fetched_in_background, fetched_in_process
+from connectors.base import (
+    AccountRecord,
+    AssignmentRecord,
+    ConnectorAuthError,
+    ConnectorError,
+    ConnectorPermissionError,
+    ProductRecord,
+    Record,
+)
+
+WAYS = [fetched_in_process, fetched_in_background]
+T = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+def _records(n: int) -> Iterator[Record]:
+    yield ProductRecord(external_id="sku", name="E3", seats_purchased=10)
+    for i in range(n):
+        yield AccountRecord(f"id-{i}", f"u{i}@acme.test", f"User {i}", "active", last_active_at=T)
+        yield AssignmentRecord(f"id-{i}", "sku")
+
+
+def _drain(way: Callable[..., Any], fetch: Callable[[], Iterator[Record]]) -> list[Record]:
+    out: list[Record] = []
+    with way(fetch) as chunks:
+        for chunk in chunks:
+            out.extend(chunk)
+    return out
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_every_record_arrives_equal_and_typed(way: Callable[..., Any]) -> None:
+    got = _drain(way, lambda: _records(2500))
+    assert got == list(_records(2500))
+    assert [type(r) for r in got[:3]] == [ProductRecord, AccountRecord, AssignmentRecord]
+    assert isinstance(got[1], AccountRecord) and got[1].last_active_at == T
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_connector_error_mid_fetch_arrives_as_itself(way: Callable[..., Any]) -> None:
+    def fetch() -> Iterator[Record]:
+        yield from _records(1500)
+        raise ConnectorPermissionError("Graph refused: missing permission", missing="X.Read")
+
+    with pytest.raises(ConnectorPermissionError, match="missing permission") as caught:
+        _drain(way, fetch)
+    assert caught.value.missing == "X.Read"
+
+
+def test_an_unpicklable_error_still_arrives_with_its_message() -> None:
+    class Odd(Exception):
+        def __init__(self) -> None:
+            super().__init__("odd failure")
+            self.lock = threading.Lock()
+
+    def fetch() -> Iterator[Record]:
+        yield from _records(10)
+        raise Odd
+
+    with pytest.raises(ConnectorError, match="Odd: odd failure"):
+        _drain(fetched_in_process, fetch)
+
+
+def test_a_fetch_process_that_dies_is_a_clear_error() -> None:
+    def fetch() -> Iterator[Record]:
+        yield from _records(1500)
+        os.kill(os.getpid(), signal.SIGKILL)
+        yield from _records(10)
+
+    with pytest.raises(ConnectorError, match="fetch process ended unexpectedly"):
+        _drain(fetched_in_process, fetch)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_consumer_that_stops_early_stops_the_fetch(way: Callable[..., Any]) -> None:
+    def endless() -> Iterator[Record]:
+        while True:
+            yield from _records(1000)
+
+    with way(endless) as chunks:
+        next(chunks)
+    # Leaving the block returned: the fetch was stopped (else this test would hang).
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_auth_error_before_any_record(way: Callable[..., Any]) -> None:
+    def fetch() -> Iterator[Record]:
+        raise ConnectorAuthError("AADSTS7000215: Invalid client secret provided.")
+        yield  # pragma: no cover
+
+    with pytest.raises(ConnectorAuthError, match="AADSTS7000215"):
+        _drain(way, fetch)
