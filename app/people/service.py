@@ -17,11 +17,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.core import bulk
-from app.people.models import Account, Person, PersonAlias
+from app.people.models import Account, Person
 from app.sync.models import ConnectorConfig
 
 PERSON_T = cast(sa.Table, Person.__table__)  # type: ignore[attr-defined]
-ALIAS_T = cast(sa.Table, PersonAlias.__table__)  # type: ignore[attr-defined]
 ACCOUNT_T = cast(sa.Table, Account.__table__)  # type: ignore[attr-defined]
 CONNECTOR_T = cast(sa.Table, ConnectorConfig.__table__)  # type: ignore[attr-defined]
 GONE_STATUSES = ("suspended", "deleted")

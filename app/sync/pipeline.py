@@ -36,6 +36,7 @@ T = TypeVar("T")
 CHUNK = 1000
 DEPTH = 64
 _DONE = object()
+_DONE_MARK = "seatwise:fetch-done"  # the process pipe's end marker (pickles, unlike _DONE)
 
 
 class _Failed:
@@ -197,9 +198,6 @@ def fetched_in_process(
             with contextlib.suppress(queue.Empty):
                 raw.get_nowait()
             reader.join(timeout=0.05)
-
-
-_DONE_MARK = "seatwise:fetch-done"
 
 
 def fetched(

@@ -85,9 +85,6 @@ class Staging:
             # Only this transaction's commit waits less for the WAL flush; a crash right
             # after it could lose the run (never corrupt it), and the next run redoes it.
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            # Each batch joins a few thousand staged rows to tables of the whole tenant,
-            # which are hot in cache: let the planner prefer index lookups to scans.
-            conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
         else:
             conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
             conn.exec_driver_sql("PRAGMA cache_size = -65536")
@@ -100,20 +97,10 @@ class Staging:
         """Append rows to a table in one bulk operation (staging tables, or new inventory rows)."""
         bulk.insert(self.conn, table, columns, rows)
 
-    def rows(self, sql: str) -> Any:
-        """Raw driver rows of a query without parameters (no type conversion: the fastest read)."""
-        return bulk.rows(self.conn, sql)
-
     def clear(self, *tables: str) -> None:
         """Empty batch tables for the next batch."""
         for name in tables:
             self.conn.exec_driver_sql(f"{'TRUNCATE' if self.pg else 'DELETE FROM'} {name}")
-
-    def analyze(self, *tables: str) -> None:
-        """Give PostgreSQL's planner row counts of freshly loaded temp tables."""
-        if self.pg:
-            for name in tables:
-                self.conn.exec_driver_sql(f"ANALYZE {name}")
 
     def dedupe(self, table: str, key: str) -> None:
         """Keep the last staged row of each key (a source listing something twice)."""
