@@ -29,7 +29,7 @@ of the run, and is skipped with a warning if they never come.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,9 +52,8 @@ from app.sync.staging import (
     Staging,
 )
 from app.sync.usage import apply_usage
+from app.sync.wire import AccountRow, Chunk, SeatRow, chunked, from_micros
 from connectors.base import (
-    AccountRecord,
-    AssignmentRecord,
     ProductRecord,
     Record,
     SyncWarning,
@@ -105,6 +104,8 @@ class SnapshotApplier:
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self._seq = 0
         self._stamp = self.stage.time(stamp)
+        write = self.stage.time
+        self._time: Callable[[int | None], Any] = lambda us: write(from_micros(us))
         # What is stored and not yet seen in this run; what was removed before it.
         self._known, self._gone = self._load_accounts()
         self._known_seats, self._gone_seats = self._load_seats()
@@ -113,7 +114,7 @@ class SnapshotApplier:
         self._run_seats: dict[int, int | None] = {}
         # The current batch: new or changed accounts, and seats still to resolve.
         self._changed: dict[str, tuple[str, int | None, tuple[Any, ...]]] = {}
-        self._seats: list[tuple[str, str, datetime | None]] = []
+        self._seats: list[SeatRow] = []
         self._pending = 0
         self._usage: list[tuple[Any, ...]] = []
 
@@ -122,7 +123,7 @@ class SnapshotApplier:
     def _load_accounts(self) -> tuple[dict[str, AccountKey], set[str]]:
         """This connector's stored accounts: ``{external_id: (id, hash of values)}``, removed ids.
 
-        The values hash like the incoming records' in :meth:`add_many`: times as
+        The values hash like the incoming rows' in :meth:`_add_accounts`: times as
         microseconds since the epoch (computed by the database, not parsed here),
         booleans as 0/1 or False/True, which hash equal.
         """
@@ -162,43 +163,44 @@ class SnapshotApplier:
 
     # ------------------------------------------------------------------ intake
 
-    def add_many(self, records: Iterable[Record]) -> None:
-        """Take many records: the sync's hot loop, run once per account and seat of the tenant.
+    def add_chunk(self, chunk: Chunk) -> None:
+        """Take a chunk of the stream (:mod:`app.sync.wire`); a full batch is applied at once."""
+        for record in chunk.others:
+            self._add_other(record)
+        self._add_accounts(chunk.accounts)
+        self._seats.extend(chunk.seats)
+        if len(self._changed) + len(self._seats) >= BATCH:
+            self.flush()
 
-        Kept tight because it holds the interpreter lock the fetch thread also needs: an
-        unchanged account is one hash and two dictionary operations.
-        """
-        known, run, changed, seats = self._known, self._run, self._changed, self._seats
-        us = bulk.micros
-        for record in records:
-            if type(record) is AssignmentRecord:
-                seats.append(record)
-            elif type(record) is AccountRecord:
-                ext, email, name, status, guest, admin, dept, made, last, known_activity = record
-                values = record[1:]
-                sig = hash(
-                    (email, name, status, guest, admin, dept,
-                     None if made is None else us(made), None if last is None else us(last),
-                     known_activity)
-                )  # fmt: skip
-                old = known.pop(ext, None) or run.get(ext)
-                if old is None:
-                    run[ext] = (None, sig)
-                    changed[ext] = (ext, None, values)
-                elif old[1] != sig or ext in self._gone:
-                    run[ext] = (old[0], sig)
-                    changed[ext] = (ext, old[0], values)
-                else:
-                    run[ext] = old
-            else:
-                self._add_other(record)
-                continue
-            if len(changed) + len(seats) >= BATCH:
-                self.flush()
+    def add_many(self, records: Iterable[Record]) -> None:
+        """Take typed records (the connector's own stream, or a test's)."""
+        for chunk in chunked(records):
+            self.add_chunk(chunk)
 
     def add(self, record: Record) -> None:
-        """Take one record; a full batch is applied at once."""
+        """Take one record."""
         self.add_many((record,))
+
+    def _add_accounts(self, rows: list[AccountRow]) -> None:
+        """Compare account rows with the key index: the sync's hot loop, once per account.
+
+        An unchanged account costs one hash of its row's values (a C call over a tuple of
+        strings, booleans and integers) and two dictionary operations.
+        """
+        known, run, changed, gone = self._known, self._run, self._changed, self._gone
+        for row in rows:
+            ext = row[0]
+            values = row[1:]
+            sig = hash(values)
+            old = known.pop(ext, None) or run.get(ext)
+            if old is None:
+                run[ext] = (None, sig)
+                changed[ext] = (ext, None, values)
+            elif old[1] != sig or ext in gone:
+                run[ext] = (old[0], sig)
+                changed[ext] = (ext, old[0], values)
+            else:
+                run[ext] = old
 
     def _add_other(self, record: Record) -> None:
         if isinstance(record, ProductRecord):
@@ -231,7 +233,7 @@ class SnapshotApplier:
 
     def _apply_accounts(self) -> None:
         """Match persons for the batch's new and changed accounts, then update and insert."""
-        s, n, run, time, stamp = self.stage, self.counts, self._run, self.stage.time, self._stamp
+        s, n, run, time, stamp = self.stage, self.counts, self._run, self._time, self._stamp
         changed = list(self._changed.values())
         self._changed.clear()
         persons = self.persons.match(
@@ -270,10 +272,10 @@ class SnapshotApplier:
             run[ext] = (account_id, run[ext][1])
         n["accounts_added"] += len(inserted)
 
-    def _apply_seats(self, seats: list[tuple[str, str, Any]], *, final: bool) -> None:
+    def _apply_seats(self, seats: list[SeatRow], *, final: bool) -> None:
         """Resolve seats to (account, product) keys; insert new ones, update changed ones."""
         run, products, run_seats = self._run, self.products.ids, self._run_seats
-        known, gone, n, us = self._known_seats, self._gone_seats, self.counts, bulk.micros
+        known, gone, n = self._known_seats, self._gone_seats, self.counts
         inserts: dict[int, Any] = {}
         updates: dict[int, Any] = {}
         waiting: list[tuple[Any, ...]] = []
@@ -286,27 +288,26 @@ class SnapshotApplier:
                     skipped += 1
                 else:  # the account or product may still come later in the stream
                     self._seq += 1
-                    waiting.append((self._seq, ext, product, self.stage.time(at)))
+                    waiting.append((self._seq, ext, product, self._time(at)))
                 continue
             key = account[0] << SEAT_BITS | product_id
-            at_us = None if at is None else us(at)
             old = run_seats.get(key, _MISSING)
             if old is not _MISSING:  # listed twice in this run: a later date wins
-                if at_us is not None and at_us != old:
-                    run_seats[key] = at_us
+                if at is not None and at != old:
+                    run_seats[key] = at
                     (inserts if key in inserts else updates)[key] = at
                 continue
             old = known.pop(key, _MISSING)
             if old is _MISSING:
                 inserts[key] = at
-                run_seats[key] = at_us
+                run_seats[key] = at
                 continue
-            run_seats[key] = old if at_us is None else at_us
+            run_seats[key] = old if at is None else at
             if key in gone:
                 gone.discard(key)
                 n["assignments_restored"] += 1
                 updates[key] = at
-            elif at_us is not None and at_us != old:
+            elif at is not None and at != old:
                 updates[key] = at
         if skipped:
             self._warn_skipped(skipped)
@@ -316,7 +317,7 @@ class SnapshotApplier:
         self._write_seats(inserts, updates)
 
     def _write_seats(self, inserts: dict[int, Any], updates: dict[int, Any]) -> None:
-        s, mask, stamp, time = self.stage, (1 << SEAT_BITS) - 1, self._stamp, self.stage.time
+        s, mask, stamp, time = self.stage, (1 << SEAT_BITS) - 1, self._stamp, self._time
         if inserts:
             s.load(
                 "assignment",
@@ -351,7 +352,7 @@ class SnapshotApplier:
         self.flush()
         if self._pending:
             waiting = [
-                (ext, product, s.read_time(at))
+                (ext, product, bulk.micros(s.read_time(at)))
                 for ext, product, at in s.conn.exec_driver_sql(
                     f"SELECT account_external_id, product_external_id, assigned_at FROM {PENDING} "
                     "ORDER BY seq"

@@ -10,7 +10,9 @@ words, in a fresh transaction: the previous inventory stays exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +64,24 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail[0] if detail else ''}".rstrip(": ")
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the length of a run.
+
+    A run builds millions of small acyclic tuples (decoded rows, the key index); each
+    burst of them set off collections that walked the whole heap again, which measured
+    as a quarter of the run's own CPU time. Cycles made meanwhile (here or in other
+    threads) are collected once the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _start_run(engine: Engine, name: str) -> tuple[ConnectorConfig, int]:
     with session_scope(engine) as session:
         row = get_connector_config(session=session, name=name)
@@ -100,7 +120,7 @@ def sync_connector(
     assert row.id is not None
     try:
         connector = build_connector(row, settings, **(connector_options or {}))
-        with Session(engine, expire_on_commit=False) as session, session.begin():
+        with gc_paused(), Session(engine, expire_on_commit=False) as session, session.begin():
             stamp = utcnow()
             seen = 0
             with fetched(connector.fetch) as chunks:
@@ -113,10 +133,10 @@ def sync_connector(
                     stamp=stamp,
                 )
                 for chunk in chunks:
-                    applier.add_many(chunk)
-                    if on_record is not None and (seen + len(chunk)) // 1000 > seen // 1000:
-                        on_record((seen + len(chunk)) // 1000 * 1000)
-                    seen += len(chunk)
+                    applier.add_chunk(chunk)
+                    if on_record is not None and (seen + chunk.count) // 1000 > seen // 1000:
+                        on_record((seen + chunk.count) // 1000 * 1000)
+                    seen += chunk.count
             counts, warnings = applier.finish()
             # Contracts imported before their products first synced link up now.
             linked = relink_contracts(session=session)

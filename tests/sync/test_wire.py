@@ -1,0 +1,79 @@
+"""Records survive the trip from the fetch process to the applier exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from app.sync.wire import Chunk, chunked, decode, encode, records
+from connectors.base import (
+    AccountRecord,
+    AssignmentRecord,
+    ProductRecord,
+    SyncWarning,
+    UsageRecord,
+)
+
+T = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_rows_carry_times_as_epoch_microseconds() -> None:
+    (chunk,) = chunked(
+        [
+            AccountRecord("a", "a@acme.test", "A", "active", created_at=T, last_active_at=None),
+            AssignmentRecord("a", "sku", T),
+        ]
+    )
+    stamp = int((T - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000 + 123456
+    assert chunk.accounts == [
+        ("a", "a@acme.test", "A", "active", False, False, None, stamp, None, True)
+    ]
+    assert chunk.seats == [("a", "sku", stamp)]
+
+
+def test_times_in_other_zones_arrive_as_the_same_instant() -> None:
+    paris = T.astimezone(timezone(timedelta(hours=1)))
+    (chunk,) = chunked([AccountRecord("a", None, None, "active", last_active_at=paris)])
+    (account,) = records(chunk)
+    assert isinstance(account, AccountRecord)
+    assert account.last_active_at == T and account.last_active_at.utcoffset() == timedelta(0)
+
+
+def test_a_naive_time_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        list(chunked([AccountRecord("a", None, None, "active", created_at=datetime(2026, 1, 1))]))
+
+
+def test_chunks_hold_at_most_size_rows_and_keep_other_records() -> None:
+    stream = [ProductRecord(external_id="sku", name="E3")]
+    for i in range(25):
+        stream += [AccountRecord(f"u{i}", None, None, "active"), AssignmentRecord(f"u{i}", "sku")]
+    stream.append(SyncWarning("no sign-in data"))
+    chunks = list(chunked(stream, size=10))
+    assert [len(c.accounts) + len(c.seats) for c in chunks] == [10, 10, 10, 10, 10, 0]
+    assert chunks[0].others == [ProductRecord(external_id="sku", name="E3")]
+    assert chunks[-1].others == [SyncWarning("no sign-in data")]
+    assert sum(c.count for c in chunks) == len(stream)
+
+
+def test_encode_and_decode_round_trip_every_record_kind() -> None:
+    usage = UsageRecord("u1", None, date(2026, 11, 24), {"emails": 3})
+    chunk = Chunk(
+        accounts=[("u1", "u1@acme.test", "Ü Name", "suspended", True, False, "R&D", 1, 2, False)],
+        seats=[("u1", "sku", None)],
+        others=[ProductRecord(external_id="sku", name="E3", seats_purchased=5), usage],
+    )
+    assert decode(encode(chunk)) == chunk
+    assert decode(encode("done")) == "done"
+
+
+class Name(str):
+    """A str subclass, as a third-party connector might yield: marshal refuses it."""
+
+
+def test_values_marshal_cannot_write_still_travel() -> None:
+    row = ("u1", None, Name("A"), "active", False, False, None, None, None, True)
+    chunk = Chunk(accounts=[row], seats=[], others=[])
+    back = decode(encode(chunk))
+    assert back == chunk and back.accounts[0][2] == "A"
