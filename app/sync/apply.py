@@ -147,9 +147,9 @@ class SnapshotApplier:
         known: dict[int, int | None] = {}
         gone: set[int] = set()
         conn = self.stage.conn
-        for _, key, assigned_at, removed in bulk.scan(
+        for key, assigned_at, removed in bulk.scan(
             conn,
-            ("s.id", f"s.account_id * {1 << SEAT_BITS} + s.product_id",
+            (f"s.account_id * {1 << SEAT_BITS} + s.product_id",
              bulk.micros_sql(conn, "s.assigned_at"), "s.removed_at IS NOT NULL"),
             # CROSS JOIN: SQLite then walks assignments in id order (the pages' order)
             # instead of sorting all of the connector's seats again for every page.
