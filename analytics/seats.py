@@ -245,8 +245,9 @@ def build_seat_findings(
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many acyclic objects.
 
-    Hundreds of thousands of fresh dicts trigger repeated full collections that find
-    nothing to free (findings hold no cycles); the collector is restored afterwards.
+    Hundreds of thousands of fresh dicts or tuples trigger repeated full collections that
+    find nothing to free (findings, sync rows and key indexes hold no cycles); the
+    collector is restored afterwards, and collects what other threads left meanwhile.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -10,15 +10,14 @@ words, in a fresh transaction: the previous inventory stays exactly as it was.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from analytics.seats import gc_paused
 from app.core.db import session_scope, utcnow
 from app.core.errors import SeatwiseError
 from app.core.settings import Settings
@@ -64,24 +63,6 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail[0] if detail else ''}".rstrip(": ")
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the length of a run.
-
-    A run builds millions of small acyclic tuples (decoded rows, the key index); each
-    burst of them set off collections that walked the whole heap again, which measured
-    as a quarter of the run's own CPU time. Cycles made meanwhile (here or in other
-    threads) are collected once the run ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _start_run(engine: Engine, name: str) -> tuple[ConnectorConfig, int]:
     with session_scope(engine) as session:
         row = get_connector_config(session=session, name=name)
@@ -120,6 +101,9 @@ def sync_connector(
     assert row.id is not None
     try:
         connector = build_connector(row, settings, **(connector_options or {}))
+        # No cyclic garbage collection during the run: it builds millions of small
+        # acyclic tuples (decoded rows, the key index), and each burst set off
+        # collections walking the whole heap again, a quarter of the run's CPU time.
         with gc_paused(), Session(engine, expire_on_commit=False) as session, session.begin():
             stamp = utcnow()
             seen = 0
