@@ -40,7 +40,8 @@ class Account(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("connector_id", "external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    connector_id: int = Field(foreign_key="connector_config.id", index=True, ondelete="CASCADE")
+    # No index of its own: the unique (connector_id, external_id) index serves lookups.
+    connector_id: int = Field(foreign_key="connector_config.id", ondelete="CASCADE")
     external_id: str = Field(max_length=300)
     person_id: int | None = Field(
         default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
