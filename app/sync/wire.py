@@ -33,7 +33,7 @@ from app.core.bulk import EPOCH, micros
 from connectors.base import AccountRecord, AssignmentRecord, Record
 
 CHUNK = 2000
-"""Accounts and seats per chunk: large enough that per-message costs vanish, small enough
+"""Records per chunk: large enough that per-message costs vanish, small enough
 that the applier starts comparing while the fetch is still running."""
 
 AccountRow = tuple[Any, ...]
@@ -55,7 +55,7 @@ class Chunk:
 
 
 def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[Chunk]:
-    """The stream as chunks of at most ``size`` accounts and seats (plus any other records).
+    """The stream as chunks of at most ``size`` records.
 
     Raises:
         ValueError: a record carries a naive datetime (Seatwise stores aware UTC times).
@@ -75,10 +75,9 @@ def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[Chunk]:
         elif kind is AssignmentRecord:
             ext, product, at = record  # type: ignore[misc]
             seats.append((ext, product, None if at is None else us(at)))
-        else:
+        else:  # usage days can outnumber accounts: they count towards the size too
             others.append(record)
-            continue
-        if len(accounts) + len(seats) >= size:
+        if len(accounts) + len(seats) + len(others) >= size:
             yield Chunk(accounts, seats, others)
             accounts, seats, others = [], [], []
     if accounts or seats or others:

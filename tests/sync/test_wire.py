@@ -11,6 +11,7 @@ from connectors.base import (
     AccountRecord,
     AssignmentRecord,
     ProductRecord,
+    Record,
     SyncWarning,
     UsageRecord,
 )
@@ -45,16 +46,19 @@ def test_a_naive_time_is_refused_naming_it() -> None:
         list(chunked([AccountRecord("a", None, None, "active", created_at=datetime(2026, 1, 1))]))
 
 
-def test_chunks_hold_at_most_size_rows_and_keep_other_records() -> None:
-    stream = [ProductRecord(external_id="sku", name="E3")]
+def test_chunks_hold_at_most_size_records_of_any_kind() -> None:
+    stream: list[Record] = [ProductRecord(external_id="sku", name="E3")]
     for i in range(25):
         stream += [AccountRecord(f"u{i}", None, None, "active"), AssignmentRecord(f"u{i}", "sku")]
+    stream += [UsageRecord(f"u{i % 25}", "sku", date(2026, 11, 1), {"n": i}) for i in range(35)]
     stream.append(SyncWarning("no sign-in data"))
     chunks = list(chunked(stream, size=10))
-    assert [len(c.accounts) + len(c.seats) for c in chunks] == [10, 10, 10, 10, 10, 0]
+    assert [c.count for c in chunks] == [10] * 8 + [7]
     assert chunks[0].others == [ProductRecord(external_id="sku", name="E3")]
-    assert chunks[-1].others == [SyncWarning("no sign-in data")]
-    assert sum(c.count for c in chunks) == len(stream)
+    assert chunks[-1].others[-1] == SyncWarning("no sign-in data")
+    got = [r for c in chunks for r in records(c)]
+    for kind in (ProductRecord, AccountRecord, AssignmentRecord, UsageRecord, SyncWarning):
+        assert [r for r in got if type(r) is kind] == [r for r in stream if type(r) is kind]
 
 
 def test_encode_and_decode_round_trip_every_record_kind() -> None:
