@@ -26,6 +26,11 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+# The repository first: this script's own folder holds bench/analytics.py, which would
+# otherwise shadow the analytics package (here and in the measuring processes, which
+# inherit this path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 PG_URL = os.environ.get(
     "SEATWISE_BENCH_POSTGRES_URL",
     os.environ.get(
