@@ -4,13 +4,12 @@ A sync spends its time fetching and parsing the vendor's pages and turning them 
 records; meanwhile the previous records can be compared and written. Two ways:
 
 - :func:`fetched_in_process` (used on Linux): the fetch runs in a forked child process
-  and sends record chunks through a pipe. Parsing JSON and building records is CPU work
-  under the interpreter lock; in a thread it competed with the database side for that
-  one lock and the sync took three times as long as the bare fetch. In its own process it
-  has its own lock and core. The pipe's buffer bounds memory (a full pipe blocks the
-  child). Connectors never touch the database (ARCHITECTURE.md), which is what makes
-  this safe: the child only fetches, and leaves with ``os._exit`` so it never closes the
-  database connections it inherited.
+  and hands record chunks over through a spool file (see there). Parsing JSON and
+  building records is CPU work under the interpreter lock; in a thread it competed with
+  the database side for that one lock and the sync took three times as long as the bare
+  fetch. In its own process it has its own lock and core. Connectors never touch the
+  database (ARCHITECTURE.md), which is what makes this safe: the child only fetches, and
+  leaves with ``os._exit`` so it never closes the database connections it inherited.
 - :func:`fetched_in_background`: a thread and a bounded queue, where fork is unavailable.
 
 Either way an error in the fetch is re-raised in the consumer as the connector's own
@@ -22,9 +21,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
 import pickle
 import queue
+import struct
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -33,10 +35,6 @@ from app.sync.wire import CHUNK, Chunk, chunked, decode, encode
 from connectors.base import ConnectorError, Record
 
 DEPTH = 64
-PROCESS_DEPTH = 256
-"""Chunks (of ~0.25 MB each) the reader thread may hold while the applier is busy: enough
-for the whole of a 100,000-user tenant, so the fetch never waits for the key index to
-load, and still a fixed bound (~64 MB) however large the tenant."""
 _DONE = object()
 _DONE_MARK = "seatwise:fetch-done"  # the process pipe's end marker (pickles, unlike _DONE)
 
@@ -110,13 +108,37 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
+_SPOOLED = b"S"
+_NOTICE = struct.Struct("<QQ")  # where a chunk lies in the spool file: offset, length
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
 @contextlib.contextmanager
 def fetched_in_process(
     fetch: Callable[[], Iterable[Record]], *, chunk: int = CHUNK
 ) -> Iterator[Iterator[Chunk]]:
-    """Yield an iterator of record chunks produced by ``fetch()`` in a forked process."""
+    """Yield an iterator of record chunks produced by ``fetch()`` in a forked process.
+
+    The child writes each encoded chunk to an unlinked spool file and sends only a
+    16-byte notice of where it lies through the pipe. A pipe carrying the chunks
+    themselves (64 KB of buffer) stalled the child whenever the consumer was busy
+    reading the key index or writing a batch, and a thread draining it into memory
+    starved for the interpreter lock: either way a fifth of the child's time went to
+    waiting. Writing a file never waits for the consumer; the notices back up (and the
+    child waits) only when the consumer is thousands of chunks behind. The spool lives
+    in the temporary directory (about 0.3 KB per account or seat), not in memory, and is
+    gone when the run ends.
+    """
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
+    spool = tempfile.TemporaryFile(prefix="seatwise-sync-")  # noqa: SIM115 - closed below
+    fd = spool.fileno()
 
     def produce() -> None:
         # The child inherits the parent's whole heap. A cyclic collection would walk all
@@ -124,8 +146,12 @@ def fetched_in_process(
         # measured. The child is short-lived and its records hold no cycles.
         gc.disable()
         try:
+            offset = 0
             for batch in chunked(fetch(), chunk):
-                sender.send_bytes(encode(batch))
+                data = encode(batch)
+                _write_all(fd, data, offset)
+                sender.send_bytes(_SPOOLED + _NOTICE.pack(offset, len(data)))
+                offset += len(data)
             sender.send_bytes(encode(_DONE_MARK))
         except BaseException as exc:  # handed to the consumer, which decides
             sender.send_bytes(encode(_Failed(_portable(exc))))
@@ -136,32 +162,20 @@ def fetched_in_process(
     child.start()
     sender.close()  # the child holds the writing end; EOF here means it died
 
-    # A reader thread drains the pipe into a bounded queue of raw chunks: the pipe's own
-    # buffer is only 64 KB, so without it the child would stall whenever the consumer is
-    # busy (reading the key index, writing a batch). Reading releases the interpreter
-    # lock; decoding happens in the consumer.
-    raw: queue.Queue[bytes | None] = queue.Queue(maxsize=PROCESS_DEPTH)
-
-    def read() -> None:
-        try:
-            while True:
-                raw.put(receiver.recv_bytes())
-        except (EOFError, OSError):
-            raw.put(None)
-
-    reader = threading.Thread(target=read, name="seatwise-sync-read", daemon=True)
-    reader.start()
-
     def consume() -> Iterator[Chunk]:
         while True:
-            data = raw.get()
-            if data is None:
+            try:
+                message = receiver.recv_bytes()
+            except (EOFError, OSError):
                 child.join(timeout=5)
                 raise ConnectorError(
                     f"the connector's fetch process ended unexpectedly "
                     f"(exit code {child.exitcode}); nothing was applied"
-                )
-            item: Any = decode(data)
+                ) from None
+            if message[:1] == _SPOOLED:
+                offset, length = _NOTICE.unpack_from(message, 1)
+                message = os.pread(fd, length, offset)
+            item: Any = decode(message)
             if isinstance(item, str) and item == _DONE_MARK:
                 return
             if isinstance(item, _Failed):
@@ -175,10 +189,7 @@ def fetched_in_process(
             child.terminate()
         child.join(timeout=10)
         receiver.close()
-        while reader.is_alive():  # unblock a reader waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                raw.get_nowait()
-            reader.join(timeout=0.05)
+        spool.close()
 
 
 def fetched(
