@@ -189,6 +189,13 @@ class Connector:
     kind: ClassVar[str]
     title: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
+    plain_values: ClassVar[bool] = False
+    """True when every value in the connector's accounts and assignments is a plain
+    ``str``, ``int``, ``bool``, ``None`` or aware ``datetime`` (as when they come straight
+    from parsed JSON). The sync then moves them between processes with ``marshal``,
+    several times faster than ``pickle``; ``marshal`` would quietly turn other types
+    (numpy scalars, say) into bytes, so connectors that cannot promise this leave it
+    False and their records travel by ``pickle``."""
 
     def __init__(self, config: ConnectorConfig) -> None:
         self.config = config

@@ -119,6 +119,7 @@ class GoogleWorkspaceConnector(Connector):
     """Reads Google Workspace users and licence assignments."""
 
     kind: ClassVar[str] = "google_workspace"
+    plain_values: ClassVar[bool] = True  # every value comes from the Admin SDK's JSON
     title: ClassVar[str] = "Google Workspace"
     config_model: ClassVar[type[ConnectorConfig]] = GoogleWorkspaceConfig
 

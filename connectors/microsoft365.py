@@ -189,6 +189,7 @@ class Microsoft365Connector(Connector):
     """
 
     kind = "microsoft365"
+    plain_values = True  # every value comes from Graph's JSON
     title = "Microsoft 365"
     config_model = Microsoft365Config
 

@@ -74,6 +74,7 @@ class SlackConnector(Connector):
     """Reads a Slack workspace's members, billable seats and access logs."""
 
     kind: ClassVar[str] = "slack"
+    plain_values: ClassVar[bool] = True  # every value comes from Slack's JSON
     title: ClassVar[str] = "Slack"
     config_model: ClassVar[type[ConnectorConfig]] = SlackConfig
 

@@ -112,11 +112,12 @@ def insert(
     """
     if not rows:
         return []
+    wanted = None if returning is None else _returned_positions(returning, columns)
     names = ", ".join(columns)
     raw: Any = conn.connection.driver_connection
     if is_pg(conn):
         with raw.cursor() as cur:
-            if returning is None:
+            if wanted is None:
                 _copy(cur, table, columns, rows)
                 return []
             # COPY cannot return ids, so take them from the table's sequence first and
@@ -128,9 +129,10 @@ def insert(
                 [table, len(rows)],
             )
             ids = [i for (i,) in cur.fetchall()]
+            if ids[0] is None:
+                raise ValueError(f"table {table} has no serial id column to take ids from")
             with_ids = [(i, *row) for i, row in zip(ids, rows, strict=True)]
             _copy(cur, table, ("id", *columns), with_ids)
-            wanted = [0 if c == "id" else 1 + list(columns).index(c) for c in _names(returning)]
             return [tuple(row[i] for i in wanted) for row in with_ids]
     limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     most = max(1, min(limit, 32_000) // len(columns))
@@ -157,9 +159,21 @@ def _copy(cur: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[
             copy.write_row(row)
 
 
-def _names(returning: str) -> list[str]:
-    """The column names of a ``returning`` list such as ``"external_id, id"``."""
-    return [name.strip() for name in returning.split(",")]
+def _returned_positions(returning: str, columns: Sequence[str]) -> list[int]:
+    """Positions in an ``(id, *columns)`` row of the names in ``returning`` (``"ext, id"``).
+
+    Raises:
+        ValueError: a name is neither ``id`` nor one of the inserted columns.
+    """
+    positions = []
+    for name in (n.strip() for n in returning.split(",")):
+        if name == "id":
+            positions.append(0)
+        elif name in columns:
+            positions.append(1 + list(columns).index(name))
+        else:
+            raise ValueError(f"returning names {name!r}, which is neither id nor inserted")
+    return positions
 
 
 def _chunk_sizes(total: int, most: int) -> list[int]:

@@ -52,7 +52,7 @@ from app.sync.staging import (
     Staging,
 )
 from app.sync.usage import apply_usage
-from app.sync.wire import AccountRow, Chunk, SeatRow, chunked, from_micros
+from app.sync.wire import CHUNK, AccountRow, Chunk, SeatRow, chunked, from_micros
 from connectors.base import (
     ProductRecord,
     Record,
@@ -173,8 +173,12 @@ class SnapshotApplier:
             self.flush()
 
     def add_many(self, records: Iterable[Record]) -> None:
-        """Take typed records (the connector's own stream, or a test's)."""
-        for chunk in chunked(records):
+        """Take typed records (the connector's own stream, or a test's).
+
+        Chunks are never larger than a batch, so a small ``BATCH`` flushes as often as it
+        says (tests use that to apply a run in many small batches).
+        """
+        for chunk in chunked(records, min(CHUNK, BATCH)):
             self.add_chunk(chunk)
 
     def add(self, record: Record) -> None:

@@ -121,7 +121,7 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
 
 @contextlib.contextmanager
 def fetched_in_process(
-    fetch: Callable[[], Iterable[Record]], *, chunk: int = CHUNK
+    fetch: Callable[[], Iterable[Record]], *, chunk: int = CHUNK, plain: bool = False
 ) -> Iterator[Iterator[Chunk]]:
     """Yield an iterator of record chunks produced by ``fetch()`` in a forked process.
 
@@ -148,7 +148,7 @@ def fetched_in_process(
         try:
             offset = 0
             for batch in chunked(fetch(), chunk):
-                data = encode(batch)
+                data = encode(batch, plain=plain)
                 _write_all(fd, data, offset)
                 sender.send_bytes(_SPOOLED + _NOTICE.pack(offset, len(data)))
                 offset += len(data)
@@ -193,9 +193,12 @@ def fetched_in_process(
 
 
 def fetched(
-    fetch: Callable[[], Iterable[Record]],
+    fetch: Callable[[], Iterable[Record]], *, plain: bool = False
 ) -> contextlib.AbstractContextManager[Iterator[Chunk]]:
-    """The best available way to run ``fetch`` beside the caller (see the module docstring)."""
+    """The best available way to run ``fetch`` beside the caller (see the module docstring).
+
+    ``plain``: the connector's ``plain_values`` (see :func:`app.sync.wire.encode`).
+    """
     if fork_available():
-        return fetched_in_process(fetch)
+        return fetched_in_process(fetch, plain=plain)
     return fetched_in_background(fetch)

@@ -101,13 +101,13 @@ def sync_connector(
     assert row.id is not None
     try:
         connector = build_connector(row, settings, **(connector_options or {}))
-        # No cyclic garbage collection during the run: it builds millions of small
-        # acyclic tuples (decoded rows, the key index), and each burst set off
-        # collections walking the whole heap again, a quarter of the run's CPU time.
-        with gc_paused(), Session(engine, expire_on_commit=False) as session, session.begin():
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             stamp = utcnow()
             seen = 0
-            with fetched(connector.fetch) as chunks:
+            # No cyclic garbage collection while records stream in: it builds millions
+            # of small acyclic tuples (decoded rows, the key index), and each burst set
+            # off collections walking the whole heap again, a quarter of its CPU time.
+            with gc_paused(), fetched(connector.fetch, plain=connector.plain_values) as chunks:
                 # Read the stored key index while the first pages are on their way.
                 applier = SnapshotApplier(
                     session=session,

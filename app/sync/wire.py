@@ -105,9 +105,14 @@ _MARSHAL = b"M"
 _PICKLE = b"P"
 
 
-def encode(item: object) -> bytes:
-    """Bytes for the pipe: a chunk of plain rows by ``marshal``, anything else by ``pickle``."""
-    if isinstance(item, Chunk):
+def encode(item: object, *, plain: bool = False) -> bytes:
+    """Bytes for the other process: a chunk by ``marshal`` when ``plain``, else by ``pickle``.
+
+    ``plain`` is the connector's promise (``Connector.plain_values``) that rows hold only
+    ``str``, ``int``, ``bool`` and ``None``: ``marshal`` refuses some other types but
+    writes anything with a buffer (numpy scalars, say) as bytes, silently.
+    """
+    if plain and isinstance(item, Chunk):
         try:
             others = pickle.dumps(item.others, pickle.HIGHEST_PROTOCOL) if item.others else b""
             return _MARSHAL + marshal.dumps((item.accounts, item.seats, others))

@@ -74,3 +74,32 @@ def test_chunk_sizes_cover_every_row_with_few_distinct_sizes(total: int, most: i
     sizes = bulk._chunk_sizes(total, most)
     assert sum(sizes) == total and all(0 < s <= most for s in sizes)
     assert all(s & (s - 1) == 0 for s in sizes)
+
+
+def test_returning_a_column_that_was_not_inserted_is_refused_by_name(session: Session) -> None:
+    conn = session.connection()
+    write = bulk.time_writer(conn)
+    rows = [(e, n, s, write(a), write(b)) for e, n, s, a, b in _people(2)]
+    with pytest.raises(ValueError, match="'department'"):
+        bulk.insert(conn, "person", ("email", "display_name", "status", "created_at",
+                    "updated_at"), rows, returning="email, department")  # fmt: skip
+    assert session.exec(select(Person)).all() == []
+
+
+def test_ids_are_taken_in_row_order_and_later_inserts_continue_the_sequence(
+    session: Session,
+) -> None:
+    conn = session.connection()
+    write = bulk.time_writer(conn)
+    columns = ("email", "display_name", "status", "created_at", "updated_at")
+    first = bulk.insert(
+        conn, "person", columns, [(e, n, s, write(a), write(b)) for e, n, s, a, b in _people(3)],
+        returning="id, email",
+    )  # fmt: skip
+    session.add(Person(email="orm@acme.test", status="active"))
+    session.flush()
+    orm_id = session.exec(select(Person.id).where(Person.email == "orm@acme.test")).one()
+    assert orm_id is not None and orm_id > max(i for i, _ in first)
+    assert [e for _, e in first] == ["p0@acme.test", "p1@acme.test", "p2@acme.test"]
+    stored = dict(session.exec(select(Person.email, Person.id)).all())  # type: ignore[arg-type]
+    assert all(stored[e] == i for i, e in first)

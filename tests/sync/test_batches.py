@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -121,3 +122,43 @@ def test_account_listed_twice_keeps_its_last_values(
     with Session(engine) as s:
         ann = s.exec(select(Account).where(Account.external_id == "id-ann")).one()
     assert ann.status == "deleted"
+
+
+def test_dated_seats_across_batches_pending_and_listed_twice(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seat waiting for its account keeps its date; a seat listed twice keeps the later one."""
+    monkeypatch.setattr(apply, "BATCH", 1)
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    early = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    late = datetime(2026, 6, 7, 8, 9, 10, 111213, tzinfo=UTC)
+    records: list[Record] = [
+        AssignmentRecord("id-ann", "sku-e3", early),  # before its account and product
+        ProductRecord(external_id="sku-e3", name="E3"),
+        ProductRecord(external_id="sku-e5", name="E5"),
+        AccountRecord("id-ann", "ann@example.com", None, "active"),
+        AccountRecord("id-bob", "bob@example.com", None, "active"),
+        AssignmentRecord("id-bob", "sku-e5", early),
+        AssignmentRecord("id-bob", "sku-e5", late),  # listed again, in a later batch
+        AssignmentRecord("id-bob", "sku-e5", None),  # no date: keeps the one it has
+    ]
+    counts, warnings = _run(engine, m365, records)
+    assert warnings == [] and counts["assignments"] == counts["assignments_added"] == 2
+
+    def dates() -> dict[str, datetime | None]:
+        with Session(engine) as s:
+            rows = s.exec(
+                select(Account.external_id, Assignment.assigned_at).join(
+                    Assignment,
+                    Assignment.account_id == Account.id,  # type: ignore[arg-type]
+                )
+            ).all()
+        return dict(rows)
+
+    assert dates() == {"id-ann": early, "id-bob": late}
+    before = _state(engine)
+    again, _ = _run(engine, m365, records)
+    assert _state(engine) == before and dates() == {"id-ann": early, "id-bob": late}
+    assert again["assignments_added"] == again["assignments_removed"] == 0
+    assert again["accounts_updated"] == again["accounts_added"] == 0

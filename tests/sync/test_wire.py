@@ -61,14 +61,17 @@ def test_chunks_hold_at_most_size_records_of_any_kind() -> None:
         assert [r for r in got if type(r) is kind] == [r for r in stream if type(r) is kind]
 
 
-def test_encode_and_decode_round_trip_every_record_kind() -> None:
+@pytest.mark.parametrize("plain", [True, False])
+def test_encode_and_decode_round_trip_every_record_kind(plain: bool) -> None:
     usage = UsageRecord("u1", None, date(2026, 11, 24), {"emails": 3})
     chunk = Chunk(
         accounts=[("u1", "u1@acme.test", "Ü Name", "suspended", True, False, "R&D", 1, 2, False)],
         seats=[("u1", "sku", None)],
         others=[ProductRecord(external_id="sku", name="E3", seats_purchased=5), usage],
     )
-    assert decode(encode(chunk)) == chunk
+    data = encode(chunk, plain=plain)
+    assert data[:1] == (b"M" if plain else b"P")
+    assert decode(data) == chunk
     assert decode(encode("done")) == "done"
 
 
@@ -76,8 +79,8 @@ class Name(str):
     """A str subclass, as a third-party connector might yield: marshal refuses it."""
 
 
-def test_values_marshal_cannot_write_still_travel() -> None:
+def test_a_value_marshal_refuses_sends_the_chunk_by_pickle_even_when_plain() -> None:
     row = ("u1", None, Name("A"), "active", False, False, None, None, None, True)
-    chunk = Chunk(accounts=[row], seats=[], others=[])
-    back = decode(encode(chunk))
-    assert back == chunk and back.accounts[0][2] == "A"
+    data = encode(Chunk(accounts=[row], seats=[], others=[]), plain=True)
+    assert data[:1] == b"P"
+    assert type(decode(data).accounts[0][2]) is Name
