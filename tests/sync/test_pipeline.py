@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import threading
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from app.sync import pipeline
 from app.sync.pipeline import fetched_in_background, fetched_in_process
 from app.sync.wire import records
 from connectors.base import (
@@ -110,3 +112,12 @@ def test_an_auth_error_before_any_record(way: Callable[..., Any]) -> None:
 
     with pytest.raises(ConnectorAuthError, match="AADSTS7000215"):
         _drain(way, fetch)
+
+
+def test_a_full_spool_disk_arrives_as_the_system_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(fd: int, data: bytes, offset: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "_write_all", full)
+    with pytest.raises(OSError, match="No space left on device"):
+        _drain(fetched_in_process, lambda: _records(10))
