@@ -26,6 +26,15 @@ def _run(engine: Any, connector_id: int, records: list[Record]) -> tuple[dict, l
         return applier.finish()
 
 
+def _m365_in_batches_of(
+    size: int, committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, int]:
+    """The engine and a Microsoft 365 connector whose runs apply ``size`` records a batch."""
+    monkeypatch.setattr(apply, "BATCH", size)
+    engine = committed_db.engine
+    return engine, _connector(engine, "m365", "microsoft365", True)
+
+
 def _state(engine: Any) -> tuple[list[Any], ...]:
     with Session(engine) as s:
         accounts = sorted(
@@ -41,9 +50,7 @@ def _state(engine: Any) -> tuple[list[Any], ...]:
 def test_tiny_batches_give_the_counts_of_one_batch_and_a_second_run_changes_nothing(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(apply, "BATCH", 2)
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
+    engine, m365 = _m365_in_batches_of(2, committed_db, monkeypatch)
     counts, warnings = _run(engine, m365, _tenant("ann", "bob", "cid", "dan", "eve"))
     assert warnings == []
     assert counts["accounts"] == counts["accounts_added"] == 5
@@ -65,9 +72,7 @@ def test_tiny_batches_give_the_counts_of_one_batch_and_a_second_run_changes_noth
 def test_assignment_listed_before_its_account_and_product_waits_for_them(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(apply, "BATCH", 1)
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
+    engine, m365 = _m365_in_batches_of(1, committed_db, monkeypatch)
     records: list[Record] = [
         AssignmentRecord(account_external_id="id-ann", product_external_id="sku-e3"),
         ProductRecord(external_id="sku-e3", name="E3"),
@@ -82,9 +87,7 @@ def test_assignment_listed_before_its_account_and_product_waits_for_them(
 def test_assignment_naming_an_unlisted_account_is_skipped_with_a_warning(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(apply, "BATCH", 1)
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
+    engine, m365 = _m365_in_batches_of(1, committed_db, monkeypatch)
     records = [
         *_tenant("ann"),
         AssignmentRecord(account_external_id="id-ghost", product_external_id="sku-e3"),
@@ -100,9 +103,7 @@ def test_assignment_naming_an_unlisted_account_is_skipped_with_a_warning(
 def test_account_listed_twice_keeps_its_last_values(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(apply, "BATCH", 2)
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
+    engine, m365 = _m365_in_batches_of(2, committed_db, monkeypatch)
     records: list[Record] = [
         AccountRecord(
             external_id="id-ann", email="ann@example.com", display_name=None, status="active"
@@ -128,9 +129,7 @@ def test_dated_seats_across_batches_pending_and_listed_twice(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A seat waiting for its account keeps its date; a seat listed twice keeps the later one."""
-    monkeypatch.setattr(apply, "BATCH", 1)
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
+    engine, m365 = _m365_in_batches_of(1, committed_db, monkeypatch)
     early = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     late = datetime(2026, 6, 7, 8, 9, 10, 111213, tzinfo=UTC)
     records: list[Record] = [
