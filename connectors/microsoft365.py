@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator
 
 from connectors.base import (
-    AccountRecord,
-    AssignmentRecord,
     CaBundleField,
     Connector,
     ConnectorConfig,
@@ -40,6 +38,7 @@ from connectors.microsoft365_auth import (
     graph_error_for,
     permission_error,
 )
+from connectors.rows import AccountRow, Chunk, SeatRow, micros, records
 
 USER_FIELDS = (
     "id,displayName,userPrincipalName,mail,accountEnabled,userType,department,"
@@ -295,30 +294,40 @@ class Microsoft365Connector(Connector):
         )
 
     def fetch(self) -> Iterator[Record]:
-        """Stream SKUs, then each user followed by their licence assignments.
+        """Stream SKUs, then each page's users and their licence assignments.
 
         Yields:
-            ProductRecord for each subscribed SKU, then AccountRecord and
-            AssignmentRecord per user, and a SyncWarning when sign-in activity is
-            unavailable.
+            ProductRecord for each subscribed SKU (and a SyncWarning when sign-in activity
+            is unavailable), then per page of users: an AccountRecord per user, then an
+            AssignmentRecord per licence (after a ProductRecord for a SKU the tenant no
+            longer lists). The records of :meth:`batches`, which the sync reads.
         """
+        for batch in self.batches():
+            yield from records(batch)
+
+    def batches(self) -> Iterator[Chunk]:
+        """The snapshot as one batch of rows per page of users (after one of SKUs)."""
         names = sku_names()
         with self._client() as http:
             known: set[str] = set()
+            head: list[Record] = []
             for sku in self._skus(http):
                 product = self._product(sku, names)
                 known.add(product.external_id)
-                yield product
+                head.append(product)
             first, rest, sign_in = self._first_user_page(http)
             if not sign_in:
-                yield SyncWarning(
-                    "Microsoft 365: the tenant lacks Microsoft Entra ID P1/P2, so Graph does not "
-                    "report sign-in activity. Accounts were synced with activity unknown and "
-                    "unused seats cannot be detected for this source."
+                head.append(
+                    SyncWarning(
+                        "Microsoft 365: the tenant lacks Microsoft Entra ID P1/P2, so Graph "
+                        "does not report sign-in activity. Accounts were synced with activity "
+                        "unknown and unused seats cannot be detected for this source."
+                    )
                 )
+            yield Chunk([], [], head)
             page: dict[str, Any] | None = first
             while page is not None:
-                yield from self._page_records(page, known, sign_in)
+                yield self._page_rows(page, known, sign_in)
                 page = next(rest, None)
             self.requests_sent = http.requests_sent
 
@@ -341,16 +350,19 @@ class Microsoft365Connector(Connector):
             status=str(sku.get("capabilityStatus") or "Enabled").lower(),
         )
 
-    def _page_records(
-        self, page: dict[str, Any], known: set[str], sign_in: bool
-    ) -> Iterator[Record]:
+    def _page_rows(self, page: dict[str, Any], known: set[str], sign_in: bool) -> Chunk:
+        """One page of users as rows (:mod:`connectors.rows`), by the mapping rules.
+
+        Built straight from the parsed JSON, without a record per user and seat first:
+        this loop runs once per user of the tenant, and the detour cost more than the rows.
+        """
         users = page.get("value")
         if not isinstance(users, list):
             raise ConnectorDataError("Microsoft Graph's users page has no 'value' list")
-        get_time = _time
-        # Named tuples built by ``_make`` (C) rather than their Python ``__new__``: this
-        # loop runs once per user of the tenant and dominated the sync's own CPU time.
-        account, seat = AccountRecord._make, AssignmentRecord._make
+        accounts: list[AccountRow] = []
+        seats: list[SeatRow] = []
+        others: list[Record] = []
+        account, seat, us, get_time = accounts.append, seats.append, micros, _time
         for u in users:
             uid = u.get("id")
             if not uid:
@@ -367,9 +379,9 @@ class Microsoft365Connector(Connector):
                             if last is None or t > last:  # type: ignore[operator]
                                 last = t
             created = u.get("createdDateTime")
-            # Field order: external_id, email, display_name, status, is_guest, is_admin,
-            # department, created_at, last_active_at, activity_known.
-            yield account(
+            # Row order: external_id, email, display_name, status, is_guest, is_admin,
+            # department, created_at µs, last_active_at µs, activity_known.
+            account(
                 (
                     uid,
                     email.lower() if email else None,
@@ -378,8 +390,8 @@ class Microsoft365Connector(Connector):
                     u.get("userType") == "Guest",
                     False,
                     u.get("department"),
-                    None if created is None else get_time(created, uid, "createdDateTime"),
-                    last,
+                    None if created is None else us(get_time(created, uid, "createdDateTime")),
+                    None if last is None else us(last),
                     sign_in,
                 )
             )
@@ -390,5 +402,6 @@ class Microsoft365Connector(Connector):
                 if sku_id not in known:
                     # Licence of a SKU the tenant no longer lists: keep the seat visible.
                     known.add(sku_id)
-                    yield ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}")
-                yield seat((uid, sku_id, None))
+                    others.append(ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}"))
+                seat((uid, sku_id, None))
+        return Chunk(accounts, seats, others)

@@ -23,10 +23,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
+
+from connectors.rows import EPOCH, micros
+
+__all__ = ["EPOCH", "micros"]  # re-exported: app code reads times through this module
 
 
 def is_pg(conn: Connection) -> bool:
@@ -56,26 +60,6 @@ def pg_time(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} given; Seatwise stores aware UTC times")
     return value
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-
-
-def micros(value: datetime | None) -> int | None:
-    """An aware time as whole microseconds since the epoch: what :func:`micros_sql` reads.
-
-    Raises:
-        ValueError: ``value`` is naive (ambiguous; Seatwise stores aware UTC times).
-    """
-    if value is None:
-        return None
-    try:
-        return (value - EPOCH) // MICROSECOND
-    except TypeError:
-        raise ValueError(
-            f"naive datetime {value!r} given; Seatwise stores aware UTC times"
-        ) from None
 
 
 def micros_sql(conn: Connection, column: str) -> str:

@@ -52,13 +52,13 @@ from app.sync.staging import (
     Staging,
 )
 from app.sync.usage import apply_usage
-from app.sync.wire import CHUNK, AccountRow, Chunk, SeatRow, chunked, from_micros
 from connectors.base import (
     ProductRecord,
     Record,
     SyncWarning,
     UsageRecord,
 )
+from connectors.rows import CHUNK, AccountRow, Chunk, SeatRow, chunked, from_micros
 
 BATCH = 10_000
 """New or changed rows (and seats to resolve) per applied batch: big enough to amortise
@@ -164,7 +164,7 @@ class SnapshotApplier:
     # ------------------------------------------------------------------ intake
 
     def add_chunk(self, chunk: Chunk) -> None:
-        """Take a chunk of the stream (:mod:`app.sync.wire`); a full batch is applied at once."""
+        """Take a chunk of the stream (:mod:`connectors.rows`); a full batch is applied at once."""
         for record in chunk.others:
             self._add_other(record)
         self._add_accounts(chunk.accounts)

@@ -31,8 +31,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from app.sync.wire import CHUNK, Chunk, chunked, decode, encode
-from connectors.base import ConnectorError, Record
+from app.sync.wire import decode, encode
+from connectors.base import ConnectorError
+from connectors.rows import Chunk
 
 DEPTH = 64
 _DONE = object()
@@ -46,9 +47,9 @@ class _Failed:
 
 @contextlib.contextmanager
 def fetched_in_background(
-    fetch: Callable[[], Iterable[Record]], *, chunk: int = CHUNK, depth: int = DEPTH
+    batches: Callable[[], Iterable[Chunk]], *, depth: int = DEPTH
 ) -> Iterator[Iterator[Chunk]]:
-    """Yield an iterator of record chunks produced by ``fetch()`` in another thread."""
+    """Yield an iterator of the batches ``batches()`` produces in another thread."""
     handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -63,13 +64,13 @@ def fetched_in_background(
 
     def produce() -> None:
         try:
-            records = iter(fetch())
+            stream = iter(batches())
             try:
-                for batch in chunked(records, chunk):
+                for batch in stream:
                     if not put(batch):
                         return
             finally:
-                close = getattr(records, "close", None)
+                close = getattr(stream, "close", None)
                 if close is not None:  # a generator: end it here, in its own thread
                     close()
             put(_DONE)
@@ -121,9 +122,9 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
 
 @contextlib.contextmanager
 def fetched_in_process(
-    fetch: Callable[[], Iterable[Record]], *, chunk: int = CHUNK, plain: bool = False
+    batches: Callable[[], Iterable[Chunk]], *, plain: bool = False
 ) -> Iterator[Iterator[Chunk]]:
-    """Yield an iterator of record chunks produced by ``fetch()`` in a forked process.
+    """Yield an iterator of the batches ``batches()`` produces in a forked process.
 
     The child writes each encoded chunk to an unlinked spool file and sends only a
     16-byte notice of where it lies through the pipe. A pipe carrying the chunks
@@ -148,7 +149,7 @@ def fetched_in_process(
         gc.disable()
         try:
             offset = 0
-            for batch in chunked(fetch(), chunk):
+            for batch in batches():
                 data = encode(batch, plain=plain)
                 _write_all(fd, data, offset)
                 sender.send_bytes(_SPOOLED + _NOTICE.pack(offset, len(data)))
@@ -194,12 +195,12 @@ def fetched_in_process(
 
 
 def fetched(
-    fetch: Callable[[], Iterable[Record]], *, plain: bool = False
+    batches: Callable[[], Iterable[Chunk]], *, plain: bool = False
 ) -> contextlib.AbstractContextManager[Iterator[Chunk]]:
     """The best available way to run ``fetch`` beside the caller (see the module docstring).
 
     ``plain``: the connector's ``plain_values`` (see :func:`app.sync.wire.encode`).
     """
     if fork_available():
-        return fetched_in_process(fetch, plain=plain)
-    return fetched_in_background(fetch)
+        return fetched_in_process(batches, plain=plain)
+    return fetched_in_background(batches)

@@ -14,7 +14,6 @@ import pytest
 
 from app.sync import pipeline
 from app.sync.pipeline import fetched_in_background, fetched_in_process
-from app.sync.wire import records
 from connectors.base import (
     AccountRecord,
     AssignmentRecord,
@@ -24,6 +23,7 @@ from connectors.base import (
     ProductRecord,
     Record,
 )
+from connectors.rows import chunked, records
 
 WAYS = [fetched_in_process, fetched_in_background]
 T = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
@@ -37,8 +37,9 @@ def _records(n: int) -> Iterator[Record]:
 
 
 def _drain(way: Callable[..., Any], fetch: Callable[[], Iterator[Record]]) -> list[Record]:
+    """Every record ``fetch`` yields, run the given way (as a connector's default batches)."""
     out: list[Record] = []
-    with way(fetch) as chunks:
+    with way(lambda: chunked(fetch())) as chunks:
         for chunk in chunks:
             out.extend(records(chunk))
     return out
@@ -99,7 +100,7 @@ def test_a_consumer_that_stops_early_stops_the_fetch(way: Callable[..., Any]) ->
         while True:
             yield from _records(1000)
 
-    with way(endless) as chunks:
+    with way(lambda: chunked(endless())) as chunks:
         next(chunks)
     # Leaving the block returned: the fetch was stopped (else this test would hang).
 

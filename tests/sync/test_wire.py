@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from app.sync.wire import Chunk, chunked, decode, encode, records
+from app.sync.wire import decode, encode
 from connectors.base import (
     AccountRecord,
     AssignmentRecord,
@@ -15,6 +15,7 @@ from connectors.base import (
     SyncWarning,
     UsageRecord,
 )
+from connectors.rows import Chunk, chunked, records
 
 T = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
 
