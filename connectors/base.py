@@ -184,9 +184,9 @@ class Connector:
     """Base class of connectors.
 
     Subclasses set ``kind``, ``title`` and ``config_model`` and implement ``check`` and
-    ``fetch``. ``fetch`` streams records: products first, then accounts each followed
-    by their assignments, usage and warnings anywhere; it must never hold a whole
-    tenant in memory.
+    ``fetch``. ``fetch`` streams records: products first, then accounts and their
+    assignments (each assignment after its account and product), usage and warnings
+    anywhere; it must never hold a whole tenant in memory.
     """
 
     kind: ClassVar[str]
