@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,14 +170,17 @@ def parse_config(config: ConnectorConfig | Mapping[str, Any]) -> Microsoft365Con
 
 
 def _time(value: Any, user: str, field: str) -> datetime | None:
+    """A Graph timestamp as an aware datetime; Graph documents them all as UTC, so a time
+    sent without a zone is read as UTC rather than failing the sync."""
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise ConnectorDataError(
             f"Microsoft Graph sent an unreadable {field} {value!r} for user {user}"
         ) from exc
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class Microsoft365Connector(Connector):

@@ -82,24 +82,31 @@ def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[Chunk]:
     accounts: list[AccountRow] = []
     seats: list[SeatRow] = []
     others: list[Record] = []
-    for record in records:
-        kind = type(record)
-        if kind is AccountRecord:
-            ext, email, name, status, guest, admin, dept, made, last, known = record  # type: ignore[misc]
-            accounts.append(
-                (ext, email, name, status, guest, admin, dept,
-                 None if made is None else us(made), None if last is None else us(last), known)
-            )  # fmt: skip
-        elif kind is AssignmentRecord:
-            ext, product, at = record  # type: ignore[misc]
-            seats.append((ext, product, None if at is None else us(at)))
-        else:  # usage days can outnumber accounts: they count towards the size too
-            others.append(record)
-        if len(accounts) + len(seats) + len(others) >= size:
+    stream = iter(records)
+    try:
+        for record in stream:
+            kind = type(record)
+            if kind is AccountRecord:
+                ext, email, name, status, guest, admin, dept, made, last, known = record  # type: ignore[misc]
+                accounts.append(
+                    (ext, email, name, status, guest, admin, dept,
+                     None if made is None else us(made), None if last is None else us(last),
+                     known)
+                )  # fmt: skip
+            elif kind is AssignmentRecord:
+                ext, product, at = record  # type: ignore[misc]
+                seats.append((ext, product, None if at is None else us(at)))
+            else:  # usage days can outnumber accounts: they count towards the size too
+                others.append(record)
+            if len(accounts) + len(seats) + len(others) >= size:
+                yield Chunk(accounts, seats, others)
+                accounts, seats, others = [], [], []
+        if accounts or seats or others:
             yield Chunk(accounts, seats, others)
-            accounts, seats, others = [], [], []
-    if accounts or seats or others:
-        yield Chunk(accounts, seats, others)
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:  # stopped early: end the connector's generator now
+            close()
 
 
 def from_micros(value: int | None) -> datetime | None:

@@ -161,7 +161,12 @@ def fetched_in_process(
             sender.close()
 
     child = ctx.Process(target=produce, name="seatwise-sync-fetch", daemon=True)
-    child.start()
+    try:
+        child.start()
+    except BaseException:  # e.g. no memory to fork: leave no handle open
+        for handle in (receiver, sender, spool):
+            handle.close()
+        raise
     sender.close()  # the child holds the writing end; EOF here means it died
 
     def consume() -> Iterator[Chunk]:

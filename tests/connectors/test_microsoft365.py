@@ -6,6 +6,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from connectors.base import (
 )
 from connectors.http import RetryPolicy
 from connectors.microsoft365 import Microsoft365Connector
+from connectors.rows import Chunk, records
 from connectors.sandbox.serving import serve_in_thread
 from connectors.sandbox.tls import make_tls
 from tests.connectors.conftest import SandboxHandle
@@ -454,3 +456,61 @@ def test_token_scope_is_the_clouds_graph_resource_else_global_graph(
     from connectors.microsoft365_auth import graph_scope
 
     assert graph_scope(graph_url) == scope
+
+
+# --------------------------------------------------------------------------- page mapping
+
+
+def _offline() -> Microsoft365Connector:
+    """A connector for mapping pages by hand (its constructor makes no call)."""
+    return Microsoft365Connector({"tenant_id": "t", "client_id": "c", "client_secret": "s"})
+
+
+def _user(**fields: Any) -> dict[str, Any]:
+    return {"id": "u1", "userPrincipalName": "U1@Acme.Test", "accountEnabled": True, **fields}
+
+
+def test_page_rows_follow_the_mapping_rules() -> None:
+    page = {
+        "value": [
+            _user(
+                mail="Ann.Lee@Acme.Test", userType="Guest", accountEnabled=False,
+                createdDateTime="2024-01-02T03:04:05Z",
+                signInActivity={
+                    "lastSignInDateTime": "2026-11-01T10:00:00Z",
+                    "lastNonInteractiveSignInDateTime": "2026-11-03T10:00:00.1234567Z",
+                    "lastSuccessfulSignInDateTime": None,
+                },
+                assignedLicenses=[{"skuId": "sku-e3"}, {"skuId": "sku-gone"}, {"skuId": ""}],
+            )
+        ]
+    }  # fmt: skip
+    batch = _offline()._page_rows(page, {"sku-e3"}, True)
+    (account,) = records(Chunk(batch.accounts, [], []))
+    assert isinstance(account, AccountRecord)
+    assert account.email == "ann.lee@acme.test" and account.status == "suspended"
+    assert account.is_guest and account.activity_known
+    assert account.last_active_at == datetime(2026, 11, 3, 10, 0, 0, 123456, tzinfo=UTC)
+    assert batch.seats == [("u1", "sku-e3", None), ("u1", "sku-gone", None)]
+    assert batch.others == [ProductRecord(external_id="sku-gone", name="Unlisted SKU sku-gone")]
+
+
+def test_page_rows_read_a_time_without_a_zone_as_utc() -> None:
+    page = {"value": [_user(createdDateTime="2024-01-02T03:04:05")]}
+    (account,) = records(_offline()._page_rows(page, set(), False))
+    assert isinstance(account, AccountRecord)
+    assert account.created_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert account.email == "u1@acme.test" and not account.activity_known
+
+
+def test_page_rows_name_the_user_and_field_of_an_unreadable_time() -> None:
+    page = {"value": [_user(signInActivity={"lastSignInDateTime": "yesterday"})]}
+    with pytest.raises(ConnectorDataError, match="lastSignInDateTime 'yesterday' for user u1"):
+        _offline()._page_rows(page, set(), True)
+
+
+def test_page_rows_refuse_a_user_without_id_and_a_page_without_users() -> None:
+    with pytest.raises(ConnectorDataError, match="user without id"):
+        _offline()._page_rows({"value": [{"displayName": "Nobody"}]}, set(), True)
+    with pytest.raises(ConnectorDataError, match="no 'value' list"):
+        _offline()._page_rows({"@odata.nextLink": "x"}, set(), True)

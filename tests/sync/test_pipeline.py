@@ -17,7 +17,9 @@ from app.sync.pipeline import fetched_in_background, fetched_in_process
 from connectors.base import (
     AccountRecord,
     AssignmentRecord,
+    Connector,
     ConnectorAuthError,
+    ConnectorConfig,
     ConnectorError,
     ConnectorPermissionError,
     ProductRecord,
@@ -122,3 +124,25 @@ def test_a_full_spool_disk_arrives_as_the_system_error(monkeypatch: pytest.Monke
     monkeypatch.setattr(pipeline, "_write_all", full)
     with pytest.raises(OSError, match="No space left on device"):
         _drain(fetched_in_process, lambda: _records(10))
+
+
+class _Listed(Connector):
+    """A connector with the default ``batches()``: ``fetch()`` cut into batches."""
+
+    kind = "listed"
+    title = "Listed"
+    config_model = ConnectorConfig
+
+    def fetch(self) -> Iterator[Record]:
+        yield from _records(2100)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_connectors_default_batches_arrive_whole(way: Callable[..., Any]) -> None:
+    connector = _Listed(ConnectorConfig())
+    out: list[Record] = []
+    with way(connector.batches) as chunks:
+        for chunk in chunks:
+            assert chunk.count <= 2000
+            out.extend(records(chunk))
+    assert sorted(map(repr, out)) == sorted(map(repr, _records(2100)))
