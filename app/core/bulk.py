@@ -28,10 +28,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from connectors.rows import EPOCH, micros
-
-__all__ = ["EPOCH", "micros"]  # re-exported: app code reads times through this module
-
 
 def is_pg(conn: Connection) -> bool:
     """Whether the connection is to PostgreSQL (else SQLite)."""

@@ -58,7 +58,7 @@ from connectors.base import (
     SyncWarning,
     UsageRecord,
 )
-from connectors.rows import CHUNK, AccountRow, Chunk, SeatRow, chunked, from_micros
+from connectors.rows import CHUNK, AccountRow, Chunk, SeatRow, chunked, from_micros, micros
 
 BATCH = 10_000
 """New or changed rows (and seats to resolve) per applied batch: big enough to amortise
@@ -356,7 +356,7 @@ class SnapshotApplier:
         self.flush()
         if self._pending:
             waiting = [
-                (ext, product, bulk.micros(s.read_time(at)))
+                (ext, product, micros(s.read_time(at)))
                 for ext, product, at in s.conn.exec_driver_sql(
                     f"SELECT account_external_id, product_external_id, assigned_at FROM {PENDING} "
                     "ORDER BY seq"

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.core import bulk
 from app.people.models import Person
+from connectors.rows import micros
 
 T = datetime(2026, 11, 25, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -46,7 +47,7 @@ def test_scan_reads_every_row_and_times_compare_as_microseconds(
                   "status = 'active'")
     )  # fmt: skip
     assert sorted(r[1] for r in got) == sorted(r[0] for r in rows)
-    assert {r[2] for r in got} == {bulk.micros(T)}
+    assert {r[2] for r in got} == {micros(T)}
 
 
 def test_select_in_finds_by_text_and_by_id(session: Session) -> None:
@@ -66,7 +67,7 @@ def test_select_in_finds_by_text_and_by_id(session: Session) -> None:
 
 def test_naive_times_are_refused_naming_the_value() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
-        bulk.micros(datetime(2026, 1, 1))
+        micros(datetime(2026, 1, 1))
 
 
 @pytest.mark.parametrize(("total", "most"), [(0, 8), (1, 8), (10_000, 2461), (7, 1), (33, 32)])
