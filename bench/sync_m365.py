@@ -13,6 +13,7 @@ Usage: ``python bench/sync_m365.py [--users 100000] [--seed 1] [--repeat 2] [--b
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -52,6 +53,8 @@ def _load() -> str:
 
 def _bare_fetch(config: dict[str, Any], out: Any) -> None:
     """Fetch and parse every page the sync fetches (SKUs, all user pages); build nothing."""
+    import orjson
+
     from connectors.microsoft365 import Microsoft365Connector
 
     connector = Microsoft365Connector(config)
@@ -59,7 +62,8 @@ def _bare_fetch(config: dict[str, Any], out: Any) -> None:
     with connector._client() as http:
         skus = len(connector._skus(http))
         first, rest, _sign_in = connector._first_user_page(http)
-        users = len(first["value"]) + sum(len(page["value"]) for page in rest)
+        pages = itertools.chain([first], rest)
+        users = sum(len(orjson.loads(body)["value"]) for body, _url, _link in pages)
     out.put(
         {
             "seconds": time.perf_counter() - start,

@@ -222,3 +222,22 @@ class Connector:
         from connectors.rows import chunked  # connectors.rows builds on this module
 
         return chunked(self.fetch())
+
+    def pages(self) -> Iterator[Any]:
+        """The snapshot as the fetch hands it on: chunks, or pages for :meth:`chunk` to map.
+
+        A sync runs this in its fetch process and may leave the mapping of pages to the
+        run's own process when that one is waiting for work (``app.sync.pipeline``): a
+        large tenant's JSON takes as long to parse and map as to fetch, and the two
+        processes then share that work instead of one doing it while the other waits.
+        By default, :meth:`batches` (chunks only).
+        """
+        return iter(self.batches())
+
+    def chunk(self, page: Any) -> Chunk:
+        """Rows of one item of :meth:`pages` that is not a chunk yet.
+
+        Pure work on the page, no I/O: it may run in either process, in any order of
+        the pages. A connector whose :meth:`pages` yields only chunks never gets here.
+        """
+        raise TypeError(f"{type(self).__name__}.pages() yielded {type(page).__name__}, not a Chunk")

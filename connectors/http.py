@@ -9,6 +9,7 @@ handed to the connector's ``error_for`` so vendor error bodies become typed erro
 from __future__ import annotations
 
 import random
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -216,6 +217,17 @@ class HttpClient:
             f"{attempts} attempts; the service may be down, try again later."
         )
 
+    def get(self, url: str, *, params: Params | None = None) -> httpx.Response:
+        """GET ``url``; the response, once it is a success.
+
+        Raises:
+            ConnectorError: A typed error from ``error_for`` for error statuses.
+        """
+        response = self.send("GET", url, params=params)
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        return response
+
     def get_json(self, url: str, *, params: Params | None = None) -> Any:
         """GET ``url`` and return its parsed JSON body.
 
@@ -223,18 +235,24 @@ class HttpClient:
             ConnectorError: A typed error from ``error_for`` for error statuses.
             ConnectorDataError: The body is not JSON.
         """
-        response = self.send("GET", url, params=params)
-        if response.status_code >= 400:
-            raise self.error_for(response)
-        return parse_json(response, self.vendor)
+        return parse_json(self.get(url, params=params), self.vendor)
 
 
 def parse_json(response: httpx.Response, vendor: str) -> Any:
     """Parse a response body once, naming the URL when it is not JSON."""
+    return parse_body(response.content, where(response), vendor)
+
+
+def where(response: httpx.Response) -> str:
+    """The URL a response came from, without its query (which may be long, or secret)."""
+    return str(response.request.url.copy_with(query=None))
+
+
+def parse_body(body: bytes, url: str, vendor: str) -> Any:
+    """Parse a JSON body fetched from ``url``, naming the URL when it is not JSON."""
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        url = response.request.url.copy_with(query=None)
         raise ConnectorDataError(
             f"{vendor} sent a response that is not valid JSON from {url} ({exc}); "
             "retry the sync, and report it if it persists."
@@ -269,6 +287,85 @@ def follow_next_links(
             raise ConnectorDataError(f"bad or repeated {next_key} from {url}: {link!r}")
         if link is not None:
             seen.add(link)
+        next_url = link
+
+
+_BLANK = b" \t\r\n"
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def next_link_in(body: bytes, key: str) -> str | None:
+    """The value of the member ``key`` in a JSON body, found without parsing the body.
+
+    For a fetch that hands pages on unparsed (the sync parses them in another process)
+    but must know the next page's URL at once. The first ``"key": "…"`` that stands
+    where a member name can stand (after ``{`` or ``,``; inside a string every quote is
+    escaped, so it cannot match there) is taken. Which object it belongs to is not
+    checked here: whoever parses the page must compare it with the page's own member
+    (Graph's next link is a top-level member and no user field carries that name).
+
+    Raises:
+        ValueError: The member is there but its value is neither a string nor null.
+    """
+    name = orjson.dumps(key)
+    start = 0
+    while (found := body.find(name, start)) >= 0:
+        start = found + len(name)
+        before = found - 1
+        while before >= 0 and body[before] in _BLANK:
+            before -= 1
+        if before < 0 or body[before] not in b"{,":
+            continue
+        colon = start
+        while colon < len(body) and body[colon] in _BLANK:
+            colon += 1
+        if colon == len(body) or body[colon] != ord(":"):
+            continue
+        value = colon + 1
+        while value < len(body) and body[value] in _BLANK:
+            value += 1
+        if body.startswith(b"null", value):
+            return None
+        match = _JSON_STRING.match(body, value)
+        if match is None:
+            raise ValueError(f"{key} is neither a string nor null")
+        link: str = orjson.loads(match.group())
+        return link
+    return None
+
+
+UnparsedPage = tuple[bytes, str, str | None]
+"""A page's body, its URL without the query, and the next link found in it."""
+
+
+def follow_next_links_unparsed(
+    get: Callable[[str, Params | None], httpx.Response],
+    url: str,
+    params: Params | None,
+    *,
+    next_key: str,
+) -> Iterator[UnparsedPage]:
+    """Like :func:`follow_next_links`, but yield each page's body unparsed.
+
+    Yields:
+        ``(body, url without query, next link)``: the link found by :func:`next_link_in`
+        and followed; the page's parser must check it is the page's own.
+    """
+    seen: set[str] = set()
+    next_url: str | None = url
+    while next_url is not None:
+        response = get(next_url, params)
+        params = None
+        body = response.content
+        try:
+            link = next_link_in(body, next_key)
+        except ValueError:
+            link = ""  # refused just below, as follow_next_links refuses it
+        if link is not None and (not link or link in seen):
+            raise ConnectorDataError(f"bad or repeated {next_key} from {url}: {link!r}")
+        if link is not None:
+            seen.add(link)
+        yield body, where(response), link
         next_url = link
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -31,7 +31,14 @@ from connectors.base import (
     SyncWarning,
 )
 from connectors.ca_bundle import ca_bundle_path
-from connectors.http import HttpClient, RetryPolicy, follow_next_links, ssl_context
+from connectors.http import (
+    HttpClient,
+    RetryPolicy,
+    UnparsedPage,
+    follow_next_links_unparsed,
+    parse_body,
+    ssl_context,
+)
 from connectors.microsoft365_auth import (
     GraphTokens,
     NoPremiumLicence,
@@ -50,6 +57,7 @@ SIGN_IN_FIELDS = (
     "lastSuccessfulSignInDateTime",
 )
 PAGE_SIZE = 999
+NEXT_LINK = "@odata.nextLink"
 
 # Used when the app catalogue (analytics.catalog) is not installed.
 FALLBACK_SKU_NAMES = {
@@ -183,6 +191,23 @@ def _time(value: Any, user: str, field: str) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+class GraphPage(NamedTuple):
+    """One users page as Graph sent it, with what :meth:`Microsoft365Connector.chunk` needs.
+
+    It crosses from the fetch process to the run's process as bytes (pickled); the
+    users in it become rows in whichever process has time for it.
+    """
+
+    body: bytes
+    url: str
+    """Where it came from, without the query: for error messages."""
+    next_link: str | None
+    """The next link the fetch followed from it; the page's own must be the same."""
+    sign_in: bool
+    listed: frozenset[str]
+    """The tenant's subscribed SKU ids: a licence naming another gets an "Unlisted" product."""
+
+
 class Microsoft365Connector(Connector):
     """Syncs Microsoft 365 licences from Microsoft Graph (app-only, client credentials).
 
@@ -208,6 +233,9 @@ class Microsoft365Connector(Connector):
         self.retry = retry
         self.sleep = sleep
         self.requests_sent = 0
+        # SKU ids whose products this process has announced (listed ones, and unlisted
+        # ones a licence named); each process mapping pages keeps its own.
+        self._known_skus: set[str] = set()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -240,18 +268,22 @@ class Microsoft365Connector(Connector):
             raise ConnectorDataError("Microsoft Graph's subscribedSkus answer has no 'value' list")
         return value
 
-    def _user_pages(self, http: HttpClient, *, sign_in: bool) -> Iterator[dict[str, Any]]:
+    def _user_pages(self, http: HttpClient, *, sign_in: bool) -> Iterator[UnparsedPage]:
         select = USER_FIELDS + (",signInActivity" if sign_in else "")
         # Literal "$select=…&$top=…", as Graph documents it (not "%24select").
         first = f"{self.cfg.graph_url}/v1.0/users?$select={select}&$top={PAGE_SIZE}"
-        return follow_next_links(
-            lambda url, p: http.get_json(url, params=p), first, None, next_key="@odata.nextLink"
+        return follow_next_links_unparsed(
+            lambda url, p: http.get(url, params=p), first, None, next_key=NEXT_LINK
         )
 
     def _first_user_page(
         self, http: HttpClient
-    ) -> tuple[dict[str, Any], Iterator[dict[str, Any]], bool]:
-        """Open the users listing, falling back to no sign-in data without Entra ID P1."""
+    ) -> tuple[UnparsedPage, Iterator[UnparsedPage], bool]:
+        """Open the users listing, falling back to no sign-in data without Entra ID P1.
+
+        Returns:
+            The first page, an iterator of the rest, and whether sign-in data is there.
+        """
         pages = self._user_pages(http, sign_in=True)
         try:
             return next(pages), pages, True
@@ -310,14 +342,21 @@ class Microsoft365Connector(Connector):
 
     def batches(self) -> Iterator[Chunk]:
         """The snapshot as one batch of rows per page of users (after one of SKUs)."""
+        for page in self.pages():
+            yield page if isinstance(page, Chunk) else self.chunk(page)
+
+    def pages(self) -> Iterator[Chunk | GraphPage]:
+        """A chunk of the SKUs (and the no-P1 warning), then each users page unparsed.
+
+        Each users page is handed on as Graph sent it, for :meth:`chunk`; only its next
+        link is read here (:func:`connectors.http.next_link_in`).
+        """
         names = sku_names()
         with self._client() as http:
-            known: set[str] = set()
             head: list[Record] = []
             for sku in self._skus(http):
-                product = self._product(sku, names)
-                known.add(product.external_id)
-                head.append(product)
+                head.append(self._product(sku, names))
+            listed = frozenset(p.external_id for p in head if isinstance(p, ProductRecord))
             first, rest, sign_in = self._first_user_page(http)
             if not sign_in:
                 head.append(
@@ -328,11 +367,30 @@ class Microsoft365Connector(Connector):
                     )
                 )
             yield Chunk([], [], head)
-            page: dict[str, Any] | None = first
-            while page is not None:
-                yield self._page_rows(page, known, sign_in)
-                page = next(rest, None)
+            yield GraphPage(*first, sign_in, listed)
+            for page in rest:
+                yield GraphPage(*page, sign_in, listed)
             self.requests_sent = http.requests_sent
+
+    def chunk(self, page: GraphPage) -> Chunk:
+        """Parse one users page and map it to rows (:meth:`_page_rows`).
+
+        Raises:
+            ConnectorDataError: The page is not JSON, or its next link is not the one
+                the fetch found and followed.
+        """
+        parsed = parse_body(page.body, page.url, "Microsoft Graph")
+        if not isinstance(parsed, dict):
+            raise ConnectorDataError(f"expected a JSON object page from {page.url}")
+        if parsed.get(NEXT_LINK) != page.next_link:
+            raise ConnectorDataError(
+                f"Microsoft Graph's users page from {page.url} gives its next page in a form "
+                "Seatwise does not follow safely; please report this."
+            )
+        known = self._known_skus
+        if not page.listed <= known:
+            known |= page.listed
+        return self._page_rows(parsed, known, page.sign_in)
 
     # ------------------------------------------------------------------ mapping
 

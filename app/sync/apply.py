@@ -37,6 +37,8 @@ from sqlmodel import Session
 
 from app.core import bulk
 from app.people import service as people_service
+from app.sync import key_index
+from app.sync.key_index import AccountKey
 from app.sync.products import ProductWriter
 from app.sync.staging import (
     ACCOUNT_COLUMNS,
@@ -78,17 +80,16 @@ COUNT_KEYS = (
 )  # fmt: skip
 _MISSING: Any = object()
 
-AccountKey = tuple[int | None, int]
-"""An account's row id (None until inserted) and the hash of its stored values."""
-
 
 class SnapshotApplier:
     """Feed it every record of one run with :meth:`add_many` / :meth:`add`, then :meth:`finish`."""
 
     def __init__(
         self, *, session: Session, connector_id: int, kind: str, identity_provider: bool,
-        stamp: datetime,
+        stamp: datetime, keep_index: bool = False,
     ) -> None:  # fmt: skip
+        """``keep_index``: read and store the key index in ``sync_index`` (:mod:`.key_index`);
+        for connectors whose rows hold only plain values (``Connector.plain_values``)."""
         self.session = session
         self.connector_id = connector_id
         self.identity_provider = identity_provider
@@ -107,8 +108,12 @@ class SnapshotApplier:
         write = self.stage.time
         self._time: Callable[[int | None], Any] = lambda us: write(from_micros(us))
         # What is stored and not yet seen in this run; what was removed before it.
-        self._known, self._gone = self._load_accounts()
-        self._known_seats, self._gone_seats = self._load_seats()
+        self._keep_index = keep_index
+        stored = key_index.load(self.stage.conn, connector_id) if keep_index else None
+        self._stored = stored is not None  # and still to be rewritten when something changes
+        index = stored or self._scan_index()
+        self._known, self._gone = index.accounts, index.gone
+        self._known_seats, self._gone_seats = index.seats, index.gone_seats
         # What this run reported: accounts by external id, seats by key (with assigned_at).
         self._run: dict[str, AccountKey] = {}
         self._run_seats: dict[int, int | None] = {}
@@ -120,12 +125,18 @@ class SnapshotApplier:
 
     # ------------------------------------------------------------------ the key index
 
-    def _load_accounts(self) -> tuple[dict[str, AccountKey], set[str]]:
-        """This connector's stored accounts: ``{external_id: (id, hash of values)}``, removed ids.
+    def _scan_index(self) -> key_index.KeyIndex:
+        """The key index read from the tables (when no stored one can be trusted)."""
+        accounts, gone = self._load_accounts()
+        seats, gone_seats = self._load_seats()
+        return key_index.KeyIndex(accounts, gone, seats, gone_seats)
 
-        The values hash like the incoming rows' in :meth:`_add_accounts`: times as
+    def _load_accounts(self) -> tuple[dict[str, AccountKey], set[str]]:
+        """This connector's stored accounts: ``{external_id: (id, values)}``, and removed ids.
+
+        Values compare like the incoming rows' in :meth:`_add_accounts`: times as
         microseconds since the epoch (computed by the database, not parsed here),
-        booleans as 0/1 or False/True, which hash equal.
+        booleans as 0/1 or False/True, which compare equal.
         """
         known: dict[str, AccountKey] = {}
         gone: set[str] = set()
@@ -137,7 +148,7 @@ class SnapshotApplier:
             "account",
             f"connector_id = {int(self.connector_id)}",
         ):
-            known[row[1]] = (row[0], hash(tuple(row[3:])))
+            known[row[1]] = (row[0], tuple(row[3:]))
             if row[2]:
                 gone.add(row[1])
         return known, gone
@@ -188,20 +199,20 @@ class SnapshotApplier:
     def _add_accounts(self, rows: list[AccountRow]) -> None:
         """Compare account rows with the key index: the sync's hot loop, once per account.
 
-        An unchanged account costs one hash of its row's values (a C call over a tuple of
-        strings, booleans and integers) and two dictionary operations.
+        An unchanged account costs one comparison of its row's values with the stored
+        ones (a C loop over a tuple of strings, booleans and integers) and two
+        dictionary operations.
         """
         known, run, changed, gone = self._known, self._run, self._changed, self._gone
         for row in rows:
             ext = row[0]
             values = row[1:]
-            sig = hash(values)
             old = known.pop(ext, None) or run.get(ext)
             if old is None:
-                run[ext] = (None, sig)
+                run[ext] = (None, values)
                 changed[ext] = (ext, None, values)
-            elif old[1] != sig or ext in gone:
-                run[ext] = (old[0], sig)
+            elif old[1] != values or ext in gone:
+                run[ext] = (old[0], values)
                 changed[ext] = (ext, old[0], values)
             else:
                 run[ext] = old
@@ -240,6 +251,7 @@ class SnapshotApplier:
         s, n, run, time, stamp = self.stage, self.counts, self._run, self._time, self._stamp
         changed = list(self._changed.values())
         self._changed.clear()
+        self._stored = False
         persons = self.persons.match(
             [(people_service.normalise_email(v[0]), v[1], v[5]) for _, _, v in changed]
         )
@@ -322,6 +334,8 @@ class SnapshotApplier:
 
     def _write_seats(self, inserts: dict[int, Any], updates: dict[int, Any]) -> None:
         s, mask, stamp, time = self.stage, (1 << SEAT_BITS) - 1, self._stamp, self._time
+        if inserts or updates:
+            self._stored = False
         if inserts:
             s.load(
                 "assignment",
@@ -375,6 +389,14 @@ class SnapshotApplier:
         counts.update(n)
         counts.update(apply_usage(s, connector_id=self.connector_id))
         people_service.refresh_leavers(session=self.session, stamp=self.stamp)
+        if self._keep_index and not self._stored:
+            assert all(key[0] is not None for key in self._run.values()), "unwritten account"
+            key_index.save(
+                s.conn,
+                self.connector_id,
+                (self._run, self._known),
+                (self._run_seats, self._known_seats),
+            )
         s.drop()
         return counts, self.warnings
 
@@ -383,6 +405,7 @@ class SnapshotApplier:
         ids = [(key[0],) for ext, key in self._known.items() if ext not in self._gone]
         if not ids:
             return 0
+        self._stored = False
         self.stage.load(GONE_ACCOUNTS, ("id",), ids)
         self.stage.run(
             f"UPDATE account SET removed_at = :stamp WHERE id IN (SELECT id FROM {GONE_ACCOUNTS})",
@@ -396,6 +419,7 @@ class SnapshotApplier:
         keys = [(k >> SEAT_BITS, k & mask) for k in self._known_seats if k not in self._gone_seats]
         if not keys:
             return 0
+        self._stored = False
         self.stage.load(GONE_SEATS, ("account_id", "product_id"), keys)
         self.stage.run(
             f"UPDATE assignment SET removed_at = :stamp FROM {GONE_SEATS} "

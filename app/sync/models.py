@@ -40,3 +40,27 @@ class SyncRun(SQLModel, table=True):
     counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     warnings: list[str] = Field(default_factory=list, sa_type=JSONType)
     error: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class SyncIndex(SQLModel, table=True):
+    """The key index a connector's last successful sync left behind (``app.sync.key_index``).
+
+    Written in the sync's own transaction, so it is exactly as current as the accounts
+    and assignments it describes; the next run reads it instead of scanning them.
+    Only the sync writes accounts and assignments; anything else that ever does must
+    delete this row (``key_index.forget``) in the same transaction.
+    """
+
+    __tablename__ = "sync_index"
+
+    connector_id: int = Field(
+        primary_key=True, foreign_key="connector_config.id", ondelete="CASCADE"
+    )
+    layout: int
+    """The layout of ``data`` (``key_index.LAYOUT``) when written."""
+    schema_revision: str = Field(max_length=100)
+    """The database's migration revision when written: a migration may change the rows."""
+    accounts: int
+    """The connector's account rows when written: a cheap check that none came or went."""
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -18,6 +18,7 @@ typed exception; when the consumer stops early, the fetch is stopped.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import gc
 import multiprocessing
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from app.sync.wire import decode, encode
-from connectors.base import ConnectorError
+from connectors.base import Connector, ConnectorError
 from connectors.rows import Chunk
 
 DEPTH = 64
@@ -45,11 +46,21 @@ class _Failed:
         self.exc = exc
 
 
+Pages = Callable[[], Iterable[Any]]
+"""A connector's ``pages``: chunks (:mod:`connectors.rows`) and pages still to map."""
+ToChunk = Callable[[Any], Chunk]
+"""A connector's ``chunk``: maps one of those pages to a chunk."""
+
+
+def _unmapped(page: Any) -> Chunk:
+    raise TypeError(f"the fetch yielded {type(page).__name__}, not a Chunk")
+
+
 @contextlib.contextmanager
 def fetched_in_background(
-    batches: Callable[[], Iterable[Chunk]], *, depth: int = DEPTH
+    pages: Pages, *, to_chunk: ToChunk = _unmapped, depth: int = DEPTH
 ) -> Iterator[Iterator[Chunk]]:
-    """Yield an iterator of the batches ``batches()`` produces in another thread."""
+    """Yield an iterator of the chunks of what ``pages()`` produces in another thread."""
     handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -64,10 +75,10 @@ def fetched_in_background(
 
     def produce() -> None:
         try:
-            stream = iter(batches())
+            stream = iter(pages())
             try:
-                for batch in stream:
-                    if not put(batch):
+                for page in stream:
+                    if not put(page if isinstance(page, Chunk) else to_chunk(page)):
                         return
             finally:
                 close = getattr(stream, "close", None)
@@ -111,6 +122,19 @@ def _portable(exc: BaseException) -> BaseException:
 
 _SPOOLED = b"S"
 _NOTICE = struct.Struct("<QQ")  # where a chunk lies in the spool file: offset, length
+_NOTICE_BYTES = 4 + len(_SPOOLED) + _NOTICE.size  # as sent: a length header, the message
+BEHIND = 2
+"""Notices the run has not picked up yet from which the fetch process maps pages itself."""
+
+
+def _unread(fd: int) -> int:
+    """Bytes written to a pipe and not read yet (Linux answers this on either end)."""
+    import fcntl  # Unix only, like the fork this serves
+    import termios
+
+    buf = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    return buf[0]
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
@@ -122,9 +146,15 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
 
 @contextlib.contextmanager
 def fetched_in_process(
-    batches: Callable[[], Iterable[Chunk]], *, plain: bool = False
+    pages: Pages, *, to_chunk: ToChunk = _unmapped, plain: bool = False
 ) -> Iterator[Iterator[Chunk]]:
-    """Yield an iterator of the batches ``batches()`` produces in a forked process.
+    """Yield an iterator of the chunks of what ``pages()`` produces in a forked process.
+
+    Pages that are not chunks yet are mapped by ``to_chunk`` in whichever process is
+    free: the child maps a page itself while the run has ``BEHIND`` or more chunks
+    waiting (writing a first load, say), and hands it on unmapped otherwise (a re-sync
+    of an unchanged tenant, which leaves the run idle). Either way the two processes
+    share the parsing and mapping, and each chunk arrives in the order fetched.
 
     The child writes each encoded chunk to an unlinked spool file and sends only a
     16-byte notice of where it lies through the pipe. A pipe carrying the chunks
@@ -148,9 +178,11 @@ def fetched_in_process(
         # measured. The child is short-lived and its records hold no cycles.
         gc.disable()
         try:
-            offset = 0
-            for batch in batches():
-                data = encode(batch, plain=plain)
+            offset, pipe = 0, sender.fileno()
+            for page in pages():
+                if not isinstance(page, Chunk) and _unread(pipe) >= BEHIND * _NOTICE_BYTES:
+                    page = to_chunk(page)
+                data = encode(page, plain=plain)
                 _write_all(fd, data, offset)
                 sender.send_bytes(_SPOOLED + _NOTICE.pack(offset, len(data)))
                 offset += len(data)
@@ -187,7 +219,7 @@ def fetched_in_process(
                 return
             if isinstance(item, _Failed):
                 raise item.exc
-            yield item
+            yield item if isinstance(item, Chunk) else to_chunk(item)
 
     try:
         yield consume()
@@ -199,13 +231,14 @@ def fetched_in_process(
         spool.close()
 
 
-def fetched(
-    batches: Callable[[], Iterable[Chunk]], *, plain: bool = False
-) -> contextlib.AbstractContextManager[Iterator[Chunk]]:
-    """The best available way to run ``fetch`` beside the caller (see the module docstring).
+def fetched(connector: Connector) -> contextlib.AbstractContextManager[Iterator[Chunk]]:
+    """The best available way to run a connector's fetch beside the caller (module docstring).
 
-    ``plain``: the connector's ``plain_values`` (see :func:`app.sync.wire.encode`).
+    Reads ``connector.pages()``, maps pages with ``connector.chunk`` and moves chunks as
+    its ``plain_values`` allow (see :func:`app.sync.wire.encode`).
     """
     if fork_available():
-        return fetched_in_process(batches, plain=plain)
-    return fetched_in_background(batches)
+        return fetched_in_process(
+            connector.pages, to_chunk=connector.chunk, plain=connector.plain_values
+        )
+    return fetched_in_background(connector.pages, to_chunk=connector.chunk)

@@ -53,6 +53,7 @@ class ProductWriter:
         self.ids: dict[str, int] = {}
         self._applications: dict[tuple[str, str | None], int] = {}
         self.counts = {"products": 0, "products_added": 0}
+        self._counted: set[str] = set()
 
     def _application_id(self, record: ProductRecord, sku: Any) -> int:
         name = FALLBACK_APPLICATION.get(self.kind, self.kind)
@@ -65,8 +66,8 @@ class ProductWriter:
         return self._applications[cache_key]
 
     def upsert(self, record: ProductRecord) -> None:
-        """Insert or refresh one product."""
-        p = PRODUCT_T
+        """Insert or refresh one product (listed again in the same run: the later values win)."""
+        p, counted = PRODUCT_T, self._counted
         sku = catalogue_sku(self.kind, record)
         values: dict[str, Any] = {
             "sku": record.sku,
@@ -113,7 +114,9 @@ class ProductWriter:
                 self.conn.execute(
                     p.update().where(p.c.id == old.id).values(**changed, last_seen_at=self.stamp)
                 )
-        self.counts["products"] += 1
+        if record.external_id not in counted:  # a product listed twice counts once
+            counted.add(record.external_id)
+            self.counts["products"] += 1
 
     def finish(self) -> dict[str, int]:
         """Mark this connector's products not seen in this run as removed; return counts."""

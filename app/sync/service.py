@@ -107,7 +107,7 @@ def sync_connector(
             # No cyclic garbage collection while records stream in: it builds millions
             # of small acyclic tuples (decoded rows, the key index), and each burst set
             # off collections walking the whole heap again, a quarter of its CPU time.
-            with gc_paused(), fetched(connector.batches, plain=connector.plain_values) as chunks:
+            with gc_paused(), fetched(connector) as chunks:
                 # Read the stored key index while the first pages are on their way.
                 applier = SnapshotApplier(
                     session=session,
@@ -115,6 +115,7 @@ def sync_connector(
                     kind=row.kind,
                     identity_provider=is_identity_provider(row),
                     stamp=stamp,
+                    keep_index=connector.plain_values,
                 )
                 for chunk in chunks:
                     applier.add_chunk(chunk)

@@ -1,0 +1,127 @@
+"""The sync's key index of one connector, kept between runs in ``sync_index``.
+
+A run compares every incoming account and seat with what the connector has stored
+(:mod:`app.sync.apply`). Reading that from the ``account`` and ``assignment`` tables
+costs ~1 s per 100,000 accounts — a whole core for most of the time a re-sync takes.
+So each successful run that changed something also stores the index it ended with,
+``marshal``-ed, in its own transaction; the next run reads that one row instead (~0.1 s).
+
+The stored index is used only when it surely matches the tables: written with this
+layout, at this migration revision, for exactly as many account rows as the connector
+has now. Otherwise (and for connectors whose rows are not plain values,
+``Connector.plain_values``) the run scans the tables as before, and stores a fresh one.
+"""
+
+from __future__ import annotations
+
+import marshal
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from app.core.db import utcnow
+from app.sync.models import SyncIndex
+
+LAYOUT = 1
+"""Bump when what :class:`KeyIndex` holds, or an account row's values, change shape."""
+INDEX_T: sa.Table = SyncIndex.__table__  # type: ignore[attr-defined]
+AccountKey = tuple[int | None, tuple[Any, ...]]
+"""An account's row id (None until inserted) and its values (``app.sync.apply.ACCOUNT_FIELDS``)."""
+
+
+@dataclass
+class KeyIndex:
+    """What a connector has stored, as the applier compares it.
+
+    Attributes:
+        accounts: ``{external_id: (account id, values)}``, values in the order of
+            ``app.sync.apply.ACCOUNT_FIELDS`` with times in µs since the epoch.
+        gone: External ids of accounts marked removed.
+        seats: ``{account_id << 32 | product_id: assigned_at µs}``.
+        gone_seats: Keys of seats marked removed.
+    """
+
+    accounts: dict[str, AccountKey] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+    seats: dict[int, int | None] = field(default_factory=dict)
+    gone_seats: set[int] = field(default_factory=set)
+
+
+def _revision(conn: Connection) -> str:
+    return MigrationContext.configure(conn).get_current_revision() or ""
+
+
+def _account_rows(conn: Connection, connector_id: int) -> int:
+    return int(
+        conn.exec_driver_sql(
+            f"SELECT count(*) FROM account WHERE connector_id = {int(connector_id)}"  # noqa: S608
+        ).scalar_one()
+    )
+
+
+def load(conn: Connection, connector_id: int) -> KeyIndex | None:
+    """The stored index of the connector, or None when there is none it can trust."""
+    row = conn.execute(
+        sa.select(INDEX_T.c.layout, INDEX_T.c.schema_revision, INDEX_T.c.accounts).where(
+            INDEX_T.c.connector_id == connector_id
+        )
+    ).first()
+    if row is None or row.layout != LAYOUT or row.schema_revision != _revision(conn):
+        return None
+    if row.accounts != _account_rows(conn, connector_id):
+        return None
+    accounts, gone, seats, gone_seats = marshal.loads(_data(conn, connector_id))  # noqa: S302
+    accounts.update(gone)
+    seats.update(gone_seats)
+    return KeyIndex(accounts, set(gone), seats, set(gone_seats))
+
+
+def _data(conn: Connection, connector_id: int) -> bytes:
+    """The stored bytes, fetched in binary on PostgreSQL (as hex text they take 3x as long)."""
+    sql = f"SELECT data FROM sync_index WHERE connector_id = {int(connector_id)}"  # noqa: S608
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor(binary=True) as cur:
+            return bytes(cur.execute(sql).fetchone()[0])
+    return bytes(raw.execute(sql).fetchone()[0])
+
+
+def save(
+    conn: Connection,
+    connector_id: int,
+    accounts: tuple[dict[str, AccountKey], dict[str, AccountKey]],
+    seats: tuple[dict[int, int | None], dict[int, int | None]],
+) -> None:
+    """Store the connector's index as the run leaves it (in the run's transaction).
+
+    Args:
+        accounts: The accounts the run saw, and the stored ones it did not see (all now
+            marked removed): two dictionaries as in :attr:`KeyIndex.accounts`.
+        seats: Likewise for seats.
+
+    An index ``marshal`` cannot write (a value of another type) is not stored, and
+    the next run scans the tables.
+    """
+    forget(conn, connector_id)
+    try:
+        data = marshal.dumps((*accounts, *seats))
+    except ValueError:
+        return
+    conn.execute(
+        INDEX_T.insert().values(
+            connector_id=connector_id,
+            layout=LAYOUT,
+            schema_revision=_revision(conn),
+            accounts=len(accounts[0]) + len(accounts[1]),
+            data=data,
+            written_at=utcnow(),
+        )
+    )
+
+
+def forget(conn: Connection, connector_id: int) -> None:
+    """Drop the connector's stored index: its next run scans the tables."""
+    conn.execute(INDEX_T.delete().where(INDEX_T.c.connector_id == connector_id))
