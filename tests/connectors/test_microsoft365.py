@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from connectors.base import (
@@ -26,7 +27,7 @@ from connectors.base import (
     SyncWarning,
 )
 from connectors.http import RetryPolicy
-from connectors.microsoft365 import Microsoft365Connector
+from connectors.microsoft365 import NEXT_LINK, GraphPage, Microsoft365Connector
 from connectors.rows import Chunk, records
 from connectors.sandbox.serving import serve_in_thread
 from connectors.sandbox.tls import make_tls
@@ -514,3 +515,39 @@ def test_page_rows_refuse_a_user_without_id_and_a_page_without_users() -> None:
         _offline()._page_rows({"value": [{"displayName": "Nobody"}]}, set(), True)
     with pytest.raises(ConnectorDataError, match="no 'value' list"):
         _offline()._page_rows({"@odata.nextLink": "x"}, set(), True)
+
+
+def _graph_page(page: dict[str, Any], *, link: str | None = None, listed: Any = ()) -> GraphPage:
+    body = orjson.dumps(page)
+    return GraphPage(body, "https://graph.test/v1.0/users", link, True, frozenset(listed))
+
+
+def test_a_raw_page_maps_like_the_parsed_one_and_announces_an_unlisted_sku_once() -> None:
+    users = [_user(assignedLicenses=[{"skuId": "e3"}, {"skuId": "gone"}])]
+    mapper = _offline()
+    first = mapper.chunk(_graph_page({"value": users, NEXT_LINK: "n1"}, link="n1", listed={"e3"}))
+    assert first == _offline()._page_rows({"value": users}, {"e3"}, True)
+    second = mapper.chunk(
+        _graph_page(
+            {"value": [_user(id="u2", assignedLicenses=[{"skuId": "gone"}])]}, listed={"e3"}
+        )
+    )
+    assert second.seats == [("u2", "gone", None)] and second.others == []
+
+
+def test_a_raw_page_whose_next_link_is_not_the_one_followed_is_refused() -> None:
+    page = _graph_page({"value": [], NEXT_LINK: "https://graph.test/next"}, link="elsewhere")
+    with pytest.raises(ConnectorDataError, match="gives its next page in a form"):
+        _offline().chunk(page)
+    with pytest.raises(ConnectorDataError, match="gives its next page in a form"):
+        _offline().chunk(_graph_page({"value": []}, link="https://graph.test/next"))
+
+
+def test_a_raw_page_that_is_not_json_names_the_url() -> None:
+    page = GraphPage(b'{"value": [', "https://graph.test/v1.0/users", None, True, frozenset())
+    with pytest.raises(
+        ConnectorDataError, match=r"not valid JSON from https://graph.test/v1.0/users"
+    ):
+        _offline().chunk(page)
+    with pytest.raises(ConnectorDataError, match="expected a JSON object page"):
+        _offline().chunk(GraphPage(b"[]", "https://graph.test/v1.0/users", None, True, frozenset()))

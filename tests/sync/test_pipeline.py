@@ -6,6 +6,7 @@ import errno
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from connectors.base import (
     ProductRecord,
     Record,
 )
-from connectors.rows import chunked, records
+from connectors.rows import Chunk, chunked, records
 
 WAYS = [fetched_in_process, fetched_in_background]
 T = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
@@ -146,3 +147,97 @@ def test_a_connectors_default_batches_arrive_whole(way: Callable[..., Any]) -> N
             assert chunk.count <= 2000
             out.extend(records(chunk))
     assert sorted(map(repr, out)) == sorted(map(repr, _records(2100)))
+
+
+class _Paged(Connector):
+    """A connector whose pages are raw text, mapped to chunks by :meth:`chunk`."""
+
+    kind = "paged"
+    title = "Paged"
+    config_model = ConnectorConfig
+
+    def __init__(self, pages: int) -> None:
+        super().__init__(ConnectorConfig())
+        self.count = pages
+
+    def pages(self) -> Iterator[Any]:
+        yield from chunked([ProductRecord(external_id="sku", name="E3")])
+        for page in range(self.count):
+            yield f"{page}:{os.getpid()}"
+
+    def chunk(self, page: str) -> Chunk:
+        number, fetched_by = page.split(":")
+        return Chunk(
+            [(f"id-{number}", f"{fetched_by}>{os.getpid()}", None, "active", False, False,
+              None, None, None, True)],
+            [(f"id-{number}", "sku", None)],
+            [],
+        )  # fmt: skip
+
+
+def _mapped_by(chunks: Iterator[Chunk], parent: int) -> tuple[list[str], set[str]]:
+    """The accounts in order, and which process mapped each page ("fetch" or "run")."""
+    ids, where = [], set()
+    for chunk in chunks:
+        for account in chunk.accounts:
+            ids.append(account[0])
+            fetched_by, mapped_by = account[1].split(">")
+            assert int(fetched_by) != parent  # fetched in the child
+            where.add("run" if int(mapped_by) == parent else "fetch")
+    return ids, where
+
+
+@pytest.mark.parametrize(("behind", "mapped_in"), [(0, {"fetch"}), (10**6, {"run"})])
+def test_pages_are_mapped_in_order_by_the_fetch_or_the_run(
+    monkeypatch: pytest.MonkeyPatch, behind: int, mapped_in: set[str]
+) -> None:
+    # BEHIND 0: the run always counts as behind, so the fetch maps every page itself;
+    # BEHIND huge: never, so every page crosses unmapped and the run maps it.
+    monkeypatch.setattr(pipeline, "BEHIND", behind)
+    connector = _Paged(300)
+    with fetched_in_process(connector.pages, to_chunk=connector.chunk) as chunks:
+        ids, where = _mapped_by(chunks, os.getpid())
+    assert ids == [f"id-{n}" for n in range(300)]
+    assert where == mapped_in
+
+
+def test_a_slow_run_gets_pages_mapped_by_the_fetch() -> None:
+    connector = _Paged(200)
+    seen: set[str] = set()
+    with fetched_in_process(connector.pages, to_chunk=connector.chunk) as chunks:
+        for n, chunk in enumerate(chunks):
+            if n == 1:
+                time.sleep(0.5)  # the run is busy: pages pile up, the fetch maps them
+            seen |= _mapped_by(iter([chunk]), os.getpid())[1]
+    assert seen == {"fetch", "run"}
+
+
+def test_a_page_the_run_cannot_map_fails_the_run_with_its_error() -> None:
+    class Broken(_Paged):
+        def chunk(self, page: str) -> Chunk:
+            raise ConnectorError(f"page {page.split(':')[0]} is not JSON")
+
+    connector = Broken(3)
+    with (
+        pytest.raises(ConnectorError, match="page 0 is not JSON"),
+        fetched_in_process(connector.pages, to_chunk=connector.chunk) as chunks,
+    ):
+        list(chunks)
+
+
+def test_without_fork_the_thread_maps_pages() -> None:
+    connector = _Paged(5)
+    with fetched_in_background(connector.pages, to_chunk=connector.chunk) as chunks:
+        assert [a[0] for c in chunks for a in c.accounts] == [f"id-{n}" for n in range(5)]
+
+
+def test_a_connector_that_yields_pages_without_mapping_them_is_named() -> None:
+    class Unmapped(_Paged):
+        chunk = Connector.chunk  # type: ignore[assignment]
+
+    connector = Unmapped(1)
+    with (
+        pytest.raises(TypeError, match=r"Unmapped.pages\(\) yielded str, not a Chunk"),
+        fetched_in_background(connector.pages, to_chunk=connector.chunk) as chunks,
+    ):
+        list(chunks)
