@@ -258,7 +258,14 @@ class SnapshotApplier:
         new: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         for (ext, account_id, v), person_id in zip(changed, persons, strict=True):
-            values = (*v[:6], time(v[6]), time(v[7]), v[8], person_id)
+            created, last = v[6], v[7]
+            values = (
+                *v[:6],
+                None if created is None else time(created),
+                None if last is None else time(last),
+                v[8],
+                person_id,
+            )
             if account_id is None:
                 new.append((self.connector_id, ext, *values, stamp, stamp))
                 continue
@@ -340,7 +347,10 @@ class SnapshotApplier:
             s.load(
                 "assignment",
                 ("account_id", "product_id", "assigned_at", "first_seen_at", "last_seen_at"),
-                [(k >> SEAT_BITS, k & mask, time(at), stamp, stamp) for k, at in inserts.items()],
+                [
+                    (k >> SEAT_BITS, k & mask, None if at is None else time(at), stamp, stamp)
+                    for k, at in inserts.items()
+                ],
             )
             self.counts["assignments_added"] += len(inserts)
         if updates:
