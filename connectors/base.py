@@ -212,7 +212,7 @@ class Connector:
         raise NotImplementedError
 
     def batches(self) -> Iterator[Chunk]:
-        """The same snapshot as batches of plain rows (:mod:`connectors.rows`): what a sync reads.
+        """The same snapshot as batches of plain rows (:mod:`connectors.rows`).
 
         By default, :meth:`fetch` cut into batches. A connector may build rows directly
         instead (and derive :meth:`fetch` from them): for a large tenant, building a

@@ -18,7 +18,9 @@ Products, usage days and warnings are rare next to accounts and seats; they trav
 themselves in ``others``. A batch is applied others first (a product a seat names is then
 known), then accounts, then seats. :meth:`connectors.base.Connector.batches` gives a
 connector's stream in this form; a connector may build rows directly (Microsoft 365 does,
-for speed) and derive its ``fetch()`` from them with :func:`records`.
+for speed) and derive its ``fetch()`` from them with :func:`records`. A sync reads
+:meth:`connectors.base.Connector.pages`, which may also hand on pages still to be
+mapped to batches (Microsoft 365 hands on Graph's pages unparsed).
 """
 
 from __future__ import annotations

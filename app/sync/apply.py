@@ -1,9 +1,11 @@
 """Apply a connector's record stream to the inventory, inside the caller's transaction.
 
 At the start of a run the applier reads a compact *key index* of what this connector
-has stored: each account's external id, row id and a hash of its values, and each
-seat's (account, product) key and ``assigned_at`` — a few hundred bytes per account,
-never ORM objects. Records are compared with it as they arrive. An unchanged account or
+has stored: each account's external id, row id and values, and each seat's (account,
+product) key and ``assigned_at`` — a few hundred bytes per account, never ORM objects.
+The previous run left it in ``sync_index`` (:mod:`app.sync.key_index`); when that one
+cannot be trusted it is read from the tables instead. Records are compared with it as
+they arrive. An unchanged account or
 seat (nearly all of them on a re-sync) costs a dictionary lookup and writes nothing;
 new and changed ones are buffered and written batch by batch with bulk statements
 (:mod:`app.sync.staging`) while the stream is still arriving, so the database work
@@ -15,8 +17,8 @@ changes nothing.
 Why an index in memory rather than joining staged batches to the inventory in SQL (the
 previous design): those joins cost several seconds per 100,000 accounts on every run,
 even when nothing changed, and the sync then took five to ten times as long as
-fetching the pages. The index costs ~0.4 KB per account, against a peak of roughly
-250 MB for the whole run at 100,000 accounts (the target is 500 MB).
+fetching the pages. The index costs ~0.8 KB per account, against a peak of roughly
+380 MB for the whole run at 100,000 accounts (the target is 500 MB).
 
 Semantics: a person is matched or created (by :mod:`app.people.service`) for new
 accounts and accounts whose values changed; an account listed twice ends with its last

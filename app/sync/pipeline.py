@@ -1,13 +1,15 @@
 """Run a connector's fetch beside the database work, so the two overlap.
 
 A sync spends its time fetching and parsing the vendor's pages and turning them into
-records; meanwhile the previous records can be compared and written. Two ways:
+rows; meanwhile the previous rows can be compared and written. It reads the connector's
+``pages()``: chunks of rows, or pages its ``chunk()`` maps to rows. Two ways:
 
 - :func:`fetched_in_process` (used on Linux): the fetch runs in a forked child process
-  and hands record chunks over through a spool file (see there). Parsing JSON and
-  building records is CPU work under the interpreter lock; in a thread it competed with
-  the database side for that one lock and the sync took three times as long as the bare
-  fetch. In its own process it has its own lock and core. Connectors never touch the
+  and hands chunks and unmapped pages over through a spool file (see there); pages are
+  mapped in whichever process is free. Parsing JSON and building rows is CPU work under
+  the interpreter lock; in a thread it competed with the database side for that one
+  lock and the sync took three times as long as the bare fetch. In its own process it
+  has its own lock and core. Connectors never touch the
   database (ARCHITECTURE.md), which is what makes this safe: the child only fetches, and
   leaves with ``os._exit`` so it never closes the database connections it inherited.
 - :func:`fetched_in_background`: a thread and a bounded queue, where fork is unavailable.
@@ -163,9 +165,11 @@ def fetched_in_process(
     starved for the interpreter lock: either way a fifth of the child's time went to
     waiting. Writing a file never waits for the consumer; the notices back up (and the
     child waits) only when the consumer is thousands of chunks behind. The spool lives
-    in the temporary directory, not in memory (about 75 bytes per account or seat: 21 MB
-    for 100,000 Microsoft 365 users), and is gone when the run ends; a full disk fails
-    the run with the system's own message, applying nothing.
+    in the temporary directory, not in memory, and is gone when the run ends: about 75
+    bytes per account or seat of mapped rows, and a page's own size for a page handed
+    on unmapped (at most 73 MB for 100,000 Microsoft 365 users, whose pages take
+    ~0.75 KB a user). A full disk fails the run with the system's own message, applying
+    nothing.
     """
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
