@@ -356,16 +356,16 @@ def follow_next_links_unparsed(
     while next_url is not None:
         response = get(next_url, params)
         params = None
-        body = response.content
+        body, page_url = response.content, where(response)
         try:
             link = next_link_in(body, next_key)
-        except ValueError:
-            link = ""  # refused just below, as follow_next_links refuses it
+        except ValueError:  # not a string (or cut off): the page's parser names the fault
+            link = None
         if link is not None and (not link or link in seen):
-            raise ConnectorDataError(f"bad or repeated {next_key} from {url}: {link!r}")
+            raise ConnectorDataError(f"bad or repeated {next_key} from {page_url}: {link!r}")
         if link is not None:
             seen.add(link)
-        yield body, where(response), link
+        yield body, page_url, link
         next_url = link
 
 

@@ -352,6 +352,7 @@ class Microsoft365Connector(Connector):
         link is read here (:func:`connectors.http.next_link_in`).
         """
         names = sku_names()
+        self._known_skus.clear()  # a new snapshot announces its unlisted SKUs again
         with self._client() as http:
             head: list[Record] = []
             for sku in self._skus(http):

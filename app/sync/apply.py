@@ -88,10 +88,11 @@ class SnapshotApplier:
 
     def __init__(
         self, *, session: Session, connector_id: int, kind: str, identity_provider: bool,
-        stamp: datetime, keep_index: bool = False,
+        stamp: datetime, keep_index: bool = False, run_id: int | None = None,
     ) -> None:  # fmt: skip
-        """``keep_index``: read and store the key index in ``sync_index`` (:mod:`.key_index`);
-        for connectors whose rows hold only plain values (``Connector.plain_values``)."""
+        """``keep_index``: read and store the key index in ``sync_index`` (:mod:`.key_index`),
+        for connectors whose rows hold only plain values (``Connector.plain_values``), as
+        the end of run ``run_id``."""
         self.session = session
         self.connector_id = connector_id
         self.identity_provider = identity_provider
@@ -110,7 +111,7 @@ class SnapshotApplier:
         write = self.stage.time
         self._time: Callable[[int | None], Any] = lambda us: write(from_micros(us))
         # What is stored and not yet seen in this run; what was removed before it.
-        self._keep_index = keep_index
+        self._keep_index, self._run_id = keep_index, run_id
         stored = key_index.load(self.stage.conn, connector_id) if keep_index else None
         self._stored = stored is not None  # and still to be rewritten when something changes
         index = stored or self._scan_index()
@@ -401,16 +402,26 @@ class SnapshotApplier:
         counts.update(n)
         counts.update(apply_usage(s, connector_id=self.connector_id))
         people_service.refresh_leavers(session=self.session, stamp=self.stamp)
-        if self._keep_index and not self._stored:
-            assert all(key[0] is not None for key in self._run.values()), "unwritten account"
-            key_index.save(
-                s.conn,
-                self.connector_id,
-                (self._run, self._known),
-                (self._run_seats, self._known_seats),
-            )
+        if self._keep_index:
+            self._keep(s.conn)
         s.drop()
         return counts, self.warnings
+
+    def _keep(self, conn: Any) -> None:
+        """Store the key index as this run leaves the tables (or confirm the stored one)."""
+        if self._stored:
+            key_index.still_current(conn, self.connector_id, run_id=self._run_id)
+            return
+        unwritten = sum(1 for key in self._run.values() if key[0] is None)
+        if unwritten:
+            raise RuntimeError(f"{unwritten} new account(s) were never written; nothing applied")
+        key_index.save(
+            conn,
+            self.connector_id,
+            (self._run, self._known),
+            (self._run_seats, self._known_seats),
+            run_id=self._run_id,
+        )
 
     def _remove_accounts(self) -> int:
         """Mark removed the stored accounts this run did not report (and were not already)."""

@@ -62,5 +62,8 @@ class SyncIndex(SQLModel, table=True):
     """The database's migration revision when written: a migration may change the rows."""
     accounts: int
     """The connector's account rows when written: a cheap check that none came or went."""
+    run_id: int | None = None
+    """The run it describes the end of: trusted only while that is the connector's latest
+    successful run (a run of a build that does not keep it leaves it behind)."""
     data: bytes = Field(sa_type=sa.LargeBinary)
     written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -116,6 +116,7 @@ def sync_connector(
                     identity_provider=is_identity_provider(row),
                     stamp=stamp,
                     keep_index=connector.plain_values,
+                    run_id=run_id,
                 )
                 for chunk in chunks:
                     applier.add_chunk(chunk)

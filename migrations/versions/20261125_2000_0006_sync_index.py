@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("layout", sa.Integer(), nullable=False),
         sa.Column("schema_revision", sa.String(length=100), nullable=False),
         sa.Column("accounts", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("written_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(

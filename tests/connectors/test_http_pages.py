@@ -1,11 +1,13 @@
-"""Next links read from unparsed pages (``connectors.http.next_link_in``)."""
+"""Pages handed on unparsed, and the next links read from them (``connectors.http``)."""
 
 from __future__ import annotations
 
+import httpx
 import orjson
 import pytest
 
-from connectors.http import next_link_in
+from connectors.base import ConnectorDataError
+from connectors.http import follow_next_links_unparsed, next_link_in
 
 KEY = "@odata.nextLink"
 
@@ -42,3 +44,35 @@ def test_a_last_page_has_no_link_and_null_is_none() -> None:
 def test_a_link_that_is_not_a_string_is_refused() -> None:
     with pytest.raises(ValueError, match="neither a string nor null"):
         next_link_in(b'{"@odata.nextLink": 42, "value": []}', KEY)
+
+
+def _pages(*bodies: bytes) -> list[tuple[bytes, str, str | None]]:
+    responses = iter(bodies)
+
+    def get(url: str, params: object) -> httpx.Response:
+        return httpx.Response(200, content=next(responses), request=httpx.Request("GET", url))
+
+    return list(follow_next_links_unparsed(get, "https://g.test/users?$top=2", None, next_key=KEY))
+
+
+def test_unparsed_pages_follow_their_links_to_the_end() -> None:
+    pages = _pages(
+        b'{"@odata.nextLink": "https://g.test/users?$skiptoken=2", "value": [1, 2]}',
+        b'{"value": [3]}',
+    )
+    assert [(url, link) for _body, url, link in pages] == [
+        ("https://g.test/users", "https://g.test/users?$skiptoken=2"),
+        ("https://g.test/users", None),
+    ]
+
+
+def test_a_repeated_link_is_refused_naming_the_page() -> None:
+    again = b'{"@odata.nextLink": "https://g.test/users?$skiptoken=2", "value": []}'
+    with pytest.raises(ConnectorDataError, match=r"repeated @odata.nextLink from https://g.test"):
+        _pages(again, again)
+
+
+def test_a_page_cut_off_in_its_link_ends_the_pages_for_its_parser_to_refuse() -> None:
+    cut = b'{"value": [], "@odata.nextLink": "https://g.test/us'
+    ((body, _url, link),) = _pages(cut)
+    assert body == cut and link is None  # parsing it fails, naming the page's URL

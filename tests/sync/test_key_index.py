@@ -13,7 +13,7 @@ from app.core.db import session_scope, utcnow
 from app.sync import key_index
 from app.sync.apply import SnapshotApplier
 from app.sync.configs import remove_connector
-from app.sync.models import SyncIndex
+from app.sync.models import SyncIndex, SyncRun
 from connectors.base import AccountRecord, AssignmentRecord, ProductRecord, Record
 from tests.sync.test_snapshot_identity import _connector, _tenant
 
@@ -147,7 +147,7 @@ def test_an_index_marshal_cannot_write_is_not_stored(committed_db: Any) -> None:
     _run(engine, m365, _tenant("ann"))
     with session_scope(engine) as session:
         odd = {"id-x": (1, (Name("x"),))}
-        key_index.save(session.connection(), m365, (odd, {}), ({}, {}))
+        key_index.save(session.connection(), m365, (odd, {}), ({}, {}), run_id=None)
     assert _stored(engine, m365) is None
 
 
@@ -176,3 +176,50 @@ def test_a_product_listed_twice_in_a_run_counts_once_with_its_later_values(
             sa.text("SELECT seats_consumed FROM product WHERE external_id = 'sku-x'")
         ).scalar_one()
     assert consumed == 3
+
+
+def test_an_index_left_behind_by_a_later_run_is_not_trusted(committed_db: Any) -> None:
+    # A run of a build that does not keep the index (say, after a rollback) changed the
+    # tables without it: the index no longer describes the latest successful run.
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    _run(engine, m365, _tenant("ann"))
+    assert _stored(engine, m365) is not None
+    with session_scope(engine) as session:
+        session.add(SyncRun(connector_id=m365, status="failed"))
+    assert _stored(engine, m365) is not None  # a failed run changed nothing
+    with session_scope(engine) as session:
+        session.add(SyncRun(connector_id=m365, status="succeeded"))
+    assert _stored(engine, m365) is None
+
+
+def test_a_run_that_changes_nothing_confirms_the_index_for_itself(committed_db: Any) -> None:
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    _run(engine, m365, _tenant("ann"))
+    with session_scope(engine) as session:
+        run = SyncRun(connector_id=m365, status="running")
+        session.add(run)
+        session.flush()
+        applier = SnapshotApplier(
+            session=session, connector_id=m365, kind="microsoft365", identity_provider=True,
+            stamp=utcnow(), keep_index=True, run_id=run.id,
+        )  # fmt: skip
+        assert applier._stored  # read from sync_index, not scanned
+        applier.add_many(_tenant("ann"))
+        applier.finish()
+        run.status = "succeeded"
+    stored = _stored(engine, m365)
+    assert stored is not None and stored == _scanned(engine, m365)
+
+
+def test_a_damaged_index_is_dropped_and_the_run_scans(committed_db: Any) -> None:
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    _run(engine, m365, _tenant("ann", "bob"))
+    with engine.begin() as conn:
+        conn.execute(sa.update(SyncIndex).values(data=b"\x00not marshal"))
+    assert _stored(engine, m365) is None
+    counts = _run(engine, m365, _tenant("ann", "bob"))
+    assert counts["accounts_updated"] == counts["accounts_added"] == 0
+    assert _stored(engine, m365) == _scanned(engine, m365)
