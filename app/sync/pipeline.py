@@ -9,9 +9,9 @@ rows; meanwhile the previous rows can be compared and written. It reads the conn
   mapped in whichever process is free. Parsing JSON and building rows is CPU work under
   the interpreter lock; in a thread it competed with the database side for that one
   lock and the sync took three times as long as the bare fetch. In its own process it
-  has its own lock and core. Connectors never touch the
-  database (ARCHITECTURE.md), which is what makes this safe: the child only fetches, and
-  leaves with ``os._exit`` so it never closes the database connections it inherited.
+  has its own lock and core. Connectors never touch the database (ARCHITECTURE.md),
+  which is what makes this safe: the child only fetches, and leaves with ``os._exit``
+  so it never closes the database connections it inherited.
 - :func:`fetched_in_background`: a thread and a bounded queue, where fork is unavailable.
 
 Either way an error in the fetch is re-raised in the consumer as the connector's own
