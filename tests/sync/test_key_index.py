@@ -30,6 +30,14 @@ def _run(engine: Any, connector_id: int, records: list[Record]) -> dict[str, int
         return applier.finish()[0]
 
 
+def _synced(committed_db: Any, *users: str) -> tuple[Any, int]:
+    """The engine, and a Microsoft 365 connector synced once with these users."""
+    engine = committed_db.engine
+    m365 = _connector(engine, "m365", "microsoft365", True)
+    _run(engine, m365, _tenant(*users))
+    return engine, m365
+
+
 def _stored(engine: Any, connector_id: int) -> key_index.KeyIndex | None:
     with engine.connect() as conn:
         return key_index.load(conn, connector_id)
@@ -98,9 +106,7 @@ def test_a_run_reading_the_stored_index_counts_like_one_scanning_the_tables(
 
 
 def test_an_unchanged_run_leaves_the_stored_index_as_it_was(committed_db: Any) -> None:
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann", "bob"))
+    engine, m365 = _synced(committed_db, "ann", "bob")
     written = _written_at(engine, m365)
     _run(engine, m365, _tenant("ann", "bob"))
     assert _written_at(engine, m365) == written
@@ -109,9 +115,7 @@ def test_an_unchanged_run_leaves_the_stored_index_as_it_was(committed_db: Any) -
 
 
 def test_an_account_row_written_behind_the_syncs_back_makes_it_scan(committed_db: Any) -> None:
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann", "bob"))
+    engine, m365 = _synced(committed_db, "ann", "bob")
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM assignment"))
         conn.execute(sa.text("DELETE FROM account WHERE external_id = 'id-bob'"))
@@ -128,9 +132,7 @@ def test_an_account_row_written_behind_the_syncs_back_makes_it_scan(committed_db
 def test_an_index_of_another_layout_or_migration_is_not_trusted(
     committed_db: Any, column: Any
 ) -> None:
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann"))
+    engine, m365 = _synced(committed_db, "ann")
     other = 0 if column is SyncIndex.layout else "0000_older"
     with engine.begin() as conn:
         conn.execute(sa.update(SyncIndex).values({column: other}))
@@ -142,9 +144,7 @@ def test_an_index_marshal_cannot_write_is_not_stored(committed_db: Any) -> None:
     class Name(str):
         pass
 
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann"))
+    engine, m365 = _synced(committed_db, "ann")
     with session_scope(engine) as session:
         odd = {"id-x": (1, (Name("x"),))}
         key_index.save(session.connection(), m365, (odd, {}), ({}, {}), run_id=None)
@@ -152,9 +152,7 @@ def test_an_index_marshal_cannot_write_is_not_stored(committed_db: Any) -> None:
 
 
 def test_removing_the_connector_removes_its_index(committed_db: Any) -> None:
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann"))
+    engine, m365 = _synced(committed_db, "ann")
     with session_scope(engine) as session:
         remove_connector(session=session, name="m365")
     with Session(engine) as session:
@@ -181,9 +179,7 @@ def test_a_product_listed_twice_in_a_run_counts_once_with_its_later_values(
 def test_an_index_left_behind_by_a_later_run_is_not_trusted(committed_db: Any) -> None:
     # A run of a build that does not keep the index (say, after a rollback) changed the
     # tables without it: the index no longer describes the latest successful run.
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann"))
+    engine, m365 = _synced(committed_db, "ann")
     assert _stored(engine, m365) is not None
     with session_scope(engine) as session:
         session.add(SyncRun(connector_id=m365, status="failed"))
@@ -194,9 +190,7 @@ def test_an_index_left_behind_by_a_later_run_is_not_trusted(committed_db: Any) -
 
 
 def test_a_run_that_changes_nothing_confirms_the_index_for_itself(committed_db: Any) -> None:
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann"))
+    engine, m365 = _synced(committed_db, "ann")
     with session_scope(engine) as session:
         run = SyncRun(connector_id=m365, status="running")
         session.add(run)
@@ -214,9 +208,7 @@ def test_a_run_that_changes_nothing_confirms_the_index_for_itself(committed_db: 
 
 
 def test_a_damaged_index_is_dropped_and_the_run_scans(committed_db: Any) -> None:
-    engine = committed_db.engine
-    m365 = _connector(engine, "m365", "microsoft365", True)
-    _run(engine, m365, _tenant("ann", "bob"))
+    engine, m365 = _synced(committed_db, "ann", "bob")
     with engine.begin() as conn:
         conn.execute(sa.update(SyncIndex).values(data=b"\x00not marshal"))
     assert _stored(engine, m365) is None
