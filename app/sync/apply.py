@@ -120,8 +120,9 @@ class SnapshotApplier:
         # What this run reported: accounts by external id, seats by key (with assigned_at).
         self._run: dict[str, AccountKey] = {}
         self._run_seats: dict[int, int | None] = {}
-        # The current batch: new or changed accounts, and seats still to resolve.
-        self._changed: dict[str, tuple[str, int | None, tuple[Any, ...]]] = {}
+        # The current batch: new or changed accounts (external id, row id, values, and
+        # the stored values of a changed one), and seats still to resolve.
+        self._changed: dict[str, tuple[str, int | None, tuple[Any, ...], Any]] = {}
         self._seats: list[SeatRow] = []
         self._pending = 0
         self._usage: list[tuple[Any, ...]] = []
@@ -213,10 +214,13 @@ class SnapshotApplier:
             old = known.pop(ext, None) or run.get(ext)
             if old is None:
                 run[ext] = (None, values)
-                changed[ext] = (ext, None, values)
+                changed[ext] = (ext, None, values, None)
             elif old[1] != values or ext in gone:
                 run[ext] = (old[0], values)
-                changed[ext] = (ext, old[0], values)
+                # Compared later with what is stored: the values before this batch.
+                pending = changed.get(ext)
+                stored = pending[3] if pending else None if ext in gone else old[1]
+                changed[ext] = (ext, old[0], values, stored)
             else:
                 run[ext] = old
 
@@ -250,25 +254,31 @@ class SnapshotApplier:
     # ------------------------------------------------------------------ batches
 
     def _apply_accounts(self) -> None:
-        """Match persons for the batch's new and changed accounts, then update and insert."""
-        s, n, run, time, stamp = self.stage, self.counts, self._run, self._time, self._stamp
-        changed = list(self._changed.values())
+        """Match persons for the batch's new and changed accounts, then update and insert.
+
+        An account whose e-mail, name and department are as stored (its sign-in time
+        changed, say: most changes of a daily sync) keeps its person: matching it again
+        would look up its e-mail for nothing, and its person is left as an unchanged
+        account's is.
+        """
+        s, n, run, stamp = self.stage, self.counts, self._run, self._stamp
+        matched: list[tuple[str, int | None, tuple[Any, ...]]] = []
+        kept: list[tuple[Any, ...]] = []  # (account id, values without the person)
+        for ext, account_id, v, old in self._changed.values():
+            if old is not None and v[0] == old[0] and v[1] == old[1] and v[5] == old[5]:
+                kept.append((account_id, *self._written(v)))
+                n["accounts_updated"] += 1
+            else:
+                matched.append((ext, account_id, v))
         self._changed.clear()
         self._stored = False
         persons = self.persons.match(
-            [(people_service.normalise_email(v[0]), v[1], v[5]) for _, _, v in changed]
+            [(people_service.normalise_email(v[0]), v[1], v[5]) for _, _, v in matched]
         )
         new: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        for (ext, account_id, v), person_id in zip(changed, persons, strict=True):
-            created, last = v[6], v[7]
-            values = (
-                *v[:6],
-                None if created is None else time(created),
-                None if last is None else time(last),
-                v[8],
-                person_id,
-            )
+        for (ext, account_id, v), person_id in zip(matched, persons, strict=True):
+            values = (*self._written(v), person_id)
             if account_id is None:
                 new.append((self.connector_id, ext, *values, stamp, stamp))
                 continue
@@ -278,15 +288,8 @@ class SnapshotApplier:
                 n["accounts_restored"] += 1
             else:
                 n["accounts_updated"] += 1
-        if updates:
-            s.load(ACCOUNTS, ACCOUNT_COLUMNS, updates)
-            sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in ACCOUNT_COLUMNS[1:])
-            s.run(
-                f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
-                f"FROM {ACCOUNTS} WHERE account.id = {ACCOUNTS}.account_id",
-                stamp=self.stamp,
-            )
-            s.clear(ACCOUNTS)
+        self._update_accounts(updates, ACCOUNT_COLUMNS)
+        self._update_accounts(kept, ACCOUNT_COLUMNS[:-1])
         inserted = bulk.insert(
             s.conn,
             "account",
@@ -297,6 +300,30 @@ class SnapshotApplier:
         for ext, account_id in inserted:
             run[ext] = (account_id, run[ext][1])
         n["accounts_added"] += len(inserted)
+
+    def _written(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """An account row's values as written: times in the driver's form."""
+        time, created, last = self._time, values[6], values[7]
+        return (
+            *values[:6],
+            None if created is None else time(created),
+            None if last is None else time(last),
+            values[8],
+        )
+
+    def _update_accounts(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> None:
+        """Write changed accounts (``columns`` of ``ACCOUNT_COLUMNS``, the row id first)."""
+        if not rows:
+            return
+        s = self.stage
+        s.load(ACCOUNTS, columns, rows)
+        sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in columns[1:])
+        s.run(
+            f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
+            f"FROM {ACCOUNTS} WHERE account.id = {ACCOUNTS}.account_id",
+            stamp=self.stamp,
+        )
+        s.clear(ACCOUNTS)
 
     def _apply_seats(self, seats: list[SeatRow], *, final: bool) -> None:
         """Resolve seats to (account, product) keys; insert new ones, update changed ones."""

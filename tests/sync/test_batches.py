@@ -161,3 +161,47 @@ def test_dated_seats_across_batches_pending_and_listed_twice(
     assert _state(engine) == before and dates() == {"id-ann": early, "id-bob": late}
     assert again["assignments_added"] == again["assignments_removed"] == 0
     assert again["accounts_updated"] == again["accounts_added"] == 0
+
+
+def _ann(email: str, last: datetime) -> AccountRecord:
+    return AccountRecord("id-ann", email, "Ann", "active", department="Sales", last_active_at=last)
+
+
+def _person_of(engine: Any, external_id: str) -> tuple[Any, ...]:
+    with Session(engine) as s:
+        account = s.exec(select(Account).where(Account.external_id == external_id)).one()
+        person = s.get(Person, account.person_id)
+        assert person is not None
+        return account.last_active_at, person.email, person.display_name
+
+
+def test_a_sign_in_change_updates_the_account_and_keeps_its_person(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
+    first, later = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    _run(engine, m365, [_ann("ann@example.com", first)])
+    with Session(engine) as s:  # a person renamed since (by hand, or by another source)
+        person = s.exec(select(Person)).one()
+        person.display_name = "Ann Lee"
+        s.add(person)
+        s.commit()
+    counts, _ = _run(engine, m365, [_ann("ann@example.com", later)])
+    assert counts["accounts_updated"] == 1 and counts["persons_created"] == 0
+    assert _person_of(engine, "id-ann") == (later, "ann@example.com", "Ann Lee")
+    counts, _ = _run(engine, m365, [_ann("ann.lee@example.com", later)])
+    assert counts["accounts_updated"] == 1 and counts["persons_created"] == 1
+    assert _person_of(engine, "id-ann")[1] == "ann.lee@example.com"
+
+
+def test_an_account_listed_twice_in_a_batch_is_compared_with_what_is_stored(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second listing equals the first, which changed the e-mail: the person must
+    # still follow the new e-mail.
+    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
+    t = datetime(2026, 11, 1, tzinfo=UTC)
+    _run(engine, m365, [_ann("ann@example.com", t)])
+    later = datetime(2026, 11, 2, tzinfo=UTC)
+    _run(engine, m365, [_ann("ann.lee@example.com", t), _ann("ann.lee@example.com", later)])
+    assert _person_of(engine, "id-ann")[:2] == (later, "ann.lee@example.com")
