@@ -344,24 +344,24 @@ class SnapshotApplier:
                     waiting.append((self._seq, ext, product, self._time(at)))
                 continue
             key = account[0] << SEAT_BITS | product_id
-            old = run_seats.get(key, _MISSING)
-            if old is not _MISSING:  # listed twice in this run: a later date wins
-                if at is not None and at != old:
-                    run_seats[key] = at
-                    (inserts if key in inserts else updates)[key] = at
-                continue
+            # Stored and first seen in this run: the common case, one dictionary operation.
             old = known.pop(key, _MISSING)
-            if old is _MISSING:
+            if old is not _MISSING:
+                run_seats[key] = old if at is None else at
+                if gone and key in gone:
+                    gone.discard(key)
+                    n["assignments_restored"] += 1
+                    updates[key] = at
+                elif at is not None and at != old:
+                    updates[key] = at
+                continue
+            old = run_seats.get(key, _MISSING)
+            if old is _MISSING:  # new
                 inserts[key] = at
                 run_seats[key] = at
-                continue
-            run_seats[key] = old if at is None else at
-            if key in gone:
-                gone.discard(key)
-                n["assignments_restored"] += 1
-                updates[key] = at
-            elif at is not None and at != old:
-                updates[key] = at
+            elif at is not None and at != old:  # listed twice in this run: a later date wins
+                run_seats[key] = at
+                (inserts if key in inserts else updates)[key] = at
         if skipped:
             self._warn_skipped(skipped)
         if waiting:
