@@ -84,6 +84,34 @@ def _fail_run(engine: Engine, run_id: int, error: str) -> None:
             run.finished_at = utcnow()
 
 
+SYNC_LOCKS = 0x5EA7
+"""The first key of the PostgreSQL advisory locks that keep one run per connector."""
+
+
+def _claim(session: Session, connector_id: int, name: str) -> None:
+    """Refuse to run beside another run of the same connector.
+
+    On PostgreSQL two runs could otherwise interleave their writes, and the later one
+    would fail on a conflict that names a table rather than the cause. The lock is an
+    advisory one held by the run's transaction, so a run that dies releases it. SQLite
+    admits one writer at a time: a second run waits for the first there.
+
+    Raises:
+        SeatwiseError: Another run of this connector holds the lock.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    claimed = conn.exec_driver_sql(
+        "SELECT pg_try_advisory_xact_lock(%s, %s)", (SYNC_LOCKS, connector_id)
+    ).scalar()
+    if not claimed:
+        raise SeatwiseError(
+            f"connector {name!r} is already being synced by another run; this run "
+            "changed nothing (try again when that one has finished)"
+        )
+
+
 def sync_connector(
     *,
     engine: Engine,
@@ -102,6 +130,7 @@ def sync_connector(
     try:
         connector = build_connector(row, settings, **(connector_options or {}))
         with Session(engine, expire_on_commit=False) as session, session.begin():
+            _claim(session, row.id, name)
             stamp = utcnow()
             seen = 0
             # No cyclic garbage collection while records stream in: it builds millions
