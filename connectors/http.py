@@ -259,37 +259,6 @@ def parse_body(body: bytes, url: str, vendor: str) -> Any:
         ) from exc
 
 
-def follow_next_links(
-    fetch: Callable[[str, Params | None], Any],
-    url: str,
-    params: Params | None,
-    *,
-    next_key: str,
-) -> Iterator[Any]:
-    """Yield pages, following an absolute next-page URL until the vendor gives none.
-
-    Args:
-        fetch: Gets one page: ``fetch(url, params)`` returns the parsed body.
-        url: The first page's URL.
-        params: Query parameters of the first page only; next links carry their own.
-        next_key: Body key of the next page's URL (``@odata.nextLink``).
-    """
-    seen: set[str] = set()
-    next_url: str | None = url
-    while next_url is not None:
-        page = fetch(next_url, params)
-        params = None
-        if not isinstance(page, dict):
-            raise ConnectorDataError(f"expected a JSON object page from {url}")
-        yield page
-        link = page.get(next_key)
-        if link is not None and (not isinstance(link, str) or link in seen):
-            raise ConnectorDataError(f"bad or repeated {next_key} from {url}: {link!r}")
-        if link is not None:
-            seen.add(link)
-        next_url = link
-
-
 _BLANK = b" \t\r\n"
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -345,7 +314,13 @@ def follow_next_links_unparsed(
     *,
     next_key: str,
 ) -> Iterator[UnparsedPage]:
-    """Like :func:`follow_next_links`, but yield each page's body unparsed.
+    """Yield pages unparsed, following an absolute next-page URL until the vendor gives none.
+
+    Args:
+        get: Gets one page: ``get(url, params)`` returns the successful response.
+        url: The first page's URL.
+        params: Query parameters of the first page only; next links carry their own.
+        next_key: Body key of the next page's URL (``@odata.nextLink``).
 
     Yields:
         ``(body, url without query, next link)``: the link found by :func:`next_link_in`
