@@ -45,6 +45,7 @@ from connectors.microsoft365_auth import (
     graph_error_for,
     permission_error,
 )
+from connectors.microsoft365_users import page_rows as users_page_rows
 from connectors.rows import AccountRow, Chunk, SeatRow, micros, records
 
 USER_FIELDS = (
@@ -374,12 +375,23 @@ class Microsoft365Connector(Connector):
             self.requests_sent = http.requests_sent
 
     def chunk(self, page: GraphPage) -> Chunk:
-        """Parse one users page and map it to rows (:meth:`_page_rows`).
+        """Parse one users page and map it to rows.
+
+        Pages of the shape Graph documents are decoded and mapped in one fast pass
+        (:mod:`connectors.microsoft365_users`); any other page goes through
+        :func:`connectors.http.parse_body` and :meth:`_page_rows`.
 
         Raises:
             ConnectorDataError: The page is not JSON, or its next link is not the one
                 the fetch found and followed.
         """
+        known = self._known_skus
+        if not page.listed <= known:
+            known |= page.listed
+        fast = users_page_rows(page.body, page.next_link, known, page.sign_in)
+        if fast is not None:
+            return fast
+        # Not of the documented shape: the general path maps it, or names the problem.
         parsed = parse_body(page.body, page.url, "Microsoft Graph")
         if not isinstance(parsed, dict):
             raise ConnectorDataError(f"expected a JSON object page from {page.url}")
@@ -388,9 +400,6 @@ class Microsoft365Connector(Connector):
                 f"Microsoft Graph's users page from {page.url} gives its next page in a form "
                 "Seatwise does not follow safely; please report this."
             )
-        known = self._known_skus
-        if not page.listed <= known:
-            known |= page.listed
         return self._page_rows(parsed, known, page.sign_in)
 
     # ------------------------------------------------------------------ mapping

@@ -20,7 +20,6 @@ typed exception; when the consumer stops early, the fetch is stopped.
 
 from __future__ import annotations
 
-import array
 import contextlib
 import gc
 import multiprocessing
@@ -124,19 +123,9 @@ def _portable(exc: BaseException) -> BaseException:
 
 _SPOOLED = b"S"
 _NOTICE = struct.Struct("<QQ")  # where a chunk lies in the spool file: offset, length
-_NOTICE_BYTES = 4 + len(_SPOOLED) + _NOTICE.size  # as sent: a length header, the message
 BEHIND = 2
-"""Notices the run has not picked up yet from which the fetch process maps pages itself."""
-
-
-def _unread(fd: int) -> int:
-    """Bytes written to a pipe and not read yet (Linux answers this on either end)."""
-    import fcntl  # Unix only, like the fork this serves
-    import termios
-
-    buf = array.array("i", [0])
-    fcntl.ioctl(fd, termios.FIONREAD, buf)
-    return buf[0]
+"""Chunks the run has been handed and not finished with, from which the fetch process
+maps pages itself (the run is busy: mapping there would only queue behind its work)."""
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
@@ -153,10 +142,13 @@ def fetched_in_process(
     """Yield an iterator of the chunks of what ``pages()`` produces in a forked process.
 
     Pages that are not chunks yet are mapped by ``to_chunk`` in whichever process is
-    free: the child maps a page itself while the run has ``BEHIND`` or more chunks
-    waiting (writing a first load, say), and hands it on unmapped otherwise (a re-sync
-    of an unchanged tenant, which leaves the run idle). Either way the two processes
-    share the parsing and mapping, and each chunk arrives in the order fetched.
+    free: the child maps a page itself while the run is still busy with ``BEHIND`` or
+    more chunks it was handed (a shared counter says how many it has finished), and
+    hands it on unmapped when the run is waiting for work. On a first load, whose
+    writes keep the run busy, the child maps nearly every page; on a re-sync of an
+    unchanged tenant, where comparing a page takes the run less time than fetching one
+    takes the child, they alternate, and both finish close together. Each chunk arrives
+    in the order fetched.
 
     The child writes each encoded chunk to an unlinked spool file and sends only a
     16-byte notice of where it lies through the pipe. A pipe carrying the chunks
@@ -173,6 +165,7 @@ def fetched_in_process(
     """
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
+    finished = ctx.RawValue("Q", 0)  # chunks the run has finished with; shared memory
     spool = tempfile.TemporaryFile(prefix="seatwise-sync-")  # noqa: SIM115 - closed below
     fd = spool.fileno()
 
@@ -182,9 +175,9 @@ def fetched_in_process(
         # measured. The child is short-lived and its records hold no cycles.
         gc.disable()
         try:
-            offset, pipe = 0, sender.fileno()
-            for page in pages():
-                if not isinstance(page, Chunk) and _unread(pipe) >= BEHIND * _NOTICE_BYTES:
+            offset = 0
+            for sent, page in enumerate(pages()):
+                if not isinstance(page, Chunk) and sent - finished.value >= BEHIND:
                     page = to_chunk(page)
                 data = encode(page, plain=plain)
                 _write_all(fd, data, offset)
@@ -224,6 +217,7 @@ def fetched_in_process(
             if isinstance(item, _Failed):
                 raise item.exc
             yield item if isinstance(item, Chunk) else to_chunk(item)
+            finished.value += 1
 
     try:
         yield consume()

@@ -84,8 +84,10 @@ def _fail_run(engine: Engine, run_id: int, error: str) -> None:
             run.finished_at = utcnow()
 
 
-SYNC_LOCKS = 0x5EA7
-"""The first key of the PostgreSQL advisory locks that keep one run per connector."""
+SYNC_LOCK = "seatwise-sync"
+"""What the PostgreSQL advisory lock keeping one run per connector is named after, with
+the schema and the connector's id (advisory locks are database-wide, and two Seatwise
+installations may share a database in different schemas)."""
 
 
 def _claim(session: Session, connector_id: int, name: str) -> None:
@@ -103,7 +105,9 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
     if conn.dialect.name != "postgresql":
         return
     claimed = conn.exec_driver_sql(
-        "SELECT pg_try_advisory_xact_lock(%s, %s)", (SYNC_LOCKS, connector_id)
+        "SELECT pg_try_advisory_xact_lock(hashtextextended("
+        "%s || ':' || current_schema() || ':' || %s, 0))",
+        (SYNC_LOCK, str(connector_id)),
     ).scalar()
     if not claimed:
         raise SeatwiseError(

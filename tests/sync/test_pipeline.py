@@ -191,7 +191,7 @@ def _mapped_by(chunks: Iterator[Chunk], parent: int) -> tuple[list[str], set[str
 def test_pages_are_mapped_in_order_by_the_fetch_or_the_run(
     monkeypatch: pytest.MonkeyPatch, behind: int, mapped_in: set[str]
 ) -> None:
-    # BEHIND 0: the run always counts as behind, so the fetch maps every page itself;
+    # BEHIND 0: the run always counts as busy, so the fetch maps every page itself;
     # BEHIND huge: never, so every page crosses unmapped and the run maps it.
     monkeypatch.setattr(pipeline, "BEHIND", behind)
     connector = _Paged(300)

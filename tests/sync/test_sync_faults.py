@@ -13,7 +13,7 @@ from app.core.settings import Settings
 from app.people.models import Account, Person
 from app.sync import configs
 from app.sync.models import ConnectorConfig, SyncRun
-from app.sync.service import SYNC_LOCKS, sync_connector
+from app.sync.service import _claim, sync_connector
 from connectors.sandbox.server import Sandboxes
 from tests.sync.conftest import FAST, SECRET_KEY, fault, inventory_state
 
@@ -158,12 +158,11 @@ def test_a_run_beside_another_run_of_the_same_connector_is_refused_by_name(
     before = inventory_state(engine)
     with Session(engine) as session:
         connector_id = session.exec(select(ConnectorConfig.id)).one()
-    with engine.connect() as other:  # stands in for a run in progress
-        other.exec_driver_sql("SELECT pg_advisory_lock(%s, %s)", (SYNC_LOCKS, connector_id))
+    with Session(engine) as other, other.begin():  # stands in for a run in progress
+        _claim(other, connector_id, "m365")
         result = sync_connector(
             engine=engine, settings=settings, name="m365", connector_options=FAST
         )
-        other.exec_driver_sql("SELECT pg_advisory_unlock(%s, %s)", (SYNC_LOCKS, connector_id))
     assert result.status == "failed"
     assert result.error is not None and "'m365' is already being synced" in result.error
     assert _last_run(engine).status == "failed"
