@@ -79,10 +79,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    import os
-
-    if os.environ.get("SW_CACHE"):
-        cursor.execute(f"PRAGMA cache_size={os.environ['SW_CACHE']}")
     cursor.close()
 
 
