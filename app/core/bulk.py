@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def is_pg(conn: Connection) -> bool:
@@ -77,6 +79,32 @@ def time_writer(conn: Connection) -> Callable[[datetime | None], Any]:
     return pg_time if is_pg(conn) else sqlite_time
 
 
+def from_micros_sql(value: str) -> str:
+    """SQLite SQL turning whole microseconds since the epoch (or NULL) into a stored time.
+
+    Gives exactly what :func:`sqlite_time` gives (``YYYY-MM-DD HH:MM:SS.ffffff``), a
+    third as costly as formatting the text in Python for each row. The fraction is taken
+    modulo one second upwards, so times before 1970 are right too.
+    """
+    fraction = f"(({value}) % 1000000 + 1000000) % 1000000"
+    return (
+        f"strftime('%Y-%m-%d %H:%M:%S', (({value}) - {fraction}) / 1000000, 'unixepoch') "
+        f"|| printf('.%06d', {fraction})"
+    )
+
+
+def _datetimes(rows: Sequence[Sequence[Any]], positions: list[int]) -> list[list[Any]]:
+    """Rows with the values at ``positions`` turned from µs since the epoch into datetimes."""
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in positions:
+            if values[i] is not None:
+                values[i] = _EPOCH + timedelta(microseconds=values[i])
+        out.append(values)
+    return out
+
+
 def insert(
     conn: Connection,
     table: str,
@@ -84,11 +112,14 @@ def insert(
     rows: Sequence[Sequence[Any]],
     *,
     returning: str | None = None,
+    micros: Collection[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert rows in bulk; with ``returning`` (e.g. ``"external_id, id"``), return those.
 
     ``returning`` names inserted columns and ``id``, the table's serial key. Row values
-    must already be in the driver's form (see :func:`time_writer`).
+    must already be in the driver's form (see :func:`time_writer`), except in the
+    columns named in ``micros``: times there are whole microseconds since the epoch (or
+    None), which SQLite turns into its stored text itself (:func:`from_micros_sql`).
     """
     if not rows:
         return []
@@ -96,6 +127,8 @@ def insert(
     names = ", ".join(columns)
     raw: Any = conn.connection.driver_connection
     if is_pg(conn):
+        if micros:
+            rows = _datetimes(rows, [i for i, c in enumerate(columns) if c in micros])
         with raw.cursor() as cur:
             if wanted is None:
                 _copy(cur, table, columns, rows)
@@ -118,13 +151,21 @@ def insert(
     most = max(1, min(limit, 32_000) // len(columns))
     marks = "(" + ",".join("?" * len(columns)) + ")"
     tail = f" RETURNING {returning}" if returning else ""
+    head = f"INSERT INTO {table} ({names}) VALUES "
+    if micros:  # each VALUES row's columns are column1, column2, … to the SELECT
+        values = ", ".join(
+            from_micros_sql(f"column{n}") if c in micros else f"column{n}"
+            for n, c in enumerate(columns, 1)
+        )
+        head = f"INSERT INTO {table} ({names}) SELECT {values} FROM (VALUES "
+        tail = ")" + tail
     out: list[tuple[Any, ...]] = []
     start = 0
     for size in _chunk_sizes(len(rows), most):
         chunk = rows[start : start + size]
         start += size
         cursor = raw.execute(
-            f"INSERT INTO {table} ({names}) VALUES {','.join([marks] * size)}{tail}",
+            f"{head}{','.join([marks] * size)}{tail}",
             [value for row in chunk for value in row],
         )
         if returning:

@@ -31,7 +31,7 @@ of the run, and is skipped with a warning if they never come.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +62,7 @@ from connectors.base import (
     SyncWarning,
     UsageRecord,
 )
-from connectors.rows import CHUNK, AccountRow, Chunk, SeatRow, chunked, from_micros, micros
+from connectors.rows import CHUNK, AccountRow, Chunk, SeatRow, chunked, micros
 
 BATCH = 10_000
 """New or changed rows (and seats to resolve) per applied batch: big enough to amortise
@@ -75,6 +75,9 @@ ACCOUNT_FIELDS = (
 SEAT_BITS = 32
 """A seat's key is ``account_id << 32 | product_id``: one int hashes and stores far more
 cheaply than a tuple, and product ids stay far below 2**32."""
+ACCOUNT_TIMES = ("vendor_created_at", "last_active_at")
+SEAT_TIMES = ("assigned_at",)
+"""Columns written from the rows' µs since the epoch (:func:`app.core.bulk.insert`)."""
 COUNT_KEYS = (
     "persons_created", "accounts", "accounts_added", "accounts_updated", "accounts_restored",
     "accounts_removed", "assignments", "assignments_added", "assignments_restored",
@@ -108,8 +111,6 @@ class SnapshotApplier:
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self._seq = 0
         self._stamp = self.stage.time(stamp)
-        write = self.stage.time
-        self._time: Callable[[int | None], Any] = lambda us: write(from_micros(us))
         # What is stored and not yet seen in this run; what was removed before it.
         self._keep_index, self._run_id = keep_index, run_id
         stored = key_index.load(self.stage.conn, connector_id) if keep_index else None
@@ -266,7 +267,7 @@ class SnapshotApplier:
         kept: list[tuple[Any, ...]] = []  # (account id, values without the person)
         for ext, account_id, v, old in self._changed.values():
             if old is not None and v[0] == old[0] and v[1] == old[1] and v[5] == old[5]:
-                kept.append((account_id, *self._written(v)))
+                kept.append((account_id, *v))
                 n["accounts_updated"] += 1
             else:
                 matched.append((ext, account_id, v))
@@ -278,7 +279,7 @@ class SnapshotApplier:
         new: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         for (ext, account_id, v), person_id in zip(matched, persons, strict=True):
-            values = (*self._written(v), person_id)
+            values = (*v, person_id)
             if account_id is None:
                 new.append((self.connector_id, ext, *values, stamp, stamp))
                 continue
@@ -296,27 +297,18 @@ class SnapshotApplier:
             ("connector_id", "external_id", *ACCOUNT_COLUMNS[1:], "first_seen_at", "last_seen_at"),
             new,
             returning="external_id, id",
+            micros=ACCOUNT_TIMES,
         )
         for ext, account_id in inserted:
             run[ext] = (account_id, run[ext][1])
         n["accounts_added"] += len(inserted)
-
-    def _written(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """An account row's values as written: times in the driver's form."""
-        time, created, last = self._time, values[6], values[7]
-        return (
-            *values[:6],
-            None if created is None else time(created),
-            None if last is None else time(last),
-            values[8],
-        )
 
     def _update_accounts(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> None:
         """Write changed accounts (``columns`` of ``ACCOUNT_COLUMNS``, the row id first)."""
         if not rows:
             return
         s = self.stage
-        s.load(ACCOUNTS, columns, rows)
+        s.load(ACCOUNTS, columns, rows, micros=ACCOUNT_TIMES)
         sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in columns[1:])
         s.run(
             f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
@@ -341,7 +333,7 @@ class SnapshotApplier:
                     skipped += 1
                 else:  # the account or product may still come later in the stream
                     self._seq += 1
-                    waiting.append((self._seq, ext, product, self._time(at)))
+                    waiting.append((self._seq, ext, product, at))
                 continue
             key = account[0] << SEAT_BITS | product_id
             # Stored and first seen in this run: the common case, one dictionary operation.
@@ -365,27 +357,25 @@ class SnapshotApplier:
         if skipped:
             self._warn_skipped(skipped)
         if waiting:
-            self.stage.load(PENDING, PENDING_COLUMNS, waiting)
+            self.stage.load(PENDING, PENDING_COLUMNS, waiting, micros=SEAT_TIMES)
             self._pending += len(waiting)
         self._write_seats(inserts, updates)
 
     def _write_seats(self, inserts: dict[int, Any], updates: dict[int, Any]) -> None:
-        s, mask, stamp, time = self.stage, (1 << SEAT_BITS) - 1, self._stamp, self._time
+        s, mask, stamp = self.stage, (1 << SEAT_BITS) - 1, self._stamp
         if inserts or updates:
             self._stored = False
         if inserts:
             s.load(
                 "assignment",
                 ("account_id", "product_id", "assigned_at", "first_seen_at", "last_seen_at"),
-                [
-                    (k >> SEAT_BITS, k & mask, None if at is None else time(at), stamp, stamp)
-                    for k, at in inserts.items()
-                ],
+                [(k >> SEAT_BITS, k & mask, at, stamp, stamp) for k, at in inserts.items()],
+                micros=SEAT_TIMES,
             )
             self.counts["assignments_added"] += len(inserts)
         if updates:
-            rows = [(k >> SEAT_BITS, k & mask, time(at)) for k, at in updates.items()]
-            s.load(SEATS, SEAT_COLUMNS, rows)
+            rows = [(k >> SEAT_BITS, k & mask, at) for k, at in updates.items()]
+            s.load(SEATS, SEAT_COLUMNS, rows, micros=SEAT_TIMES)
             s.run(
                 f"UPDATE assignment SET assigned_at = COALESCE({SEATS}.assigned_at, "
                 f"assignment.assigned_at), removed_at = NULL, last_seen_at = :stamp FROM {SEATS} "

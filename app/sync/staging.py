@@ -13,7 +13,7 @@ SQLite); timestamps are converted exactly as :class:`UTCDateTime` stores them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -93,9 +93,15 @@ class Staging:
             conn.exec_driver_sql(ddl)
         self._stamp_type = UTCDateTime()
 
-    def load(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Append rows to a table in one bulk operation (staging tables, or new inventory rows)."""
-        bulk.insert(self.conn, table, columns, rows)
+    def load(
+        self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]],
+        micros: Collection[str] = (),
+    ) -> None:  # fmt: skip
+        """Append rows to a table in one bulk operation (staging tables, or new inventory rows).
+
+        Times in the columns named in ``micros`` are given as µs since the epoch.
+        """
+        bulk.insert(self.conn, table, columns, rows, micros=micros)
 
     def clear(self, *tables: str) -> None:
         """Empty batch tables for the next batch."""

@@ -104,3 +104,46 @@ def test_ids_are_taken_in_row_order_and_later_inserts_continue_the_sequence(
     assert [e for _, e in first] == ["p0@acme.test", "p1@acme.test", "p2@acme.test"]
     stored = dict(session.exec(select(Person.email, Person.id)).all())  # type: ignore[arg-type]
     assert all(stored[e] == i for i, e in first)
+
+
+TIMES = [
+    T,
+    datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # before the epoch
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2000, 2, 29, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("returning", [None, "email, id"])
+def test_times_given_as_microseconds_read_back_like_times_written_by_the_orm(
+    session: Session, returning: str | None
+) -> None:
+    conn = session.connection()
+    columns = ("email", "display_name", "status", "created_at", "updated_at")
+    rows = [(f"p{i}@acme.test", None, "active", micros(t), micros(T)) for i, t in enumerate(TIMES)]
+    returned = bulk.insert(
+        conn, "person", columns, rows, returning=returning, micros=("created_at", "updated_at")
+    )
+    assert len(returned) == (len(rows) if returning else 0)
+    session.add(Person(email="orm@acme.test", status="active", created_at=T, updated_at=T))
+    session.flush()
+    people = session.exec(select(Person).order_by(Person.email)).all()  # type: ignore[arg-type]
+    assert [p.created_at for p in people] == [T, *TIMES]
+    # Stored alike, so they compare (and sort) alike in SQL.
+    stored = conn.exec_driver_sql(
+        "SELECT COUNT(DISTINCT updated_at) FROM person WHERE updated_at = "
+        "(SELECT updated_at FROM person WHERE email = 'orm@acme.test')"
+    ).scalar()
+    assert stored == 1
+    same = conn.exec_driver_sql("SELECT COUNT(*) FROM person WHERE updated_at = created_at")
+    assert same.scalar() == 2
+
+
+def test_a_null_time_given_as_microseconds_stays_null(session: Session) -> None:
+    conn = session.connection()
+    kind = "TIMESTAMPTZ" if bulk.is_pg(conn) else "TEXT"
+    conn.exec_driver_sql(f"CREATE TEMP TABLE sw_test_times (n INTEGER, at {kind})")
+    bulk.insert(conn, "sw_test_times", ("n", "at"), [(1, None), (2, micros(T))], micros=("at",))
+    rows = conn.exec_driver_sql("SELECT n, at FROM sw_test_times ORDER BY n").all()
+    assert rows[0][1] is None and rows[1][1] is not None
