@@ -9,7 +9,7 @@ from app.notify.models import JobRun, Notification, NotificationSetting
 from app.people.models import Account, Assignment, Person, PersonAlias
 from app.renewals.models import RenewalTask
 from app.spend.models import Budget, FxRate, Invoice
-from app.sync.models import ConnectorConfig, SyncIndex, SyncRun
+from app.sync.models import ConnectorConfig, SyncIndex, SyncIndexData, SyncRun
 from app.usage.models import UsageDaily
 
 metadata = SQLModel.metadata
@@ -36,6 +36,7 @@ __all__ = [
     "RenewalTask",
     "Subscription",
     "SyncIndex",
+    "SyncIndexData",
     "SyncRun",
     "UsageDaily",
     "User",

@@ -65,5 +65,20 @@ class SyncIndex(SQLModel, table=True):
     run_id: int | None = None
     """The run it describes the end of: trusted only while that is the connector's latest
     successful run (a run of a build that does not keep it leaves it behind)."""
-    data: bytes = Field(sa_type=sa.LargeBinary)
     written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SyncIndexData(SQLModel, table=True):
+    """The bytes of a :class:`SyncIndex`, in a row of their own.
+
+    A run that changed nothing updates only its :class:`SyncIndex` row; on SQLite an
+    update rewrites the whole row, and would rewrite these bytes too when its size
+    changed.
+    """
+
+    __tablename__ = "sync_index_data"
+
+    connector_id: int = Field(
+        primary_key=True, foreign_key="sync_index.connector_id", ondelete="CASCADE"
+    )
+    data: bytes = Field(sa_type=sa.LargeBinary)

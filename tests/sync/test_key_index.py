@@ -13,7 +13,7 @@ from app.core.db import session_scope, utcnow
 from app.sync import key_index
 from app.sync.apply import SnapshotApplier
 from app.sync.configs import remove_connector
-from app.sync.models import SyncIndex, SyncRun
+from app.sync.models import SyncIndex, SyncIndexData, SyncRun
 from connectors.base import AccountRecord, AssignmentRecord, ProductRecord, Record
 from tests.sync.test_snapshot_identity import _connector, _tenant
 
@@ -210,8 +210,32 @@ def test_a_run_that_changes_nothing_confirms_the_index_for_itself(committed_db: 
 def test_a_damaged_index_is_dropped_and_the_run_scans(committed_db: Any) -> None:
     engine, m365 = _synced(committed_db, "ann", "bob")
     with engine.begin() as conn:
-        conn.execute(sa.update(SyncIndex).values(data=b"\x00not marshal"))
+        conn.execute(sa.update(SyncIndexData).values(data=b"\x00not marshal"))
     assert _stored(engine, m365) is None
     counts = _run(engine, m365, _tenant("ann", "bob"))
     assert counts["accounts_updated"] == counts["accounts_added"] == 0
     assert _stored(engine, m365) == _scanned(engine, m365)
+
+
+def test_an_index_without_its_bytes_is_dropped_and_the_run_scans(committed_db: Any) -> None:
+    engine, m365 = _synced(committed_db, "ann", "bob")
+    with engine.begin() as conn:
+        conn.execute(sa.delete(SyncIndexData))
+    assert _stored(engine, m365) is None
+    counts = _run(engine, m365, _tenant("ann", "bob"))
+    assert counts["accounts_updated"] == counts["accounts_added"] == 0
+    assert _stored(engine, m365) == _scanned(engine, m365)
+
+
+def test_a_run_that_changed_nothing_leaves_the_stored_bytes_alone(committed_db: Any) -> None:
+    engine, m365 = _synced(committed_db, "ann", "bob")
+
+    def data() -> bytes:
+        with Session(engine) as session:
+            row = session.get(SyncIndexData, m365)
+            assert row is not None
+            return row.data
+
+    before, written = data(), _written_at(engine, m365)
+    _run(engine, m365, _tenant("ann", "bob"))
+    assert data() == before and _written_at(engine, m365) == written
