@@ -75,6 +75,12 @@ ACCOUNT_FIELDS = (
 SEAT_BITS = 32
 """A seat's key is ``account_id << 32 | product_id``: one int hashes and stores far more
 cheaply than a tuple, and product ids stay far below 2**32."""
+KEPT_COLUMNS = (
+    "account_id", "status", "is_guest", "is_admin", "vendor_created_at", "last_active_at",
+    "activity_known",
+)  # fmt: skip
+"""What an account that keeps its person (same e-mail, name and department) may change:
+updating only these leaves its index entries (e-mail, person) untouched."""
 ACCOUNT_TIMES = ("vendor_created_at", "last_active_at")
 SEAT_TIMES = ("assigned_at",)
 """Columns written from the rows' µs since the epoch (:func:`app.core.bulk.insert`)."""
@@ -264,10 +270,10 @@ class SnapshotApplier:
         """
         s, n, run, stamp = self.stage, self.counts, self._run, self._stamp
         matched: list[tuple[str, int | None, tuple[Any, ...]]] = []
-        kept: list[tuple[Any, ...]] = []  # (account id, values without the person)
+        kept: list[tuple[Any, ...]] = []  # (account id, the values of KEPT_COLUMNS)
         for ext, account_id, v, old in self._changed.values():
             if old is not None and v[0] == old[0] and v[1] == old[1] and v[5] == old[5]:
-                kept.append((account_id, *v))
+                kept.append((account_id, v[2], v[3], v[4], v[6], v[7], v[8]))
                 n["accounts_updated"] += 1
             else:
                 matched.append((ext, account_id, v))
@@ -290,7 +296,7 @@ class SnapshotApplier:
             else:
                 n["accounts_updated"] += 1
         self._update_accounts(updates, ACCOUNT_COLUMNS)
-        self._update_accounts(kept, ACCOUNT_COLUMNS[:-1])
+        self._update_accounts(kept, KEPT_COLUMNS)
         inserted = bulk.insert(
             s.conn,
             "account",
