@@ -175,6 +175,37 @@ def _person_of(engine: Any, external_id: str) -> tuple[Any, ...]:
         return account.last_active_at, person.email, person.display_name
 
 
+def test_an_account_keeping_its_person_gets_every_other_changed_value(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
+    first = datetime(2026, 11, 1, tzinfo=UTC)
+    _run(engine, m365, [_ann("ann@example.com", first)])
+    changed = AccountRecord(
+        "id-ann", "ann@example.com", "Ann", "suspended", is_guest=True, is_admin=True,
+        department="Sales", created_at=datetime(1969, 7, 20, 20, 17, 40, 5, tzinfo=UTC),
+        last_active_at=None, activity_known=False,
+    )  # fmt: skip
+    counts, _ = _run(engine, m365, [changed])
+    assert counts["accounts_updated"] == 1 and counts["persons_created"] == 0
+    with Session(engine) as s:
+        account = s.exec(select(Account)).one()
+        person = s.exec(select(Person)).one()
+    assert (account.email, account.display_name, account.department) == (
+        "ann@example.com",
+        "Ann",
+        "Sales",
+    )
+    assert (account.status, account.is_guest, account.is_admin, account.activity_known) == (
+        "suspended",
+        True,
+        True,
+        False,
+    )
+    assert account.vendor_created_at == changed.created_at and account.last_active_at is None
+    assert account.person_id == person.id
+
+
 def test_a_sign_in_change_updates_the_account_and_keeps_its_person(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
