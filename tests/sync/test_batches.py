@@ -175,12 +175,20 @@ def _person_of(engine: Any, external_id: str) -> tuple[Any, ...]:
         return account.last_active_at, person.email, person.display_name
 
 
+def _ann_synced(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch, email: str, last: datetime
+) -> tuple[Any, int]:
+    """The engine and a connector synced once with ann alone."""
+    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
+    _run(engine, m365, [_ann(email, last)])
+    return engine, m365
+
+
 def test_an_account_keeping_its_person_gets_every_other_changed_value(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
     first = datetime(2026, 11, 1, tzinfo=UTC)
-    _run(engine, m365, [_ann("ann@example.com", first)])
+    engine, m365 = _ann_synced(committed_db, monkeypatch, "ann@example.com", first)
     changed = AccountRecord(
         "id-ann", "ann@example.com", "Ann", "suspended", is_guest=True, is_admin=True,
         department="Sales", created_at=datetime(1969, 7, 20, 20, 17, 40, 5, tzinfo=UTC),
@@ -191,17 +199,10 @@ def test_an_account_keeping_its_person_gets_every_other_changed_value(
     with Session(engine) as s:
         account = s.exec(select(Account)).one()
         person = s.exec(select(Person)).one()
-    assert (account.email, account.display_name, account.department) == (
-        "ann@example.com",
-        "Ann",
-        "Sales",
-    )
-    assert (account.status, account.is_guest, account.is_admin, account.activity_known) == (
-        "suspended",
-        True,
-        True,
-        False,
-    )
+    kept = (account.email, account.display_name, account.department)
+    assert kept == ("ann@example.com", "Ann", "Sales")
+    flags = (account.status, account.is_guest, account.is_admin, account.activity_known)
+    assert flags == ("suspended", True, True, False)
     assert account.vendor_created_at == changed.created_at and account.last_active_at is None
     assert account.person_id == person.id
 
@@ -209,9 +210,8 @@ def test_an_account_keeping_its_person_gets_every_other_changed_value(
 def test_a_sign_in_change_updates_the_account_and_keeps_its_person(
     committed_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
     first, later = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-    _run(engine, m365, [_ann("ann@example.com", first)])
+    engine, m365 = _ann_synced(committed_db, monkeypatch, "ann@example.com", first)
     with Session(engine) as s:  # a person renamed since (by hand, or by another source)
         person = s.exec(select(Person)).one()
         person.display_name = "Ann Lee"
@@ -230,9 +230,8 @@ def test_an_account_listed_twice_in_a_batch_is_compared_with_what_is_stored(
 ) -> None:
     # The second listing equals the first, which changed the e-mail: the person must
     # still follow the new e-mail.
-    engine, m365 = _m365_in_batches_of(10, committed_db, monkeypatch)
     t = datetime(2026, 11, 1, tzinfo=UTC)
-    _run(engine, m365, [_ann("ann@example.com", t)])
+    engine, m365 = _ann_synced(committed_db, monkeypatch, "ann@example.com", t)
     later = datetime(2026, 11, 2, tzinfo=UTC)
     _run(engine, m365, [_ann("ann.lee@example.com", t), _ann("ann.lee@example.com", later)])
     assert _person_of(engine, "id-ann")[:2] == (later, "ann.lee@example.com")

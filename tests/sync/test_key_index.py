@@ -207,20 +207,18 @@ def test_a_run_that_changes_nothing_confirms_the_index_for_itself(committed_db: 
     assert stored is not None and stored == _scanned(engine, m365)
 
 
-def test_a_damaged_index_is_dropped_and_the_run_scans(committed_db: Any) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        sa.update(SyncIndexData).values(data=b"\x00not marshal"),
+        sa.delete(SyncIndexData),  # the bytes are missing
+    ],
+    ids=["unreadable", "missing"],
+)
+def test_a_damaged_index_is_dropped_and_the_run_scans(committed_db: Any, damage: Any) -> None:
     engine, m365 = _synced(committed_db, "ann", "bob")
     with engine.begin() as conn:
-        conn.execute(sa.update(SyncIndexData).values(data=b"\x00not marshal"))
-    assert _stored(engine, m365) is None
-    counts = _run(engine, m365, _tenant("ann", "bob"))
-    assert counts["accounts_updated"] == counts["accounts_added"] == 0
-    assert _stored(engine, m365) == _scanned(engine, m365)
-
-
-def test_an_index_without_its_bytes_is_dropped_and_the_run_scans(committed_db: Any) -> None:
-    engine, m365 = _synced(committed_db, "ann", "bob")
-    with engine.begin() as conn:
-        conn.execute(sa.delete(SyncIndexData))
+        conn.execute(damage)
     assert _stored(engine, m365) is None
     counts = _run(engine, m365, _tenant("ann", "bob"))
     assert counts["accounts_updated"] == counts["accounts_added"] == 0
