@@ -124,8 +124,10 @@ def _portable(exc: BaseException) -> BaseException:
 _SPOOLED = b"S"
 _NOTICE = struct.Struct("<QQ")  # where a chunk lies in the spool file: offset, length
 BEHIND = 2
-"""Chunks the run has been handed and not finished with, from which the fetch process
-maps pages itself (the run is busy: mapping there would only queue behind its work)."""
+"""Chunks handed to the run and not finished with (the one it works on, and any waiting)
+from which the fetch process maps pages itself: a page handed on unmapped would only
+wait behind them. 1 and 2 measured alike on re-syncs of 100,000 users (median 1.17 s
+and 1.12 s on a noisy machine)."""
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
