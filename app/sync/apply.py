@@ -310,10 +310,31 @@ class SnapshotApplier:
         n["accounts_added"] += len(inserted)
 
     def _update_accounts(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> None:
-        """Write changed accounts (``columns`` of ``ACCOUNT_COLUMNS``, the row id first)."""
+        """Write changed accounts (``columns`` of ``ACCOUNT_COLUMNS``, the row id first).
+
+        SQLite: one prepared update by row id per account (``executemany``), a third
+        cheaper than staging the rows and updating with a join (0.17 s against 0.25 s
+        for 27,000 accounts). It releases the interpreter lock per row, which costs
+        nothing while the fetch runs in its own process (Linux; see ``app.core.bulk``
+        for the thread that runs it elsewhere). PostgreSQL: ``COPY`` into the staging
+        table, then one joined update.
+        """
         if not rows:
             return
         s = self.stage
+        if not s.pg:
+            sets = ", ".join(
+                f"{f} = {bulk.from_micros_sql(f'?{n}') if f in ACCOUNT_TIMES else f'?{n}'}"
+                for n, f in enumerate(columns[1:], 2)
+            )
+            stamp = f"?{len(columns) + 1}"
+            raw: Any = s.conn.connection.driver_connection
+            raw.executemany(
+                f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = {stamp} "
+                "WHERE id = ?1",
+                [(*row, self._stamp) for row in rows],
+            )
+            return
         s.load(ACCOUNTS, columns, rows, micros=ACCOUNT_TIMES)
         sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in columns[1:])
         s.run(
