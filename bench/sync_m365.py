@@ -10,8 +10,12 @@ a ratio then see the same speed. On SQLite and, when reachable, PostgreSQL
 (``SEATWISE_BENCH_POSTGRES_URL``, else the test suite's ``SEATWISE_TEST_POSTGRES_URL``).
 Targets: full / bare ≤ 1.5, peak RSS ≤ 500 MB.
 
+Then, ``--days`` times, a working day passes in the sandbox (``--signed-in`` of the
+enabled users sign in; ``POST /_sandbox/sign-ins``) and it syncs again: what a daily
+sync sees.
+
 Usage: ``python bench/sync_m365.py [--users 100000] [--seed 1] [--repeat 1] [--resyncs 5]
-[--backend sqlite]``
+[--days 3] [--signed-in 0.3] [--backend sqlite]``
 """
 
 from __future__ import annotations
@@ -124,27 +128,60 @@ def _result(queue: Any, proc: Any) -> dict[str, Any]:
     return result
 
 
-def _paired(config: dict[str, Any], url: str, resyncs: int) -> list[tuple[float, float, Any]]:
-    """``(bare, sync, result)`` pairs: a first load, then re-syncs, each right after a bare fetch.
+_DAYS = itertools.count(1)
+"""Working days passed in the sandbox, over every database of the invocation."""
 
-    Pairing each sync with a bare fetch taken just before it keeps the ratios honest on
-    a machine whose speed drifts (shared cores): both halves of a pair see the same speed.
+
+def _sign_in(config: dict[str, Any], share: float) -> int:
+    """Let ``share`` of the sandbox's enabled users sign in, one day later than last time."""
+    import ssl
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+
+    at = (datetime(2030, 1, 1, 9, tzinfo=UTC) + timedelta(days=next(_DAYS))).isoformat()
+    verify = ssl.create_default_context(cafile=config["ca_bundle"])
+    with httpx.Client(base_url=config["graph_url"], verify=verify) as http:
+        answer = http.post("/_sandbox/sign-ins", json={"share": share, "at": at})
+        answer.raise_for_status()
+        return int(answer.json()["signed_in"])
+
+
+Pair = tuple[float, float, Any]
+
+
+def _paired(
+    config: dict[str, Any], url: str, resyncs: int, days: int, share: float
+) -> tuple[list[Pair], list[Pair]]:
+    """``(bare, sync, result)`` pairs, each sync right after a bare fetch of its own.
+
+    First a first load and ``resyncs`` re-syncs of the unchanged tenant; then, for each
+    of ``days`` working days, ``share`` of the enabled users sign in and it syncs again
+    (the second list). Pairing each sync with a bare fetch taken just before it keeps
+    the ratios honest on a machine whose speed drifts (shared cores): both halves of a
+    pair see the same speed.
     """
     ctx = multiprocessing.get_context("spawn")
     orders, out = ctx.Queue(), ctx.Queue()
     worker = ctx.Process(target=_sync_worker, args=(config, url, orders, out))
     worker.start()
-    pairs = []
+    pairs: list[Pair] = []
+    busy: list[Pair] = []
     try:
-        for _ in range(1 + resyncs):
+        for n in range(1 + resyncs + days):
+            if n > resyncs:
+                signed_in = _sign_in(config, share)
             bare = _in_child(_bare_fetch, config)["seconds"]
             orders.put("sync")
             result = _result(out, worker)
-            pairs.append((bare, result["seconds"], result))
+            if n > resyncs:
+                busy.append((bare, result["seconds"], {**result, "signed_in": signed_in}))
+            else:
+                pairs.append((bare, result["seconds"], result))
     finally:
         orders.put(None)
         worker.join(timeout=60)
-    return pairs
+    return pairs, busy
 
 
 def _start_sandbox(
@@ -203,6 +240,12 @@ def main() -> None:
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=1, help="databases per backend")
     parser.add_argument("--resyncs", type=int, default=5, help="re-syncs per database")
+    parser.add_argument(
+        "--days", type=int, default=3, help="re-syncs after a working day, per database"
+    )
+    parser.add_argument(
+        "--signed-in", type=float, default=0.3, help="share of users signing in each day"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="seatwise-bench-"))
     started = time.perf_counter()
@@ -222,7 +265,7 @@ def main() -> None:
                     break
                 url, cleanup = db
                 try:
-                    pairs = _paired(config, url, args.resyncs)
+                    pairs, busy = _paired(config, url, args.resyncs, args.days, args.signed_in)
                 finally:
                     if cleanup is not None:
                         cleanup()
@@ -246,6 +289,14 @@ def main() -> None:
                     f"{ratios[-1]:.2f}; fastest sync / fastest bare fetch {fastest:.2f}); "
                     f"peak RSS {again[-1][2]['rss']:.0f} MB; {_load()}"
                 )
+                for b, sync, result in busy:
+                    print(
+                        f"{backend} #{attempt}: sync after a working day "
+                        f"({result['signed_in']:,} users signed in, "
+                        f"{result['counts']['accounts_updated']:,} accounts updated): bare "
+                        f"fetch {b:.2f} s, full sync {sync:.2f} s, ratio {sync / b:.2f}; "
+                        f"peak RSS {result['rss']:.0f} MB"
+                    )
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)

@@ -128,6 +128,19 @@ class GraphSimulator:
         app = FastAPI(title="Microsoft Graph simulator", docs_url=None, redoc_url=None)
         add_fault_routes(app, self.faults)
 
+        @app.post("/_sandbox/sign-ins", include_in_schema=False)
+        async def sign_ins(request: Request) -> Response:
+            """``{"share": 0.3, "at": "2026-11-26T09:00:00Z"}``: that share of the enabled
+            users signs in at ``at`` (default now); answers how many did."""
+            try:
+                body = await request.json()
+                at = datetime.fromisoformat(body.get("at") or datetime.now(UTC).isoformat())
+                at = at if at.tzinfo else at.replace(tzinfo=UTC)
+                signed = self.users.sign_in(float(body["share"]), at.astimezone(UTC))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                return _json({"error": f"expected {{'share': 0..1, 'at': ISO time}}: {exc}"}, 400)
+            return _json({"signed_in": signed})
+
         @app.middleware("http")
         async def log(request: Request, call_next: Any) -> Any:
             query = f"?{request.url.query}" if request.url.query else ""

@@ -142,6 +142,31 @@ class UserDirectory:
             for p in self.people[offset:end]
         ]
 
+    def sign_in(self, share: float, at: datetime) -> int:
+        """Let a share of the enabled users sign in at ``at``, as on a working day.
+
+        The users are spread evenly over the directory (the same ones for the same
+        share), and their sign-in times move to ``at``. A re-sync after it sees what a
+        daily sync sees: nothing else changed, many sign-in times did.
+
+        Returns:
+            How many users signed in.
+        """
+        if not 0 <= share <= 1:
+            raise ValueError(f"share must be between 0 and 1, not {share}")
+        signed = 0
+        enabled = [i for i, p in enumerate(self.people) if p.m365 and p.m365.account_enabled]
+        for n, i in enumerate(enabled):
+            if int((n + 1) * share) == int(n * share):
+                continue
+            m = self.people[i].m365
+            assert m is not None
+            m.last_sign_in = m.last_successful_sign_in = at
+            for cache in self._encoded.values():
+                cache[i] = None
+            signed += 1
+        return signed
+
     def page_json(self, offset: int, top: int, select: tuple[str, ...]) -> bytes:
         """Return the same users as ``page`` as a JSON array, from the encoding cache."""
         cache = self._encoded.get(select)
