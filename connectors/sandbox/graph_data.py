@@ -162,8 +162,8 @@ class UserDirectory:
             m = self.people[i].m365
             assert m is not None
             m.last_sign_in = m.last_successful_sign_in = at
-            for cache in self._encoded.values():
-                cache[i] = None
+            for select, cache in self._encoded.items():  # encoded again now, so that
+                cache[i] = self._encode(i, select)  # the next fetch costs as much as any
             signed += 1
         return signed
 
@@ -179,8 +179,10 @@ class UserDirectory:
         for i in range(offset, end):
             blob = cache[i]
             if blob is None:
-                full = user_json(self.people[i], self.sku_ids)
-                obj = {k: full[k] for k in select}
-                blob = cache[i] = orjson.dumps(obj)
+                blob = cache[i] = self._encode(i, select)
             parts.append(blob)
         return b"[" + b",".join(parts) + b"]"
+
+    def _encode(self, i: int, select: tuple[str, ...]) -> bytes:
+        full = user_json(self.people[i], self.sku_ids)
+        return orjson.dumps({k: full[k] for k in select})
