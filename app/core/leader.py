@@ -16,7 +16,10 @@ from typing import IO, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-ADVISORY_LOCK_KEY = 0x5EA7_3153  # "seatwise" scheduler
+ADVISORY_LOCK = "seatwise-scheduler"
+"""What the scheduler's advisory lock is named after, with the schema: advisory locks
+are database-wide, and two installations may share a database in different schemas."""
+_KEY = "hashtextextended(CAST(:name AS text) || ':' || current_schema(), 0)"
 
 
 class LeaderLock(Protocol):
@@ -35,9 +38,9 @@ class LeaderLock(Protocol):
 class PostgresAdvisoryLock:
     """``pg_try_advisory_lock`` on a connection kept open while leading."""
 
-    def __init__(self, engine: Engine, key: int = ADVISORY_LOCK_KEY) -> None:
+    def __init__(self, engine: Engine, name: str = ADVISORY_LOCK) -> None:
         self.engine = engine
-        self.key = key
+        self.name = name
         self._conn: Connection | None = None
 
     def try_acquire(self) -> bool:
@@ -46,7 +49,9 @@ class PostgresAdvisoryLock:
         conn = self.engine.connect()
         try:
             got = bool(
-                conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+                conn.execute(
+                    sa.text(f"SELECT pg_try_advisory_lock({_KEY})"), {"name": self.name}
+                ).scalar()
             )
             conn.commit()
         except Exception:
@@ -73,7 +78,7 @@ class PostgresAdvisoryLock:
         if self._conn is None:
             return
         try:
-            self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            self._conn.execute(sa.text(f"SELECT pg_advisory_unlock({_KEY})"), {"name": self.name})
             self._conn.commit()
         finally:
             self._conn.close()

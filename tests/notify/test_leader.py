@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
+from app.core.db import make_engine
 from app.core.leader import leader_lock_for
 from tests.conftest import Database
 
@@ -76,3 +81,26 @@ def test_lock_is_exclusive_within_the_backend(committed_db: Database) -> None:
         first.release()
     assert second.try_acquire()
     second.release()
+
+
+def test_installations_in_other_schemas_elect_their_own_leaders(committed_db: Database) -> None:
+    if committed_db.backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite locks a file beside the database")
+    schema = f"sw_test_other_{secrets.token_hex(4)}"
+    url = sa.make_url(committed_db.url)
+    admin = sa.create_engine(url.set(query={}))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    other = make_engine(url.set(query={"options": f"-csearch_path={schema}"}))
+    here, there = leader_lock_for(committed_db.engine), leader_lock_for(other)
+    try:
+        assert here.try_acquire()
+        assert there.try_acquire()  # another installation: its own leader
+        assert not leader_lock_for(other).try_acquire()  # but one per installation
+    finally:
+        here.release()
+        there.release()
+        other.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
