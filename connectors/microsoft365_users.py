@@ -11,10 +11,14 @@ mapping dictionaries took.
 This is only a fast path. :func:`page_rows` declines (returns ``None``) whenever a page
 is not of the shape Graph documents — a value of another type, a user without id, a
 time ``datetime.fromisoformat`` cannot read, a next link other than the one followed,
-JSON that does not parse — and the caller then maps the page through the general path
+JSON that does not parse, text that is not UTF-8 in a member it reads, nesting too
+deep for it — and the caller then maps the page through the general path
 (:meth:`connectors.microsoft365.Microsoft365Connector._page_rows`), which is lenient
-where it can be and names the problem where it cannot. Whatever it accepts, it maps
-exactly as that path does.
+where it can be and names the problem where it cannot. Whatever both accept, it maps
+exactly as that path does. It is more lenient in one way: members it skips are checked
+for JSON syntax but not for valid UTF-8 or number range, so a page whose only fault
+lies in a member Seatwise does not read (a bad byte in a job title, say) is mapped
+rather than refused.
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ def page_rows(body: bytes, next_link: str | None, known: set[str], sign_in: bool
     """
     try:
         page = _DECODER.decode(body)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, UnicodeDecodeError, RecursionError):
         return None
     if page.next_link != next_link:
         return None

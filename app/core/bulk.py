@@ -79,12 +79,43 @@ def time_writer(conn: Connection) -> Callable[[datetime | None], Any]:
     return pg_time if is_pg(conn) else sqlite_time
 
 
+MIN_MICROS = -62_135_596_800_000_000
+"""0001-01-01 00:00:00 UTC in µs since the epoch: the earliest time a datetime holds."""
+MAX_MICROS = 253_402_300_799_999_999
+"""9999-12-31 23:59:59.999999 UTC: the latest."""
+
+
+def check_micros(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], micros: Collection[str]
+) -> None:
+    """Refuse a time in µs since the epoch that no datetime can hold (years 1 to 9999, UTC).
+
+    A vendor time such as ``9999-12-31T23:59:59-05:00`` is one: in UTC it falls in the
+    year 10000. Written as text by SQLite it would be NULL or unreadable, so it is
+    refused, as converting it to a datetime refuses it.
+
+    Raises:
+        ValueError: Naming the table, the column and the value.
+    """
+    for i, column in enumerate(columns):
+        if column not in micros:
+            continue
+        present = [v for row in rows if (v := row[i]) is not None]
+        if present and (min(present) < MIN_MICROS or max(present) > MAX_MICROS):
+            value = next(v for v in present if not MIN_MICROS <= v <= MAX_MICROS)
+            raise ValueError(
+                f"{table}.{column}: the time {value} µs after 1970-01-01 UTC is outside "
+                "the years 1 to 9999 in UTC"
+            )
+
+
 def from_micros_sql(value: str) -> str:
     """SQLite SQL turning whole microseconds since the epoch (or NULL) into a stored time.
 
     Gives exactly what :func:`sqlite_time` gives (``YYYY-MM-DD HH:MM:SS.ffffff``), a
     third as costly as formatting the text in Python for each row. The fraction is taken
-    modulo one second upwards, so times before 1970 are right too.
+    modulo one second upwards, so times before 1970 are right too. Values must lie
+    within :data:`MIN_MICROS` and :data:`MAX_MICROS` (:func:`check_micros`).
     """
     fraction = f"(({value}) % 1000000 + 1000000) % 1000000"
     return (
@@ -126,6 +157,8 @@ def insert(
     wanted = None if returning is None else _returned_positions(returning, columns)
     names = ", ".join(columns)
     raw: Any = conn.connection.driver_connection
+    if micros:
+        check_micros(table, columns, rows, micros)
     if is_pg(conn):
         if micros:
             rows = _datetimes(rows, [i for i, c in enumerate(columns) if c in micros])

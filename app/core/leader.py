@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 ADVISORY_LOCK = "seatwise-scheduler"
 """What the scheduler's advisory lock is named after, with the schema: advisory locks
 are database-wide, and two installations may share a database in different schemas."""
-_KEY = "hashtextextended(CAST(:name AS text) || ':' || current_schema(), 0)"
+_KEY = "hashtextextended(CAST(:name AS text) || ':' || coalesce(current_schema(), ''), 0)"
 
 
 class LeaderLock(Protocol):

@@ -323,6 +323,7 @@ class SnapshotApplier:
             return
         s = self.stage
         if not s.pg:
+            bulk.check_micros("account", columns, rows, ACCOUNT_TIMES)
             sets = ", ".join(
                 f"{f} = {bulk.from_micros_sql(f'?{n}') if f in ACCOUNT_TIMES else f'?{n}'}"
                 for n, f in enumerate(columns[1:], 2)

@@ -106,7 +106,7 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
         return
     claimed = conn.exec_driver_sql(
         "SELECT pg_try_advisory_xact_lock(hashtextextended("
-        "%s || ':' || current_schema() || ':' || %s, 0))",
+        "%s || ':' || coalesce(current_schema(), '') || ':' || %s, 0))",
         (SYNC_LOCK, str(connector_id)),
     ).scalar()
     if not claimed:

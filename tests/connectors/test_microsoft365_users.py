@@ -86,6 +86,8 @@ DECLINED: dict[str, bytes] = {
     ),
     "a licence that is not an object": b'{"value": [{"id": "u1", "assignedLicenses": ["e3"]}]}',
     "another next link": b'{"value": [], "@odata.nextLink": "https://graph.test/other"}',
+    "an id that is not UTF-8": b'{"value": [{"id": "\xff"}]}',
+    "nesting too deep": b'{"value": [{"id": "u1", "x": ' + b"[" * 1020 + b"]" * 1020 + b"}]}",
     "a next link that is not text": b'{"value": [], "@odata.nextLink": 5}',
 }
 
@@ -117,3 +119,11 @@ def test_the_connector_maps_a_declined_page_by_the_general_path() -> None:
 
 def _page(page: dict[str, Any]) -> GraphPage:
     return GraphPage(orjson.dumps(page), "https://graph.test/v1.0/users", None, True, frozenset())
+
+
+def test_a_page_with_an_id_that_is_not_utf8_is_refused_by_the_general_path() -> None:
+    connector = Microsoft365Connector({"tenant_id": "t", "client_id": "c", "client_secret": "s"})
+    body = b'{"value": [{"id": "\xff"}]}'
+    page = GraphPage(body, "https://graph.test/v1.0/users", None, True, frozenset())
+    with pytest.raises(ConnectorDataError, match=r"not valid JSON from https://graph\.test"):
+        connector.chunk(page)

@@ -147,3 +147,22 @@ def test_a_null_time_given_as_microseconds_stays_null(session: Session) -> None:
     bulk.insert(conn, "sw_test_times", ("n", "at"), [(1, None), (2, micros(T))], micros=("at",))
     rows = conn.exec_driver_sql("SELECT n, at FROM sw_test_times ORDER BY n").all()
     assert rows[0][1] is None and rows[1][1] is not None
+
+
+@pytest.mark.parametrize("value", [bulk.MAX_MICROS + 1, bulk.MIN_MICROS - 1])
+def test_a_time_no_datetime_can_hold_is_refused_naming_the_column(
+    session: Session, value: int
+) -> None:
+    # 9999-12-31T23:59:59-05:00 is such a time: in UTC it falls in the year 10000.
+    conn = session.connection()
+    columns = ("email", "status", "created_at", "updated_at")
+    with pytest.raises(ValueError, match=r"person\.created_at: the time .* outside the years"):
+        bulk.insert(
+            conn, "person", columns, [("x@acme.test", "active", value, micros(T))],
+            micros=("created_at", "updated_at"),
+        )  # fmt: skip
+    edges = [("a@acme.test", "active", bulk.MIN_MICROS, bulk.MAX_MICROS)]
+    bulk.insert(conn, "person", columns, edges, micros=("created_at", "updated_at"))
+    person = session.exec(select(Person)).one()
+    assert person.created_at == datetime(1, 1, 1, tzinfo=UTC)
+    assert person.updated_at == datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
