@@ -6,7 +6,8 @@ read back once, and the applier compares each with its key index. Plain tuples o
 strings, booleans and integers make all three cheap: ``marshal`` writes and reads them
 several times faster than ``pickle`` writes and rebuilds named tuples, and a row's values
 hash in one C call. Times are whole microseconds since the epoch — the form the key index
-compares — and become datetimes again only for the rows that are written.
+compares — and stay so until written (``app.core.bulk.insert``: SQLite formats them in
+SQL, PostgreSQL gets datetimes).
 
 Rows keep the records' field order:
 

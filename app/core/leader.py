@@ -17,9 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 ADVISORY_LOCK = "seatwise-scheduler"
-"""What the scheduler's advisory lock is named after, with the schema: advisory locks
-are database-wide, and two installations may share a database in different schemas."""
-_KEY = "hashtextextended(CAST(:name AS text) || ':' || coalesce(current_schema(), ''), 0)"
+"""What the scheduler's advisory lock is named after (:data:`SCHEMA_LOCK_KEY`)."""
+SCHEMA_LOCK_KEY = (
+    "hashtextextended(CAST(:name AS text) || ':' || coalesce(current_schema(), ''), 0)"
+)
+"""SQL for the PostgreSQL advisory-lock key of the lock named ``:name`` in this schema:
+advisory locks are database-wide, and two installations may share a database in
+different schemas."""
 
 
 class LeaderLock(Protocol):
@@ -50,7 +54,7 @@ class PostgresAdvisoryLock:
         try:
             got = bool(
                 conn.execute(
-                    sa.text(f"SELECT pg_try_advisory_lock({_KEY})"), {"name": self.name}
+                    sa.text(f"SELECT pg_try_advisory_lock({SCHEMA_LOCK_KEY})"), {"name": self.name}
                 ).scalar()
             )
             conn.commit()
@@ -78,7 +82,9 @@ class PostgresAdvisoryLock:
         if self._conn is None:
             return
         try:
-            self._conn.execute(sa.text(f"SELECT pg_advisory_unlock({_KEY})"), {"name": self.name})
+            self._conn.execute(
+                sa.text(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})"), {"name": self.name}
+            )
             self._conn.commit()
         finally:
             self._conn.close()

@@ -14,12 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from analytics.seats import gc_paused
 from app.core.db import session_scope, utcnow
 from app.core.errors import SeatwiseError
+from app.core.leader import SCHEMA_LOCK_KEY
 from app.core.settings import Settings
 from app.inventory.contracts import relink_contracts
 from app.sync.apply import SnapshotApplier
@@ -86,8 +88,7 @@ def _fail_run(engine: Engine, run_id: int, error: str) -> None:
 
 SYNC_LOCK = "seatwise-sync"
 """What the PostgreSQL advisory lock keeping one run per connector is named after, with
-the schema and the connector's id (advisory locks are database-wide, and two Seatwise
-installations may share a database in different schemas)."""
+the connector's id (and the schema: :data:`app.core.leader.SCHEMA_LOCK_KEY`)."""
 
 
 def _claim(session: Session, connector_id: int, name: str) -> None:
@@ -104,10 +105,9 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
     conn = session.connection()
     if conn.dialect.name != "postgresql":
         return
-    claimed = conn.exec_driver_sql(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended("
-        "%s || ':' || coalesce(current_schema(), '') || ':' || %s, 0))",
-        (SYNC_LOCK, str(connector_id)),
+    claimed = conn.execute(
+        sa.text(f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})"),
+        {"name": f"{SYNC_LOCK}:{connector_id}"},
     ).scalar()
     if not claimed:
         raise SeatwiseError(
