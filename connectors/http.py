@@ -99,6 +99,10 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _attempts(count: int) -> str:
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
+
+
 def describe_transport_error(exc: httpx.TransportError, url: str, timeout: float) -> str:
     """Say in plain words why a request never got an answer."""
     host = urlsplit(url).netloc or url
@@ -208,13 +212,13 @@ class HttpClient:
         what = f"{response.request.method} {response.request.url.copy_with(query=None)}"
         if response.status_code == 429:
             return ConnectorRateLimited(
-                f"{self.vendor} kept throttling {what} (HTTP 429, {attempts} attempts); "
+                f"{self.vendor} kept throttling {what} (HTTP 429, {_attempts(attempts)}); "
                 f"try the sync again in {max(wait, 1):.0f} s or at a quieter time.",
                 retry_after=wait,
             )
         return ConnectorUnavailable(
             f"{self.vendor} kept failing {what} with HTTP {response.status_code} after "
-            f"{attempts} attempts; the service may be down, try again later."
+            f"{_attempts(attempts)}; the service may be down, try again later."
         )
 
     def get(self, url: str, *, params: Params | None = None) -> httpx.Response:

@@ -290,6 +290,7 @@ def test_429_storm_gives_up_with_rate_limited_error(graph_sandbox: SandboxHandle
     with pytest.raises(ConnectorRateLimited, match="429") as caught:
         sync(graph_sandbox, sleep=sleeps)
     assert caught.value.retry_after == 2.0
+    assert f"{FAST.max_attempts} attempts" in str(caught.value)
     assert len(sleeps) == FAST.max_attempts - 1
 
 
@@ -297,9 +298,10 @@ def test_retry_after_beyond_the_budget_gives_up_at_once(graph_sandbox: SandboxHa
     graph_sandbox.simulator.faults.throttle = -1
     graph_sandbox.simulator.faults.retry_after = "3600"
     sleeps = Sleeps()
-    with pytest.raises(ConnectorRateLimited):
+    with pytest.raises(ConnectorRateLimited, match=r"HTTP 429, 1 attempt\)") as caught:
         sync(graph_sandbox, sleep=sleeps)
     assert sleeps == []
+    assert "try the sync again in 3600 s" in str(caught.value)
 
 
 def test_503_once_is_retried_and_sync_completes(paged: SandboxHandle) -> None:

@@ -54,6 +54,19 @@ def test_connector_add_unknown_kind_and_bad_json_exit_2(cli: Any) -> None:
     assert missing.exit_code == 2 and "nonexistent.json" in missing.stderr
 
 
+def test_connector_add_refuses_a_ca_bundle_that_is_no_pem_file_with_exit_2(
+    cli: Any, sandboxes: Sandboxes, tmp_path: Path
+) -> None:
+    absent = _add(cli, sandboxes, "microsoft365", "m", ca_bundle=str(tmp_path / "nope.pem"))
+    assert absent.exit_code == 2
+    assert "ca_bundle" in absent.stderr and "nope.pem" in absent.stderr
+    not_pem = tmp_path / "notes.txt"
+    not_pem.write_text("not a certificate")
+    wrong = _add(cli, sandboxes, "microsoft365", "m", ca_bundle=str(not_pem))
+    assert wrong.exit_code == 2 and "holds no PEM certificate" in wrong.stderr
+    assert json.loads(cli("connector", "list", "--json").stdout) == []
+
+
 def test_duplicate_name_exits_1_and_secrets_are_encrypted_and_masked(
     cli: Any, sandboxes: Sandboxes, committed_db: Any, tmp_path: Path
 ) -> None:
@@ -99,6 +112,10 @@ def test_sync_then_inventory_and_people_json(
     accounts = json.loads(cli("inventory", "accounts", "--json", "--connector", "m365").stdout)
     assert accounts and all(set(a) >= ACCOUNT_KEYS for a in accounts)
     assert {a["connector"] for a in accounts} == {"m365"}
+    for what in ("accounts", "products"):
+        misspelt = cli("inventory", what, "--json", "--connector", "m356")
+        assert misspelt.exit_code == 1 and misspelt.stdout == ""
+        assert "no connector named 'm356'" in misspelt.stderr and "m365" in misspelt.stderr
     stamped = [a["last_active_at"] for a in accounts if a["last_active_at"]]
     assert stamped and all(s.endswith("Z") for s in stamped)
     people = json.loads(cli("people", "list", "--json").stdout)
