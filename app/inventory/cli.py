@@ -57,6 +57,13 @@ def register(app: typer.Typer) -> None:
                 f"{p['connector']:16} {p['name'][:40]:40} {bought:>7} {consumed:>9} "
                 f"{p['seats_assigned']:>9} {p['seats_active']:>7}"
             )
+        unknown = sum(p["seats_activity_unknown"] for p in items)
+        if unknown:
+            typer.echo(
+                f"note: {unknown} seat(s) belong to accounts whose source reports no sign-in "
+                "activity (e.g. a Microsoft 365 tenant without Entra ID P1); 'active' "
+                "cannot count them."
+            )
 
     @group.command("accounts")
     def accounts(

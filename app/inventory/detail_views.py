@@ -47,6 +47,7 @@ def products_of(
                 **row,
                 "assigned": counted.assigned if counted else 0,
                 "active": counted.active if counted else 0,
+                "activity_unknown": counted.unknown if counted else 0,
             }
         )
     return out

@@ -19,6 +19,8 @@ class ProductRead(BaseModel):
     seats_consumed: int | None
     seats_assigned: int
     seats_active: int
+    seats_activity_unknown: int
+    """Current assignees whose source reports no activity: not counted in ``seats_active``."""
     status: str
     list_price: Decimal | None
     list_price_currency: str | None

@@ -45,12 +45,14 @@ def active_since(today: date) -> datetime:
 
 @dataclass(frozen=True)
 class ProductSeats:
-    """One product's live seats: held, and held by an account active in the last 30 days."""
+    """One product's live seats: held, held by an account active in the last 30 days, and
+    held by an account whose source reports no activity (never counted active)."""
 
     application_id: int
     live: bool
     assigned: int
     active: int
+    unknown: int = 0
 
 
 class ReadCache:
@@ -144,6 +146,9 @@ def count_product_seats(*, session: Session, today: date) -> dict[int, ProductSe
             sa.func.sum(
                 sa.case((col(Account.last_active_at) >= active_since(today), 1), else_=0)
             ).label("active"),
+            sa.func.sum(sa.case((col(Account.activity_known).is_(False), 1), else_=0)).label(
+                "unknown"
+            ),
         )
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .where(col(Assignment.removed_at).is_(None))
@@ -157,11 +162,12 @@ def count_product_seats(*, session: Session, today: date) -> dict[int, ProductSe
             col(Product.removed_at).is_(None),
             sa.func.coalesce(held.c.assigned, 0),
             sa.func.coalesce(held.c.active, 0),
+            sa.func.coalesce(held.c.unknown, 0),
         ).outerjoin(held, held.c.pid == col(Product.id))
     ).all()
     return {
-        int(pid): ProductSeats(int(app_id), bool(live), int(assigned), int(active))
-        for pid, app_id, live, assigned, active in rows
+        int(pid): ProductSeats(int(app_id), bool(live), int(assigned), int(active), int(unknown))
+        for pid, app_id, live, assigned, active, unknown in rows
     }
 
 

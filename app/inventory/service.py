@@ -113,7 +113,9 @@ def inventory_products(
 
     ``seats_purchased`` is the vendor's figure, else the pricing contract's seats, else
     None. ``seats_active`` counts current assignees whose account was active within
-    ``active_days`` of ``now``.
+    ``active_days`` of ``now``; ``seats_activity_unknown`` those whose source reports no
+    activity at all (a Microsoft 365 tenant without Entra ID P1), which ``seats_active``
+    cannot count, so a reader knows its zero is not "nobody uses it".
     """
     from app.sync.models import ConnectorConfig
 
@@ -136,7 +138,7 @@ def inventory_products(
     )
     items = []
     for product, connector_name in rows:
-        assigned, active = seats.get(product.id or 0, (0, 0))
+        assigned, active, unknown = seats.get(product.id or 0, (0, 0, 0))
         items.append(
             {
                 "connector": connector_name,
@@ -149,6 +151,7 @@ def inventory_products(
                 "seats_consumed": product.seats_consumed,
                 "seats_assigned": assigned,
                 "seats_active": active,
+                "seats_activity_unknown": unknown,
                 "status": product.status,
                 "list_price": product.list_price,
                 "list_price_currency": product.list_price_currency,
@@ -159,20 +162,27 @@ def inventory_products(
 
 def _seat_counts(
     *, session: Session, product_ids: list[int], cutoff: datetime
-) -> dict[int, tuple[int, int]]:
+) -> dict[int, tuple[int, int, int]]:
+    """Per product: current seats, seats active since ``cutoff``, seats without activity data."""
     from app.people.models import Account, Assignment
 
     if not product_ids:
         return {}
     active = case((col(Account.last_active_at) >= cutoff, 1), else_=0)
+    unknown = case((col(Account.activity_known).is_(False), 1), else_=0)
     query = (
-        select(Assignment.product_id, func.count(), func.coalesce(func.sum(active), 0))
+        select(
+            Assignment.product_id,
+            func.count(),
+            func.coalesce(func.sum(active), 0),
+            func.coalesce(func.sum(unknown), 0),
+        )
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .where(col(Assignment.removed_at).is_(None))
         .where(col(Assignment.product_id).in_(product_ids))
         .group_by(col(Assignment.product_id))
     )
-    return {pid: (int(n), int(a)) for pid, n, a in session.exec(query)}
+    return {pid: (int(n), int(a), int(u)) for pid, n, a, u in session.exec(query)}
 
 
 def inventory_accounts(

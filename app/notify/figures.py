@@ -59,6 +59,9 @@ class ContractFigures:
     recommended_seats: int | None
     currency: str
     findings: list[FindingLine] = field(default_factory=list)
+    seats_activity_unknown: int = 0
+    """Assigned seats whose holder's source reports no sign-in data: never counted active,
+    so the e-mails say the active figures undercount rather than suggest cutting them."""
 
     @property
     def findings_savings(self) -> dict[str, Decimal]:
@@ -99,14 +102,23 @@ def _product_ids(session: Session, subscription: Subscription) -> list[int]:
     return [i for i in ids if i is not None]
 
 
-def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tuple[int, int]:
-    """(assigned, active within 30 days) seats of the products as of a day."""
+def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tuple[int, int, int]:
+    """(assigned, active within 30 days, activity unknown) seats of the products as of a day.
+
+    *Activity unknown*: the holder's source reports no sign-in data (a Microsoft 365
+    tenant without Entra ID P1), so the seat cannot count as active whatever its use.
+    """
     if not product_ids:
-        return 0, 0
+        return 0, 0, 0
     cutoff = datetime.combine(as_of - timedelta(days=ACTIVE_WINDOW_DAYS), time.min, tzinfo=UTC)
     active_expr = sa.case((col(Account.last_active_at) >= cutoff, 1), else_=0)
+    unknown_expr = sa.case((col(Account.activity_known).is_(False), 1), else_=0)
     row = session.exec(
-        select(sa.func.count(col(Assignment.id)), sa.func.coalesce(sa.func.sum(active_expr), 0))
+        select(
+            sa.func.count(col(Assignment.id)),
+            sa.func.coalesce(sa.func.sum(active_expr), 0),
+            sa.func.coalesce(sa.func.sum(unknown_expr), 0),
+        )
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .where(
             col(Assignment.product_id).in_(product_ids),
@@ -114,7 +126,7 @@ def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tup
             col(Account.removed_at).is_(None),
         )
     ).one()
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def open_findings(*, session: Session, application_id: int) -> list[FindingLine]:
@@ -136,7 +148,7 @@ def contract_figures(
 ) -> ContractFigures:
     """Every figure a renewal alert shows for ``subscription`` as of ``as_of``."""
     product_ids = _product_ids(session, subscription)
-    assigned, active = seat_counts(session=session, product_ids=product_ids, as_of=as_of)
+    assigned, active, unknown = seat_counts(session=session, product_ids=product_ids, as_of=as_of)
     has_usage = subscription.product_id is not None or assigned > 0
     cost = annual_cost(subscription)
     per_active = (cost / active).quantize(CENT) if cost is not None and active > 0 else None
@@ -144,6 +156,7 @@ def contract_figures(
         seats_bought=subscription.seats,
         seats_assigned=assigned,
         seats_active=active,
+        seats_activity_unknown=unknown,
         has_usage=has_usage,
         annual_cost=cost,
         cost_per_active_user=per_active,

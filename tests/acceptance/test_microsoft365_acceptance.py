@@ -145,6 +145,10 @@ def test_tenant_without_p1_syncs_without_sign_in_data_and_warns(
     assert [q["page"] for q in retried] == ["1", "2", "3"]
     products = products_by_id(as_json(cli("inventory", "products", "--json")), "nop1")
     assert (products[E3]["seats_purchased"], products[E3]["seats_assigned"]) == (12, 9)
+    # By the rule no seat is active; the extra key says why (every holder's activity unknown).
+    assert (products[E3]["seats_active"], products[E3]["seats_activity_unknown"]) == (0, 9)
+    text = cli("inventory", "products")
+    assert "note: " in text.stdout and "no sign-in activity" in text.stdout
 
 
 @pytest.mark.sqlite_only

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from app.inventory.detail_views import products_of
 from app.inventory.models import Application, Product
 from app.inventory.seat_counts import ReadCache, application_seats, product_seats
 from app.people.models import Account, Assignment
@@ -84,3 +85,18 @@ def test_cache_entries_expire_after_their_ttl(session: Session) -> None:
 def _product(session: Session) -> int:
     product = session.exec(select(Product)).one()
     return int(product.id or 0)
+
+
+def test_seats_whose_source_reports_no_activity_are_counted_apart(session: Session) -> None:
+    app_id, product_id, conn_id = _seed(session)
+    for i in range(2):  # a tenant without Entra ID P1: no sign-in data at all
+        account = Account(connector_id=conn_id, external_id=f"N{i}", activity_known=False)
+        session.add(account)
+        session.flush()
+        session.add(Assignment(account_id=account.id, product_id=product_id))
+    session.flush()
+    seats = product_seats(session=session, today=TODAY)[product_id]
+    assert (seats.assigned, seats.active, seats.unknown) == (5, 1, 2)
+    assert application_seats(session=session, today=TODAY) == {app_id: (5, 1)}
+    [row] = products_of(session=session, application_id=app_id, today=TODAY)
+    assert (row["assigned"], row["active"], row["activity_unknown"]) == (5, 1, 2)

@@ -121,9 +121,11 @@ def seed_contract(
 
 
 def seed_seats(
-    engine: Engine, *, product_id: int, as_of: date, active: int, idle: int, prefix: str = "u"
-) -> None:
-    """``active`` seats used within 30 days of ``as_of`` and ``idle`` seats unused for 60."""
+    engine: Engine, *, product_id: int, as_of: date, active: int, idle: int, prefix: str = "u",
+    unknown: int = 0,
+) -> None:  # fmt: skip
+    """``active`` seats used within 30 days of ``as_of``, ``idle`` seats unused for 60, and
+    ``unknown`` seats whose source reports no activity (a tenant without Entra ID P1)."""
     with opened(engine) as s:
         connector = s.exec(select(ConnectorConfig).where(ConnectorConfig.name == "src")).first()
         if connector is None:
@@ -133,12 +135,13 @@ def seed_seats(
         assert connector.id is not None
         recent = datetime.combine(as_of - timedelta(days=3), time(12), tzinfo=UTC)
         old = datetime.combine(as_of - timedelta(days=60), time(12), tzinfo=UTC)
-        for i in range(active + idle):
+        for i in range(active + idle + unknown):
             account = Account(
                 connector_id=connector.id,
                 external_id=f"{prefix}{product_id}-{i}",
                 email=f"{prefix}{i}@example.com",
-                last_active_at=recent if i < active else old,
+                last_active_at=recent if i < active else old if i < active + idle else None,
+                activity_known=i < active + idle,
             )
             s.add(account)
             s.flush()

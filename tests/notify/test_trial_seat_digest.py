@@ -72,6 +72,24 @@ def test_trial_alerts_go_to_owner_14_and_3_days_before_end(
     assert mailbox.to(PROCUREMENT) == []
 
 
+def test_trial_alert_says_when_seats_have_no_activity_data(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seeded = seed_contract(
+        committed_db.engine, contract_number="T-2", is_trial=True, end_date=TRIAL_END,
+        renewal_date=TRIAL_END, owner_email="trialist@example.com",
+    )  # fmt: skip
+    day = TRIAL_END - timedelta(days=3)
+    seed_seats(committed_db.engine, product_id=seeded.product_id, as_of=day, active=1, idle=0,
+               unknown=4)  # fmt: skip
+    run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    [message] = mailbox.to("trialist@example.com")
+    assert "Seats active (30 days): 1" in part(message)
+    assert "sign-in activity is unknown for 4 of the 5 assigned seats" in part(message)
+    assert "Sign-in activity is unknown for 4 of the 5 assigned seats" in part(message, "html")
+
+
 def test_trial_without_owner_or_with_a_leaver_goes_to_procurement(
     committed_db: Database, smtp: tuple[int, Mailbox]
 ) -> None:

@@ -109,6 +109,7 @@ def test_sync_then_inventory_and_people_json(
     assert products and all(set(p) >= PRODUCT_KEYS for p in products)
     e3 = [p for p in products if p["connector"] == "m365"]
     assert all(p["seats_active"] <= p["seats_assigned"] for p in e3)
+    assert all(p["seats_activity_unknown"] == 0 for p in e3)
     accounts = json.loads(cli("inventory", "accounts", "--json", "--connector", "m365").stdout)
     assert accounts and all(set(a) >= ACCOUNT_KEYS for a in accounts)
     assert {a["connector"] for a in accounts} == {"m365"}

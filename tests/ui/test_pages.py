@@ -6,9 +6,11 @@ import csv
 import io
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from app.findings.models import Finding
+from app.inventory.seat_counts import cache_of
+from app.people.models import Account
 from app.sync.models import ConnectorConfig
 from tests.ui.conftest import Web, csrf_of
 from tests.ui.seed import seed_inventory
@@ -50,6 +52,18 @@ def test_every_page_renders_with_data(web: Web) -> None:
     for url in PAGES + extra:
         response = client.get(url)
         assert response.status_code == 200, (url, response.text[-2000:])
+
+
+def test_application_page_shows_seats_without_activity_data_apart(web: Web) -> None:
+    ids = seed_inventory(web.db.engine)
+    client = web.client("admin")
+    assert "unknown</span>" not in client.get(f"/applications/{ids['slack']}").text
+    with Session(web.db.engine) as s:
+        s.exec(update(Account).values(activity_known=False))  # type: ignore[call-overload]
+        s.commit()
+    cache_of(web.app.state).clear()  # changed behind the app's back: no sync run says so
+    page = client.get(f"/applications/{ids['slack']}").text
+    assert re.search(r"\+ \d+ unknown</span>", page), page[-3000:]
 
 
 def test_security_headers_and_no_inline_script(web: Web) -> None:
