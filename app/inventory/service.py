@@ -35,6 +35,11 @@ def resolve_application(
     Order: the catalogue key (given, or found from the name or an alias), then the exact
     name case-insensitively. A new application takes the catalogue's name, vendor and
     category when the catalogue knows it.
+
+    A ``catalog_key`` the catalogue knows decides alone: ``name`` is then only what an
+    unknown key falls back to (a sync passes "Microsoft 365" for every Microsoft SKU), and
+    matching it would file Visio under Microsoft 365 whenever that application happened
+    to exist before Visio's.
     """
     from analytics.catalog import load_catalog
 
@@ -46,6 +51,8 @@ def resolve_application(
         ).first()
         if found is not None:
             return found
+        if catalog_key:
+            name = entry.name
     clean = " ".join(name.split())
     found = session.exec(
         select(Application).where(func.lower(Application.name) == clean.lower())

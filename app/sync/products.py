@@ -1,8 +1,9 @@
 """Products (vendor SKUs) of one sync run: upserted as they arrive, mapped to applications.
 
 A Microsoft SKU maps to the catalogue's application for that SKU (else "Microsoft 365"),
-a Google product/SKU likewise (else "Google Workspace"), Slack to "Slack". The list
-price comes from the catalogue's SKU when it knows one (0 for free SKUs).
+a Google product/SKU likewise (else "Google Workspace"), Slack to "Slack"; a known SKU
+found under another application is moved back on the next sync. The list price comes
+from the catalogue's SKU when it knows one (0 for free SKUs).
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ class ProductWriter:
             changed = {k: v for k, v in values.items() if _differs(getattr(old, k), v)} | (
                 {"removed_at": None} if old.removed_at is not None else {}
             )
+            # The catalogue decides a known SKU's application (nothing else moves products):
+            # a product filed under another one (a catalogue update, an earlier mapping
+            # fault) moves to it.
+            if sku is not None and (app_id := self._application_id(record, sku)) != (
+                old.application_id
+            ):
+                changed["application_id"] = app_id
             if changed:
                 self.conn.execute(
                     p.update().where(p.c.id == old.id).values(**changed, last_seen_at=self.stamp)

@@ -111,3 +111,53 @@ def test_persons_matched_across_sources_by_lowercased_email_and_alias(
     bob = persons["bob@example.com"]
     assert bob.status == "leaver" and bob.display_name == "Bob" and bob.department == "Sales"
     assert persons["carol@example.com"].status == "active"
+
+
+def _applications(engine: Any) -> dict[str, str]:
+    from app.inventory.models import Application, Product
+
+    with Session(engine) as s:
+        rows = s.exec(select(Product.sku, Application.name).join(Application)).all()
+    return {str(sku): name for sku, name in rows}
+
+
+SKUS = [  # the suite's SKU first: its application exists before the others are filed
+    ProductRecord(external_id="6fd2c87f-b296-42f0-b197-1e91e994b900", name="E3",
+                  sku="ENTERPRISEPACK"),
+    ProductRecord(external_id="c5928f49-12ba-48f7-ada3-0d743a3601d5", name="Visio",
+                  sku="VISIOCLIENT"),
+    ProductRecord(external_id="f8a1db68-be16-40ed-86d5-cb42ce701560", name="Power BI",
+                  sku="POWER_BI_PRO"),
+    ProductRecord(external_id="0000aaaa-0000-0000-0000-00000000beef", name="Own",
+                  sku="CONTOSO_CUSTOM"),
+]  # fmt: skip
+FILED = {
+    "ENTERPRISEPACK": "Microsoft 365", "VISIOCLIENT": "Microsoft Visio",
+    "POWER_BI_PRO": "Power BI", "CONTOSO_CUSTOM": "Microsoft 365",
+}  # fmt: skip
+
+
+def test_each_known_sku_is_filed_under_its_catalogue_application_whatever_came_first(
+    committed_db: Any, m365: int
+) -> None:
+    _apply(committed_db.engine, m365, "microsoft365", list(SKUS), idp=True)
+    assert _applications(committed_db.engine) == FILED
+    _apply(committed_db.engine, m365, "microsoft365", list(reversed(SKUS)), idp=True)
+    assert _applications(committed_db.engine) == FILED
+
+
+def test_a_known_sku_filed_under_another_application_moves_back_on_the_next_sync(
+    committed_db: Any, m365: int
+) -> None:
+    from app.inventory.models import Application, Product
+
+    _apply(committed_db.engine, m365, "microsoft365", list(SKUS), idp=True)
+    with Session(committed_db.engine) as s:  # as an earlier release filed it
+        suite = s.exec(select(Application).where(Application.name == "Microsoft 365")).one()
+        visio = s.exec(select(Product).where(Product.sku == "VISIOCLIENT")).one()
+        visio.application_id = suite.id
+        s.add(visio)
+        s.commit()
+    assert _applications(committed_db.engine)["VISIOCLIENT"] == "Microsoft 365"
+    _apply(committed_db.engine, m365, "microsoft365", list(SKUS), idp=True)
+    assert _applications(committed_db.engine) == FILED
