@@ -180,13 +180,19 @@ def _standalone_pairs(idx: CapabilityIndex, counted: BoolArray) -> list[Finding]
             continue
         options = []
         for side, side_seats in held.items():
-            keep = idx.paid[side_seats] & ~idx.flagged[side_seats] & ~counted[side_seats]
-            saving = side_seats[keep]
+            paid = idx.paid[side_seats]
+            flagged = paid & idx.flagged[side_seats]
+            already = paid & ~idx.flagged[side_seats] & counted[side_seats]
+            saving = side_seats[paid & ~flagged & ~already]
             amount, currency, breakdown = _savings(idx, saving, side_seats)
             app = idx.app_ids[side]
             rank = (idx.people_count([app]), amount if amount is not None else 0, app)
-            options.append((rank, app, saving, amount, currency, breakdown))
-        _, smaller, saving, amount, currency, breakdown = min(options, key=lambda o: o[0])
+            left_out = {
+                "seats_left_out_already_flagged": int(flagged.sum()),
+                "seats_left_out_already_counted": int(already.sum()),
+            }
+            options.append((rank, app, saving, amount, currency, breakdown, left_out))
+        _, smaller, saving, amount, currency, breakdown, left_out = min(options, key=lambda o: o[0])
         counted[saving] = True
         a_id, b_id = sorted(idx.app_ids[side] for side in sides)
         both = held[sides[0]]
@@ -207,6 +213,10 @@ def _standalone_pairs(idx: CapabilityIndex, counted: BoolArray) -> list[Finding]
                     "people_using_both_emails": emails,
                     "people_using_both_emails_truncated": truncated,
                     "seats_counted": len(saving),
+                    # Why a pair may save less than its seats: those of the smaller app
+                    # already flagged by a seat finding, or already counted by an
+                    # ``overlap:<app>`` finding or an earlier pair (never counted twice).
+                    **left_out,
                     "counted_seats_by_product": breakdown,
                 },
                 monthly_savings=amount,

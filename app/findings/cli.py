@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         if not data["counts"]:
             typer.echo("  no findings")
         for currency, total in data["total_monthly_savings"].items():
-            typer.echo(f"monthly savings: {total} {currency}")
+            typer.echo(f"monthly savings (open and acknowledged): {total} {currency}")
         typer.echo(
             f"new: {data['new']}  resolved: {data['resolved']}  reopened: {data['reopened']}"
         )

@@ -87,6 +87,8 @@ class AnalysisRead(BaseModel):
     as_of: date
     counts: dict[str, int]
     total_monthly_savings: dict[str, str]
+    """Per currency, over the findings produced that are open or acknowledged after the
+    run (a dismissed one whose facts did not change is left out, as on the dashboard)."""
     new: int
     resolved: int
     reopened: int

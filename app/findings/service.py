@@ -157,11 +157,21 @@ def store_findings(
     for f in findings:
         produced.add(f.key)
         counts[f.kind] += 1
-        if f.monthly_savings is not None and f.currency:
-            totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.monthly_savings
         evidence = evidence_json(f.evidence)
         fp = fingerprint(f, evidence)
         row = existing.get(f.key)
+        # The total is what is still to act on, as the dashboard's: a finding that stays
+        # dismissed (its facts unchanged) is left out.
+        if (
+            f.monthly_savings is not None
+            and f.currency
+            and not (
+                row is not None
+                and row.status == DISMISSED
+                and material_part(row.fingerprint) == material_part(fp)
+            )
+        ):
+            totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.monthly_savings
         if row is None:
             inserts.append(
                 (f.key, f.kind, f.severity, f.application_id, f.product_id, f.subject[:500],

@@ -134,6 +134,10 @@ def test_standalone_pair_does_not_recount_seats_counted_against_a_suite(office: 
     assert suite_savings == (Decimal("8.75"), Decimal("5.00"))
     pair = found[f"overlap:{office.slack}:{teams_like}"]
     assert pair.monthly_savings == Decimal("0")
+    # The evidence says why: the smaller app's one paid seat was counted already.
+    assert pair.evidence["seats_counted"] == 0
+    assert pair.evidence["seats_left_out_already_counted"] == 1
+    assert pair.evidence["seats_left_out_already_flagged"] == 0
 
 
 def test_suite_overlap_has_no_savings(company: Company) -> None:

@@ -57,6 +57,23 @@ def test_dismissed_finding_stays_dismissed_across_runs(session: Session) -> None
     assert audit.actor == "ann" and audit.target == key
 
 
+def test_savings_total_leaves_out_a_finding_that_stays_dismissed(session: Session) -> None:
+    planted = build_company(session)
+    first = analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = _key(list(planted.expected), "unused_seat:")
+    row = _finding(session, key)
+    assert row.monthly_savings and row.currency
+    review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
+    again = analyze(session=session, settings=SETTINGS, today=TODAY)
+    assert again.counts == first.counts  # still found, and still listed as dismissed
+    totals = (first.total_monthly_savings, again.total_monthly_savings)
+    assert totals[0][row.currency] - totals[1][row.currency] == row.monthly_savings
+    review.set_status(session=session, key=key, status="open", by="ann")
+    assert analyze(session=session, settings=SETTINGS, today=TODAY).total_monthly_savings == (
+        first.total_monthly_savings
+    )
+
+
 def test_acknowledged_finding_stays_acknowledged_across_runs(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
