@@ -77,13 +77,25 @@ class UsageRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AliasRecord:
+    """Another address of an account's owner (a Google user's alias, say).
+
+    The account's person is then known by it too: another source's account under that
+    address belongs to the same person (``app.people``).
+    """
+
+    account_external_id: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class SyncWarning:
     """Something the run could not do fully, said in plain words for the sync run."""
 
     message: str
 
 
-Record = ProductRecord | AccountRecord | AssignmentRecord | UsageRecord | SyncWarning
+Record = ProductRecord | AccountRecord | AssignmentRecord | UsageRecord | AliasRecord | SyncWarning
 
 
 # --------------------------------------------------------------------------- errors

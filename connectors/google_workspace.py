@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 
 from connectors.base import (
     AccountRecord,
+    AliasRecord,
     AssignmentRecord,
     CaBundleField,
     Connector,
@@ -163,7 +164,8 @@ class GoogleWorkspaceConnector(Connector):
 
         Yields:
             ProductRecord per (productId, skuId), AccountRecord per Directory user each
-            followed by its AssignmentRecords, and SyncWarnings.
+            followed by an AliasRecord per alias and its AssignmentRecords, and
+            SyncWarnings.
         """
         transport = self._transport()
         directory = transport.service("admin", "directory_v1", self.settings.directory_url)
@@ -188,6 +190,8 @@ class GoogleWorkspaceConnector(Connector):
             for user in _list_of(page, "users", "the Directory's user list"):
                 account = _account(user)
                 yield account
+                for alias in _aliases(user, account):
+                    yield AliasRecord(account_external_id=account.external_id, email=alias)
                 for product_id in _pop_licences(licences, account, user):
                     yield AssignmentRecord(
                         account_external_id=account.external_id, product_external_id=product_id
@@ -276,14 +280,23 @@ def _add_licence(out: _Licences, item: Any, what: str) -> None:
         held.append(external_id)
 
 
-def _pop_licences(licences: _Licences, account: AccountRecord, user: dict[str, Any]) -> list[str]:
-    """Take the licences held under the user's primary address or one of its aliases."""
-    held: list[str] = []
-    addresses = [account.email or ""]
+def _aliases(user: dict[str, Any], account: AccountRecord) -> list[str]:
+    """The user's other addresses (``aliases``, ``nonEditableAliases``), lower-cased, once each."""
+    found: list[str] = []
     for key in ("aliases", "nonEditableAliases"):
         extra = user.get(key)
         if isinstance(extra, list):
-            addresses.extend(str(a).lower() for a in extra)
+            for alias in extra:
+                address = str(alias).strip().lower()
+                if "@" in address and address != account.email and address not in found:
+                    found.append(address)
+    return found
+
+
+def _pop_licences(licences: _Licences, account: AccountRecord, user: dict[str, Any]) -> list[str]:
+    """Take the licences held under the user's primary address or one of its aliases."""
+    held: list[str] = []
+    addresses = [account.email or "", *_aliases(user, account)]
     for address in addresses:
         for product_id in licences.by_email.pop(address, []):
             if product_id not in held:

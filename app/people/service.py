@@ -17,12 +17,16 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.core import bulk
-from app.people.models import Account, Person
+from app.people.models import Account, Person, PersonAlias
 from app.sync.models import ConnectorConfig
 
 PERSON_T = cast(sa.Table, Person.__table__)  # type: ignore[attr-defined]
 ACCOUNT_T = cast(sa.Table, Account.__table__)  # type: ignore[attr-defined]
 CONNECTOR_T = cast(sa.Table, ConnectorConfig.__table__)  # type: ignore[attr-defined]
+ALIAS_T = cast(sa.Table, PersonAlias.__table__)  # type: ignore[attr-defined]
+PERSON_REFERENCES = ("account", "usage_daily")
+"""Tables whose ``person_id`` follows a person merged into another (aliases move too)."""
+MERGED_FIELDS = ("display_name", "department", "cost_centre", "manager_email")
 GONE_STATUSES = ("suspended", "deleted")
 
 
@@ -127,6 +131,72 @@ class PersonMatcher:
                 changes,
             )
             cursor.close()
+
+
+def record_aliases(
+    *, session: Session, aliases: list[tuple[int, str]], stamp: datetime
+) -> dict[str, int]:
+    """Make each ``(person id, normalised e-mail)`` an alias of that person.
+
+    A source (Google's Directory) says the address belongs to the person, so:
+
+    - an alias that is new is recorded; one recorded for another person moves to this one
+      (the address was given to someone else);
+    - a person whose own e-mail it is — created from another source's account before the
+      alias was known — is the same human: merged into this person (their accounts, usage
+      and aliases move over, blank name, department, cost centre and manager are filled
+      from theirs, and their address becomes an alias).
+
+    Returns:
+        Counts ``aliases_added`` and ``persons_merged``.
+    """
+    conn = session.connection()
+    wanted: dict[str, int] = {}
+    for person_id, email in aliases:
+        wanted.setdefault(email, person_id)
+    emails = list(wanted)
+    known = dict(
+        bulk.select_in(conn, "SELECT email, person_id FROM person_alias WHERE", "email", emails)
+    )
+    owners = dict(bulk.select_in(conn, "SELECT email, id FROM person WHERE", "email", emails))
+    counts = {"aliases_added": 0, "persons_merged": 0}
+    for email, person_id in wanted.items():
+        if email in known:
+            if known[email] != person_id:
+                conn.execute(
+                    ALIAS_T.update().where(ALIAS_T.c.email == email).values(person_id=person_id)
+                )
+            continue
+        other = owners.get(email)
+        if other == person_id:
+            continue
+        if other is not None:
+            _merge_person(conn, other, into=person_id, stamp=stamp)
+            counts["persons_merged"] += 1
+        conn.execute(ALIAS_T.insert().values(person_id=person_id, email=email))
+        counts["aliases_added"] += 1
+    return counts
+
+
+def _merge_person(conn: Any, merged: int, *, into: int, stamp: datetime) -> None:
+    """Move everything of person ``merged`` to person ``into``, then delete ``merged``."""
+    p = PERSON_T
+    gone = conn.execute(sa.select(p).where(p.c.id == merged)).one()
+    for table in PERSON_REFERENCES:
+        conn.execute(
+            sa.text(f"UPDATE {table} SET person_id = :into WHERE person_id = :merged"),
+            {"into": into, "merged": merged},
+        )
+    conn.execute(ALIAS_T.update().where(ALIAS_T.c.person_id == merged).values(person_id=into))
+    conn.execute(
+        p.update()
+        .where(p.c.id == into)
+        .values(
+            **{f: sa.func.coalesce(p.c[f], getattr(gone, f)) for f in MERGED_FIELDS},
+            updated_at=stamp,
+        )
+    )
+    conn.execute(p.delete().where(p.c.id == merged))
 
 
 def identity_provider_ids(*, session: Session) -> list[int]:

@@ -57,6 +57,7 @@ from app.sync.staging import (
 )
 from app.sync.usage import apply_usage
 from connectors.base import (
+    AliasRecord,
     ProductRecord,
     Record,
     SyncWarning,
@@ -133,6 +134,7 @@ class SnapshotApplier:
         self._seats: list[SeatRow] = []
         self._pending = 0
         self._usage: list[tuple[Any, ...]] = []
+        self._aliases: list[tuple[str, str]] = []  # (account external id, e-mail)
 
     # ------------------------------------------------------------------ the key index
 
@@ -243,6 +245,10 @@ class SnapshotApplier:
             if len(self._usage) >= BATCH:
                 self.stage.load(USAGE, USAGE_COLUMNS, self._usage)
                 self._usage = []
+        elif isinstance(record, AliasRecord):
+            email = people_service.normalise_email(record.email)
+            if email:
+                self._aliases.append((record.account_external_id, email))
         elif isinstance(record, SyncWarning):
             if len(self.warnings) < MAX_WARNINGS:
                 self.warnings.append(record.message)
@@ -446,11 +452,28 @@ class SnapshotApplier:
         n["persons_created"] = self.persons.created
         counts.update(n)
         counts.update(apply_usage(s, connector_id=self.connector_id))
+        if self._aliases:
+            counts.update(self._record_aliases())
         people_service.refresh_leavers(session=self.session, stamp=self.stamp)
         if self._keep_index:
             self._keep(s.conn)
         s.drop()
         return counts, self.warnings
+
+    def _record_aliases(self) -> dict[str, int]:
+        """Make the reported aliases known for their accounts' persons (:mod:`app.people`)."""
+        ids = {ext: key[0] for ext, _ in self._aliases if (key := self._run.get(ext)) and key[0]}
+        persons = dict(
+            bulk.select_in(
+                self.stage.conn, "SELECT id, person_id FROM account WHERE", "id", list(ids.values())
+            )
+        )
+        pairs = [
+            (person, email)
+            for ext, email in self._aliases
+            if ext in ids and (person := persons.get(ids[ext])) is not None
+        ]
+        return people_service.record_aliases(session=self.session, aliases=pairs, stamp=self.stamp)
 
     def _keep(self, conn: Any) -> None:
         """Store the key index as this run leaves the tables (or confirm the stored one)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import zlib
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
@@ -268,6 +269,10 @@ class GoogleSimulator:
             "isEnforcedIn2Sv": False,
             "includeInGlobalAddressList": True,
         }
+        # Every eighth user (by id, not by the company's random draws) has an alias.
+        if zlib.crc32(g.user_id.encode()) % 8 == 0:
+            local, _, domain = g.primary_email.partition("@")
+            user["aliases"] = [f"{local}.alias@{domain}"]
         if g.suspended:
             user["suspensionReason"] = "ADMIN"
         if p.department and g.org_unit != "/Contractors":

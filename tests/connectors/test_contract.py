@@ -9,6 +9,7 @@ import pytest
 
 from connectors.base import (
     AccountRecord,
+    AliasRecord,
     AssignmentRecord,
     Connector,
     ConnectorAuthError,
@@ -26,7 +27,9 @@ SANDBOX_FIXTURE = {
     "google_workspace": "google_sandbox",
     "slack": "slack_sandbox",
 }
-RECORD_TYPES = (ProductRecord, AccountRecord, AssignmentRecord, UsageRecord, SyncWarning)
+RECORD_TYPES = (
+    ProductRecord, AccountRecord, AssignmentRecord, UsageRecord, AliasRecord, SyncWarning,
+)  # fmt: skip
 KINDS = connector_kinds()
 
 
@@ -88,6 +91,8 @@ def test_fetch_streams_only_records_in_contract_order(sandbox: SandboxHandle) ->
             products.add(record.external_id)
         elif isinstance(record, AccountRecord):
             accounts.add(record.external_id)
+        elif isinstance(record, AliasRecord):
+            assert record.account_external_id in accounts, "alias before its account"
         elif isinstance(record, AssignmentRecord):
             assignments += 1
             assert record.product_external_id in products, "assignment before its product"

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from connectors.base import (
     AccountRecord,
+    AliasRecord,
     AssignmentRecord,
     ConnectorAuthError,
     ConnectorConfigError,
@@ -111,6 +112,17 @@ def test_email_is_lower_cased_and_licence_matched_whatever_the_casing(
         if isinstance(r, AssignmentRecord) and r.account_external_id == account.external_id
     ]
     assert held == [f"Google-Apps/{cased.google.sku_id}"]
+
+
+def test_each_alias_follows_its_account_lower_cased(google_sandbox: Sandbox) -> None:
+    records = sync(google_sandbox)
+    aliases = [(i, r) for i, r in enumerate(records) if isinstance(r, AliasRecord)]
+    assert aliases, "the sandbox gives every eighth user an alias"
+    for i, alias in aliases:
+        owner = next(r for r in reversed(records[:i]) if isinstance(r, AccountRecord))
+        assert alias.account_external_id == owner.external_id
+        assert alias.email == alias.email.lower() != owner.email
+        assert alias.email.startswith((owner.email or "").partition("@")[0] + ".alias@")
 
 
 def test_suspended_or_archived_user_is_suspended_and_others_active(

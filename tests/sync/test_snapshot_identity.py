@@ -12,7 +12,7 @@ from app.core.db import session_scope, utcnow
 from app.people.models import Account, Assignment, Person, PersonAlias
 from app.sync.apply import SnapshotApplier
 from app.sync.models import ConnectorConfig
-from connectors.base import AccountRecord, AssignmentRecord, ProductRecord, Record
+from connectors.base import AccountRecord, AliasRecord, AssignmentRecord, ProductRecord, Record
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -111,6 +111,69 @@ def test_persons_matched_across_sources_by_lowercased_email_and_alias(
     bob = persons["bob@example.com"]
     assert bob.status == "leaver" and bob.display_name == "Bob" and bob.department == "Sales"
     assert persons["carol@example.com"].status == "active"
+
+
+def _google(*aliases: str) -> list[Record]:
+    return [
+        AccountRecord(external_id="G1", email="frank@example.com", display_name="Frank",
+                      status="active", department="Finance"),
+        *(AliasRecord(account_external_id="G1", email=a) for a in aliases),
+    ]  # fmt: skip
+
+
+def _slack_frank() -> list[Record]:
+    return [
+        ProductRecord(external_id="T1", name="Slack"),
+        AccountRecord(external_id="U9", email="F.Smith@Example.com", display_name="fs",
+                      status="active"),
+        AssignmentRecord(account_external_id="U9", product_external_id="T1"),
+    ]  # fmt: skip
+
+
+def _person_of(engine: Any) -> dict[str, str | None]:
+    with Session(engine) as s:
+        persons = {p.id: p.email for p in s.exec(select(Person))}
+        return {a.external_id: persons.get(a.person_id) for a in s.exec(select(Account))}
+
+
+def test_an_alias_a_source_reports_matches_another_sources_account(committed_db: Any) -> None:
+    engine = committed_db.engine
+    google = _connector(engine, "google", "google_workspace", True)
+    slack = _connector(engine, "slack", "slack", False)
+    counts = _apply(engine, google, "google_workspace", _google("F.Smith@example.com"), True)
+    assert (counts["aliases_added"], counts["persons_merged"]) == (1, 0)
+    assert _apply(engine, slack, "slack", _slack_frank(), False)["persons_created"] == 0
+    assert _person_of(engine) == {"G1": "frank@example.com", "U9": "frank@example.com"}
+    again = _apply(engine, google, "google_workspace", _google("f.smith@example.com"), True)
+    assert (again["aliases_added"], again["persons_merged"]) == (0, 0)
+
+
+def test_a_person_made_before_the_alias_was_known_is_merged_into_its_owner(
+    committed_db: Any,
+) -> None:
+    engine = committed_db.engine
+    google = _connector(engine, "google", "google_workspace", True)
+    slack = _connector(engine, "slack", "slack", False)
+    _apply(engine, slack, "slack", _slack_frank(), False)  # Slack first: a person f.smith@
+    with session_scope(engine) as s:
+        smith = s.exec(select(Person).where(Person.email == "f.smith@example.com")).one()
+        smith.cost_centre = "CC-7"
+        s.add(smith)
+        s.add(PersonAlias(person_id=smith.id or 0, email="fs@old.example.com"))
+    counts = _apply(engine, google, "google_workspace", _google("f.smith@example.com"), True)
+    assert (counts["aliases_added"], counts["persons_merged"]) == (1, 1)
+    assert _person_of(engine) == {"G1": "frank@example.com", "U9": "frank@example.com"}
+    with Session(engine) as s:
+        [frank] = s.exec(select(Person)).all()
+        aliases = {a.email: a.person_id for a in s.exec(select(PersonAlias))}
+    assert (frank.email, frank.display_name, frank.department) == (
+        "frank@example.com", "Frank", "Finance",
+    )  # fmt: skip
+    assert frank.cost_centre == "CC-7"  # a blank filled from the merged person
+    assert aliases == {"f.smith@example.com": frank.id, "fs@old.example.com": frank.id}
+    # A later Slack sync keeps the account with its merged person.
+    assert _apply(engine, slack, "slack", _slack_frank(), False)["persons_created"] == 0
+    assert _person_of(engine)["U9"] == "frank@example.com"
 
 
 def _applications(engine: Any) -> dict[str, str]:
