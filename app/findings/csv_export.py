@@ -8,6 +8,7 @@ import json
 
 from sqlmodel import Session
 
+from app.core.cells import csv_text
 from app.findings import review
 from app.findings.review import FindingFilter
 
@@ -29,12 +30,6 @@ COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def findings_csv(*, session: Session, flt: FindingFilter) -> str:
     """Every finding the filter matches, one CSV row each."""
     items, _, _ = review.list_findings(session=session, flt=flt)
@@ -44,5 +39,5 @@ def findings_csv(*, session: Session, flt: FindingFilter) -> str:
     for f in items:
         data = f.model_dump(mode="json")
         data["evidence"] = json.dumps(f.evidence, sort_keys=True, default=str)
-        writer.writerow([_cell(data.get(c)) for c in COLUMNS])
+        writer.writerow([csv_text(data.get(c)) for c in COLUMNS])
     return out.getvalue()

@@ -21,6 +21,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.core.cells import csv_text, xlsx_text
 from app.core.errors import InvalidInputError
 from app.spend.service import SpendReport, money
 
@@ -80,7 +81,7 @@ def csv_bytes(reports: Sequence[SpendReport]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([report.by, *report.months, "total"])
     for row in report.rows:
-        writer.writerow([row.key, *(money(v) for v in row.months), money(row.total)])
+        writer.writerow([csv_text(row.key), *(money(v) for v in row.months), money(row.total)])
     writer.writerow(["Total", *(money(v) for v in report.totals), money(report.grand_total)])
     return buffer.getvalue().encode("utf-8")
 
@@ -129,7 +130,7 @@ def _report_sheet(workbook: Workbook, report: SpendReport) -> Any:
     bold = Font(bold=True)
 
     def text(value: str, header: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = xlsx_text(WriteOnlyCell(sheet, value=value))
         if header:
             cell.font = bold
             cell.fill = _HEADER_FILL

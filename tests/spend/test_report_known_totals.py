@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, update
 
+from app.people.models import Person
 from tests.conftest import Database
 from tests.spend.spend_rows import EXPECTED, MONTHS, known_company
 
@@ -114,3 +116,25 @@ def test_person_report_charges_each_persons_seats(company: Database, cli: Any) -
     assert rows["bob@example.com"]["months"]["2026-01"] == "460.00"  # 10 chat + 450 mail
     assert rows["dave@example.com"]["months"]["2026-02"] == "111.11"
     assert data["totals"]["total"] == "1895.00"
+
+
+def test_a_formula_like_name_stays_text_in_csv_and_xlsx(
+    company: Database, cli: Any, tmp_path: Path
+) -> None:
+    evil = '=HYPERLINK("http://127.0.0.1/x","Ops")'
+    with Session(company.engine) as s:
+        s.exec(update(Person).where(Person.department == "Ops").values(department=evil))  # type: ignore[call-overload]
+        s.commit()
+    result = cli("report", "spend", "--by", "department", *PERIOD, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    keys = [row[0] for row in csv.reader(io.StringIO(result.stdout))]
+    assert "'" + evil in keys and evil not in keys
+    out = tmp_path / "spend.xlsx"
+    args = ("--by", "department", *PERIOD, "--format", "xlsx", "--out", str(out))
+    assert cli("report", "spend", *args).exit_code == 0
+    with zipfile.ZipFile(out) as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in book.read(n) for n in sheets), "a cell became a formula"
+    sheet = openpyxl.load_workbook(out)["By department"]
+    cells = {c.value: c.data_type for c in sheet["A"]}
+    assert cells[evil] == "s"
