@@ -86,6 +86,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             f"new: {data['new']}  resolved: {data['resolved']}  reopened: {data['reopened']}"
         )
+        for warning in data["warnings"]:
+            typer.echo(f"warning: {warning}", err=True)
 
     @findings.command("list")
     def list_command(

@@ -104,7 +104,13 @@ def analyze(*, session: Session, settings: Settings, today: date) -> AnalysisSum
     warnings: list[str] = []
     findings.extend(_budget_findings(session=session, today=today, warnings=warnings))
     summary = store_findings(
-        session=session, findings=findings, today=today, timings=result.timings
+        session=session,
+        findings=findings,
+        today=today,
+        timings=result.timings,
+        # A budget check that could not run says nothing about the budgets: their
+        # findings stay as they were instead of being resolved.
+        unchecked=("budget_overrun",) if warnings else (),
     )
     return dataclasses.replace(summary, warnings=warnings)
 
@@ -135,14 +141,20 @@ def store_findings(
     findings: list[AnalysisFinding],
     today: date,
     timings: dict[str, float] | None = None,
+    unchecked: tuple[str, ...] = (),
 ) -> AnalysisSummary:
-    """Upsert one analysis's findings by key and resolve the ones not produced."""
+    """Upsert one analysis's findings by key and resolve the ones not produced.
+
+    Findings of the kinds in ``unchecked`` (a check that could not run) are not resolved.
+    """
     now = utcnow()
     table = Finding.__table__  # type: ignore[attr-defined]
     existing = {
         row.key: row
         for row in session.execute(
-            sa.select(table.c.id, table.c.key, table.c.status, table.c.fingerprint)
+            sa.select(table.c.id, table.c.key, table.c.status, table.c.fingerprint).where(
+                table.c.kind.not_in(unchecked)
+            )
         )
     }
     out = FindingWriter(session)

@@ -11,7 +11,7 @@ from app.core.settings import Settings
 from app.findings.models import Finding
 from app.findings.service import analyze
 from app.inventory.models import Application, Subscription, Vendor
-from app.spend.models import Budget
+from app.spend.models import Budget, FxRate
 
 TODAY = date(2026, 11, 25)
 
@@ -63,3 +63,21 @@ def test_missing_fx_rate_for_budget_is_a_warning_not_a_failure(session: Session)
     summary = analyze(session=session, settings=_settings(), today=TODAY)
     assert "budget_overrun" not in summary.counts
     assert summary.warnings and "USD" in summary.warnings[0]
+
+
+def test_a_budget_check_that_cannot_run_leaves_budget_findings_as_they_were(
+    session: Session,
+) -> None:
+    _contract(session, currency="USD")
+    rate = FxRate(base="USD", quote="EUR", day=date(2026, 1, 1), rate=Decimal("0.9"))
+    session.add(rate)
+    session.add(Budget(cost_centre="CC-SALES", year=2026, amount=Decimal("1000"), currency="EUR"))
+    session.flush()
+    assert analyze(session=session, settings=_settings(), today=TODAY).counts["budget_overrun"] == 1
+    session.delete(rate)  # the one rate the check needs is gone
+    session.flush()
+    summary = analyze(session=session, settings=_settings(), today=TODAY)
+    assert summary.warnings and summary.resolved == 0
+    [finding] = session.exec(select(Finding).where(Finding.kind == "budget_overrun")).all()
+    session.refresh(finding)
+    assert finding.status == "open"
