@@ -13,11 +13,17 @@ from app.core.settings import Settings
 
 
 class MailError(Exception):
-    """Delivery failed; ``permanent`` says whether retrying can help."""
+    """Delivery failed; ``permanent`` says whether retrying can help.
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    ``outage``: the message never reached a server that judged it (no connection, a
+    dropped one, a login refused): the outbox keeps such a row until the server is back,
+    however long that takes, rather than giving it up.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, outage: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.outage = outage
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ def send_message(settings: Settings, message: EmailMessage) -> None:
         raise MailError(
             f"SMTP login refused ({exc.smtp_code}); check SEATWISE_SMTP_USERNAME/PASSWORD",
             permanent=False,
+            outage=True,
         ) from None
     except smtplib.SMTPResponseException as exc:
         text = (
@@ -114,6 +121,7 @@ def send_message(settings: Settings, message: EmailMessage) -> None:
         raise MailError(
             f"cannot deliver through SMTP {host}:{port}: {exc.__class__.__name__}: {exc}",
             permanent=False,
+            outage=True,
         ) from None
     if refused:
         raise MailError(f"SMTP server refused recipients: {sorted(refused)}", permanent=True)

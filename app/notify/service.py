@@ -1,8 +1,11 @@
 """The outbox: every e-mail is first a row (deduplicated by key), then delivered over SMTP.
 
 Delivery guarantee: a row is *claimed* with a lease by one worker (an atomic conditional
-UPDATE, safe between processes on PostgreSQL and SQLite), sent, then marked sent. Two
-workers never hold the same row, so nothing is sent twice in normal operation. If a
+UPDATE, safe between processes on PostgreSQL and SQLite), its lease renewed right before
+it is sent (a row whose lease ran out while the batch was slow is skipped: another worker
+may hold it now), sent, then marked sent. Two workers never hold the same row, so
+nothing is sent twice in normal operation. An SMTP server that cannot be reached never
+makes a row give up: it waits, with backoff, until the server is back. If a
 worker dies after the SMTP server accepted a message but before marking it sent, the
 lease expires and the row is sent again: we chose **at-least-once**, because a renewal
 alert that never arrives costs a missed notice deadline while a rare duplicate costs a
@@ -150,15 +153,44 @@ def deliver_due(
                 worker=worker,
                 notification_id=notification_id,
                 report=report,
+                now=now,
             )
         if now is not None:
             # A fixed clock would re-claim rows retried "now"; one pass is enough.
             return report
 
 
+def _renew_lease(*, engine: Engine, worker: str, notification_id: int, now: datetime) -> bool:
+    """Extend this worker's lease on a row right before sending it; False if it lapsed.
+
+    A batch is leased at once, and sending it may take longer than the lease (a slow
+    server): a row whose lease ran out may have been claimed by another worker, so it is
+    skipped. A renewed row stays ours for a whole ``LEASE``, far longer than one send
+    (bounded by the SMTP timeout), so two workers never send it both.
+    """
+    table = Notification.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        renewed = conn.execute(
+            sa.update(table)
+            .where(
+                table.c.id == notification_id,
+                table.c.claimed_by == worker,
+                table.c.status == "pending",
+                table.c.claimed_until > now,
+            )
+            .values(claimed_until=now + LEASE)
+        )
+        return bool(renewed.rowcount)
+
+
 def _deliver_one(
-    *, engine: Engine, settings: Settings, worker: str, notification_id: int, report: DeliveryReport
-) -> None:
+    *, engine: Engine, settings: Settings, worker: str, notification_id: int,
+    report: DeliveryReport, now: datetime | None = None,
+) -> None:  # fmt: skip
+    if not _renew_lease(
+        engine=engine, worker=worker, notification_id=notification_id, now=now or utcnow()
+    ):
+        return
     with Session(engine, expire_on_commit=False) as session:
         row = session.get(Notification, notification_id)
         if row is None or row.claimed_by != worker or row.status != "pending":
@@ -179,7 +211,9 @@ def _deliver_one(
             row.error = str(exc)
             row.claimed_by = None
             row.claimed_until = None
-            if exc.permanent or row.attempts >= settings.smtp_max_attempts:
+            # An outage loses nothing: the row waits (backoff capped at an hour) until the
+            # server is back. Only a server's own refusals count towards giving up.
+            if exc.permanent or (not exc.outage and row.attempts >= settings.smtp_max_attempts):
                 row.status = "failed"
                 row.error = f"gave up after {row.attempts} attempt(s): {exc}"
                 report.given_up += 1

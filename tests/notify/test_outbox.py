@@ -131,8 +131,11 @@ def test_4xx_is_retried_and_5xx_given_up_with_reason(
     assert row.status == "failed" and row.error and "gave up" in row.error and "554" in row.error
 
 
-def test_gives_up_after_max_attempts(committed_db: Database) -> None:
-    port = free_port()
+def test_gives_up_after_max_attempts_when_the_server_keeps_deferring(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    mailbox.fail_with = "451 4.3.0 try later"
     _queue(committed_db, "k-max")
     settings = _settings(port, smtp_max_attempts=2)
     moment = utcnow()
@@ -142,6 +145,52 @@ def test_gives_up_after_max_attempts(committed_db: Database) -> None:
         )
     [row] = _rows(committed_db)
     assert row.status == "failed" and row.attempts == 2 and "gave up after 2" in (row.error or "")
+
+
+def test_an_outage_of_any_length_loses_nothing(committed_db: Database) -> None:
+    _queue(committed_db, "k-outage")
+    moment = utcnow()
+    down = _settings(free_port(), smtp_max_attempts=2)
+    for step in range(5):  # ten hours without a server, attempts well past the maximum
+        report = service.deliver_due(
+            engine=committed_db.engine, settings=down, now=moment + timedelta(hours=2 * step)
+        )
+        assert report.given_up == 0
+    [row] = _rows(committed_db)
+    assert row.status == "pending" and row.attempts == 5 and "cannot deliver" in (row.error or "")
+    with smtp_server() as (port, mailbox):
+        back = _settings(port, smtp_max_attempts=2)
+        service.deliver_due(
+            engine=committed_db.engine, settings=back, now=moment + timedelta(hours=12)
+        )
+        assert [m["Subject"] for m in mailbox.messages] == ["Subject k-outage"]
+    [row] = _rows(committed_db)
+    assert row.status == "sent"
+
+
+def test_a_row_whose_lease_ran_out_is_left_to_its_new_owner(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    _queue(committed_db, "k-lease")
+    settings = _settings(port)
+    moment = utcnow()
+    [row_id] = service.claim(engine=committed_db.engine, worker="slow", now=moment)
+    later = moment + service.LEASE + timedelta(seconds=1)
+    # The slow worker reaches the row after its lease ran out: another worker may claim
+    # it any moment now, so it is not sent (it would be sent twice).
+    report = service.DeliveryReport(errors=[])
+    service._deliver_one(
+        engine=committed_db.engine, settings=settings, worker="slow",
+        notification_id=row_id, report=report, now=later,
+    )  # fmt: skip
+    assert report.sent == 0 and mailbox.messages == []
+    assert service.claim(engine=committed_db.engine, worker="next", now=later) == [row_id]
+    service._deliver_one(
+        engine=committed_db.engine, settings=settings, worker="next",
+        notification_id=row_id, report=report, now=later,
+    )  # fmt: skip
+    assert report.sent == 1 and len(mailbox.messages) == 1
 
 
 def test_concurrent_workers_send_each_message_exactly_once(
