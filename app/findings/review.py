@@ -150,7 +150,8 @@ def list_findings(
 def known_kinds(*, session: Session) -> list[str]:
     """Return every kind the analytics produce, plus any kind already stored."""
     stored = session.exec(select(Finding.kind).distinct()).all()
-    return sorted({*MATERIAL_EVIDENCE, *stored})
+    # Budget overruns come from the spend side (``app.spend.budgets``), not the rules.
+    return sorted({*MATERIAL_EVIDENCE, "budget_overrun", *stored})
 
 
 def get_finding(*, session: Session, key: str) -> FindingRead:

@@ -147,7 +147,13 @@ def register(app: typer.Typer) -> None:
             typer.echo("no contracts; import some with `seatwise import contracts FILE`")
             return
         for s in items:
-            price = s.unit_price + " per seat" if s.unit_price else f"{s.total_cost} total"
+            price = (
+                f"{s.unit_price} per seat"
+                if s.unit_price
+                else f"{s.total_cost} total"
+                if s.total_cost
+                else "no price"
+            )
             typer.echo(
                 f"{s.contract_number:20} {s.vendor:18} {s.application:22} "
                 f"renews {s.renewal_date or '-'!s:10}  notice by {s.notice_deadline or '-'!s:10}  "

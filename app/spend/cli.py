@@ -40,15 +40,13 @@ def _usage(exc: InvalidInputError, hint: str) -> typer.BadParameter:
     return typer.BadParameter(str(exc), param_hint=hint)
 
 
-def _today(value: str | None) -> date:
+def _today(value: str | None, hint: str = "--today") -> date:
     if value is None:
         return datetime.now(state.settings.tz).date()
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
-            f"expected YYYY-MM-DD, got {value!r}", param_hint="--today"
-        ) from None
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=hint) from None
 
 
 def _month(value: str, hint: str) -> int:
@@ -108,7 +106,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Store an FX rate: `seatwise fx set EUR USD 1.08 --date 2026-11-01`."""
-        when = _today(day) if day is not None else _today(None)
+        when = _today(day, "--date")
         try:
             base_c, quote_c = fx.normalise_currency(base), fx.normalise_currency(quote)
             value = fx.parse_rate(rate)

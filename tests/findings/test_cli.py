@@ -71,6 +71,12 @@ def test_findings_list_filters_by_kind_and_status(cli: Any, planted: Planted) ->
     assert _json(cli("findings", "list", "--json", "--status", "dismissed")) == []
 
 
+def test_findings_list_takes_every_kind_before_any_is_stored(cli: Any) -> None:
+    for kind in ("budget_overrun", "suite_overlap", "unused_seat"):
+        result = cli("findings", "list", "--json", "--kind", kind)
+        assert result.exit_code == 0 and _json(result) == [], (kind, result.stderr)
+
+
 def test_findings_list_refuses_unknown_filter_values(cli: Any) -> None:
     for option, value in (("--kind", "unused_seats_typo"), ("--status", "closed")):
         result = cli("findings", "list", option, value)

@@ -248,6 +248,17 @@ def test_unreadable_file_exits_1(bare_cli: Any, tmp_path: Path) -> None:
 def test_subscriptions_list_text_output(cli: Any, tmp_path: Path) -> None:
     assert "no contracts" in cli("subscriptions", "list").stdout
     path = tmp_path / "c.csv"
-    path.write_bytes(csv_bytes([contract()]))
-    cli("import", "contracts", str(path))
-    assert "C-100" in cli("subscriptions", "list").stdout
+    path.write_bytes(
+        csv_bytes(
+            [
+                contract(),
+                contract(contract_number="C-101", unit_price="", total_cost="", is_trial="yes"),
+            ]
+        )
+    )
+    imported = cli("import", "contracts", str(path))
+    assert imported.exit_code == 0, imported.stderr
+    lines = cli("subscriptions", "list").stdout.splitlines()
+    assert "120.00 per seat EUR" in next(line for line in lines if "C-100" in line)
+    assert "no price EUR" in next(line for line in lines if "C-101" in line)
+    assert "None" not in "".join(lines)

@@ -29,6 +29,7 @@ def test_fx_set_then_list_json(cli: Any) -> None:
         (("EUR", "USD", "0"), "positive number"),
         (("EUR", "USD", "abc"), "positive number"),
         (("EURO", "USD", "1.1"), "3-letter"),
+        (("EUR", "USD", "1.1", "--date", "2026-13-01"), "--date"),
     ],
 )
 def test_fx_set_bad_input_exits_2(cli: Any, args: tuple[str, ...], needle: str) -> None:
