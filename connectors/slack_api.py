@@ -130,6 +130,11 @@ class SlackApi:
             raise ConnectorUnavailable(f"Slack {name} failed: {exc}. Check api_url.") from exc
         except OSError as exc:
             raise ConnectorUnavailable(_network_message(name, exc)) from exc
+        except ValueError as exc:  # slack-sdk parses the body itself: JSONDecodeError
+            raise ConnectorDataError(
+                f"Slack answered {name} with something that is not JSON ({exc}); "
+                "check api_url points at Slack's Web API."
+            ) from exc
         data = response.data
         if not isinstance(data, dict):
             raise ConnectorDataError(f"Slack answered {name} with something that is not JSON.")

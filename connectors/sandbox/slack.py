@@ -41,6 +41,8 @@ class SlackFaults:
     """Answer HTTP 503."""
     malformed: int = 0
     """Answer HTTP 200 with a body that is not JSON."""
+    truncated: int = 0
+    """Answer HTTP 200 ``application/json`` whose JSON breaks off (a cut connection)."""
     invalid_auth: bool = False
     """The token was revoked: every method answers ``invalid_auth``."""
     paid_only: bool = False
@@ -112,6 +114,8 @@ class SlackSimulator:
             return PlainTextResponse("upstream connect error", status_code=503)
         if take_one(self.faults, "malformed"):
             return PlainTextResponse("<html><body>Slack is down for maintenance</body></html>")
+        if take_one(self.faults, "truncated"):
+            return Response('{"ok": true, "members": [', media_type="application/json")
         return handler(args)
 
     def _lacks(self, scope: str) -> Response | None:

@@ -209,9 +209,10 @@ def test_outage_is_unavailable(slack_sandbox: Sandbox) -> None:
         connector(slack_sandbox).check()
 
 
-def test_answer_that_is_not_json_is_a_data_error(slack_sandbox: Sandbox) -> None:
-    slack_sandbox.simulator.faults.malformed = 1
-    with pytest.raises(ConnectorDataError, match="not JSON"):
+@pytest.mark.parametrize("fault", ["malformed", "truncated"])
+def test_answer_that_is_not_json_is_a_data_error(slack_sandbox: Sandbox, fault: str) -> None:
+    setattr(slack_sandbox.simulator.faults, fault, 1)
+    with pytest.raises(ConnectorDataError, match=r"Slack answered \S+ with something that is not"):
         sync(slack_sandbox)
 
 
