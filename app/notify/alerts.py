@@ -18,7 +18,9 @@ the notice period) gives new keys, so the alerts re-arm for the new date.
 procurement list. An owner whose person record is a ``leaver`` (identity-provider account
 suspended or deleted) gets nothing; procurement's alert states that the owner has left.
 Trial alerts (14 and 3 days before the trial ends) go to the owner only, to procurement
-when there is no owner or the owner has left.
+when there is no owner or the owner has left. An alert nobody would get (no owner, or
+one who left, and an empty procurement list) goes to the users with the procurement
+role, else to the admins.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from app.auth.models import User
 from app.core.mail import Attachment
+from app.core.security import Role
 from app.core.settings import Settings
 from app.inventory.models import Application, Subscription, Vendor
 from app.notify.figures import contract_figures
@@ -120,8 +124,26 @@ def resolve_recipients(
         emails.append(owner)
     if to_procurement or not emails:
         emails.extend(procurement)
+    if not emails:
+        emails.extend(_fallback_recipients(session))
     unique = list(dict.fromkeys(emails))
     return Recipients(emails=unique, owner_email=owner, owner_left=left)
+
+
+def _fallback_recipients(session: Session) -> list[str]:
+    """Who gets an alert nobody else would: the users with the procurement role, else the
+    admins (an owner who left and no ``SEATWISE_PROCUREMENT_EMAILS`` would otherwise let a
+    notice deadline pass in silence)."""
+    for role in (Role.procurement, Role.admin):
+        users = session.exec(
+            select(User.email)
+            .where(User.role == role.value, col(User.is_active).is_(True))
+            .order_by(col(User.email))
+        )
+        found = [e for e in (normalise(u) for u in users) if e]
+        if found:
+            return found
+    return []
 
 
 def contract_ref(subscription: Subscription) -> str:

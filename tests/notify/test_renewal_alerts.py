@@ -22,6 +22,7 @@ from tests.notify.seed import (
     seed_finding,
     seed_person,
     seed_seats,
+    seed_user,
     settings_for,
 )
 from tests.smtp_server import Mailbox, smtp_server
@@ -257,6 +258,21 @@ def test_alert_says_when_seats_have_no_activity_data_instead_of_calling_them_unu
     note = f"ign-in activity is unknown for {unknown} of the {3 + unknown} assigned seats"
     assert (f"s{note}" in text, f"S{note}" in html) == (bool(unknown), bool(unknown))
     assert ("activity is unknown" in text) == bool(unknown)
+
+
+def test_alert_nobody_would_get_goes_to_procurement_users_else_admins(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, _ = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, owner_email=None)
+    seed_user(committed_db.engine, "root@example.com", "admin")
+    day = RENEWAL - timedelta(7)
+    no_list = settings_for(port, procurement_emails=[])
+    report = run_alerts(engine=committed_db.engine, settings=no_list, as_of=day, deliver=False)
+    assert [line.recipient for line in _renewals(report)] == ["root@example.com"]
+    seed_user(committed_db.engine, "Buyer@Example.com", "procurement")
+    report = run_alerts(engine=committed_db.engine, settings=no_list, as_of=day, deliver=False)
+    assert "buyer@example.com" in [line.recipient for line in _renewals(report)]
 
 
 def test_contract_without_owner_goes_to_procurement_only(
