@@ -159,7 +159,21 @@ def budget_status(*, session: Session, today: date, year: int | None = None) -> 
             chosen = lines[lines["part"] == part]
             keyed = assign_keys(chosen, scope, session)
             for currency in sorted({b.currency for b in budgets}):
-                rows = convert(keyed, fx=fx, currency=currency, first=first, last=last)
+                # Only the spend a budget in this currency counts: its department or cost
+                # centre, in its year. Converting the rest would ask for FX rates no
+                # budget needs, and one missing would stop every budget's figures.
+                wanted = pd.MultiIndex.from_tuples(
+                    [(n, b.year) for b in budgets if b.currency == currency
+                     and (n := _scope_name(b, scope)) is not None],
+                    names=["key", "year"],
+                )  # fmt: skip
+                if wanted.empty or keyed.empty:
+                    continue
+                pairs = pd.MultiIndex.from_arrays(
+                    [keyed["key"].astype(str), keyed["month"] // 12], names=["key", "year"]
+                )
+                needed = keyed[pairs.isin(wanted)]
+                rows = convert(needed, fx=fx, currency=currency, first=first, last=last)
                 for row in rows:
                     sums[(scope, row.key, currency, part)] = row.months
     out: list[BudgetStatus] = []
@@ -176,6 +190,13 @@ def budget_status(*, session: Session, today: date, year: int | None = None) -> 
             )
         )
     return out
+
+
+def _scope_name(budget: Budget, scope: str) -> str | None:
+    """The department or cost centre a budget is for, when it is one of ``scope``."""
+    if scope == "department":
+        return budget.department or None
+    return None if budget.department else budget.cost_centre or None
 
 
 def budget_overrun_findings(*, session: Session, today: date) -> list[Finding]:

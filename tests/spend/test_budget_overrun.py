@@ -115,3 +115,17 @@ def test_pure_rule_skips_past_years_and_budgets_within() -> None:
     findings = find_budget_overruns(frame, date(2026, 11, 25))
     assert [f.key for f in findings] == ["budget_overrun:cost_centre:C:2026"]
     assert findings[0].evidence["overrun"] == "0.01"
+
+
+def test_a_budget_needs_only_the_rates_of_its_own_spend(committed_db: Database, cli: Any) -> None:
+    """CC-9 spends only EUR: its GBP budget needs EUR→GBP, not the USD of other centres."""
+    with Session(committed_db.engine) as s:
+        known_company(s)
+        s.commit()
+    args = ("--cost-centre", "CC-9", "--year", "2026", "--amount", "900", "--currency", "GBP")
+    assert cli("budget", "set", *args).exit_code == 0
+    assert cli("fx", "set", "EUR", "GBP", "0.85", "--date", "2025-12-31").exit_code == 0
+    result = cli("budget", "list", "--json", "--today", "2026-03-15")
+    assert result.exit_code == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["name"], row["currency"], row["actual"]) == ("CC-9", "GBP", "850.00")
