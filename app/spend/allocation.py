@@ -164,6 +164,11 @@ def _share_by_seats(lines: pd.DataFrame, holders: pd.DataFrame, lo: int, hi: int
         [part_code, np.full(len(spare_lines), code_of[UNALLOCATED], dtype=np.int64)]
     )
     weights = np.concatenate([weight, spare[spare_lines]])
+    # One part per line and key: holders without a department and unassigned seats are
+    # both "Unallocated", and rounding them as two parts could move a cent to another key.
+    merged, inverse = np.unique(part_line * len(names) + part_code, return_inverse=True)
+    weights = np.bincount(inverse, weights=weights).astype(np.int64)
+    part_line, part_code = merged // len(names), merged % len(names)
     cents = allocate_cents(lines["cents"].to_numpy(np.int64), part_line, weights, part_code)
     # Sum the parts per key and line class (month, currency, rate day) before leaving numpy.
     classes = lines[["month", "currency", "rate_day"]].drop_duplicates().reset_index(drop=True)

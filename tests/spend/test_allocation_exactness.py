@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from sqlmodel import Session
 
 from analytics.spend import allocate_cents, split_evenly, term_months, to_cents
 from app.spend.service import spend_reports
+from tests.conftest import Database
 from tests.spend.spend_rows import application, contract, person, product, seat
 
 
@@ -104,3 +107,27 @@ def test_contract_cost_split_over_awkward_seats_sums_to_the_contract(session: Se
     assert cells["Unallocated"] == ["190.48", "190.47", "190.47"]
     assert cells["A"] == ["47.62", "47.62", "47.62"]
     assert report.grand_total == Decimal("1000.00")
+
+
+def test_holders_without_a_department_and_unassigned_seats_round_as_one_share(
+    committed_db: Database, cli: Any
+) -> None:
+    """8,334 cents over Engineering 1, Sales 2, Support 1 and Unallocated 3 (a holder
+    without a department, two seats unassigned): Unallocated's 3/7 rounds as one share."""
+    with Session(committed_db.engine) as s:
+        app = application(s, "Chat", "Acme", "Communication")
+        prod = product(s, app, "chat")
+        contract(s, app, "ACME-1", product_id=prod.id, seats=7, total_cost="1000.08",
+                 end_date=date(2026, 12, 31))  # fmt: skip
+        holders = [("e@x.test", "Engineering"), ("s1@x.test", "Sales"), ("s2@x.test", "Sales"),
+                   ("t@x.test", "Support"), ("n@x.test", None)]  # fmt: skip
+        for email, department in holders:
+            seat(s, person(s, email, department, None), prod)
+        s.commit()
+    args = ("--by", "department", "--from", "2026-01", "--to", "2026-01", "--format", "json")
+    result = cli("report", "spend", *args)
+    assert result.exit_code == 0, result.stderr
+    got = {row["key"]: row["total"] for row in json.loads(result.stdout)["rows"]}
+    assert got == {
+        "Engineering": "11.91", "Sales": "23.81", "Support": "11.90", "Unallocated": "35.72",
+    }  # fmt: skip
