@@ -109,6 +109,7 @@ def register(app: typer.Typer) -> None:
         when = _today(day, "--date")
         try:
             base_c, quote_c = fx.normalise_currency(base), fx.normalise_currency(quote)
+            fx.check_pair(base_c, quote_c)
             value = fx.parse_rate(rate)
         except InvalidInputError as exc:
             raise _usage(exc, "BASE/QUOTE/RATE") from None
@@ -306,11 +307,20 @@ def _uplifts(items: list[str]) -> dict[str, Decimal]:
         try:
             if not sep or not contract.strip():
                 raise InvalidOperation
-            out[contract.strip()] = Decimal(pct.strip().rstrip("%")) / 100
+            value = Decimal(pct.strip().rstrip("%"))
+            if not value.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise typer.BadParameter(
                 f"expected CONTRACT=PERCENT (e.g. C-42=5), got {item!r}", param_hint="--uplift"
             ) from None
+        if value <= -100:
+            raise typer.BadParameter(
+                f"an uplift of {value} % would make {contract.strip()}'s renewal free or "
+                "negative; give more than -100",
+                param_hint="--uplift",
+            )
+        out[contract.strip()] = value / 100
     return out
 
 

@@ -291,6 +291,15 @@ def forecast_reports(
         raise InvalidInputError(f"--months must be 1..{MAX_HORIZON}, got {horizon}")
     as_of = month_index(today)
     contracts = load_contracts(session=session)
+    numbers = {c.contract_number for c in contracts}
+    unknown = sorted(k for k in (uplifts or {}) if k != "*" and k not in numbers)
+    if unknown:
+        from app.core.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"--uplift names no contract: {', '.join(unknown)} (see `seatwise subscriptions "
+            "list`; `*` applies to every contract)"
+        )
     lines = forecast_lines(
         session=session,
         contracts=contracts,

@@ -75,11 +75,20 @@ def parse_rate(text: str | Decimal) -> Decimal:
     return rate
 
 
+def check_pair(base: str, quote: str) -> None:
+    """Refuse a rate between a currency and itself (always 1, never stored).
+
+    Raises:
+        InvalidInputError: ``base`` and ``quote`` are the same currency.
+    """
+    if base == quote:
+        raise InvalidInputError(f"an FX rate needs two different currencies, got {base}→{quote}")
+
+
 def set_rate(*, session: Session, base: str, quote: str, day: date, rate: Decimal) -> FxRate:
     """Store (or replace) the rate ``1 base = rate quote`` on ``day``."""
     base, quote = normalise_currency(base), normalise_currency(quote)
-    if base == quote:
-        raise InvalidInputError(f"an FX rate needs two different currencies, got {base}→{quote}")
+    check_pair(base, quote)
     rate = parse_rate(rate)
     row = session.exec(
         select(FxRate).where(FxRate.base == base, FxRate.quote == quote, FxRate.day == day)
@@ -118,6 +127,7 @@ def import_rates(*, session: Session, text: str, source: str = "input") -> int:
             ) from None
         try:
             base, quote = normalise_currency(row["base"]), normalise_currency(row["quote"])
+            check_pair(base, quote)
             rate = parse_rate(row["rate"])
         except InvalidInputError as exc:
             raise InvalidInputError(f"{source} line {line}: {exc}") from None

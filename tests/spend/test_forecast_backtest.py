@@ -106,6 +106,20 @@ def test_mape_skips_zero_months_and_is_none_without_actuals() -> None:
     assert mape([Decimal(0)], [Decimal(1)]) is None
 
 
+def test_forecast_refuses_an_uplift_for_no_contract_or_below_minus_100(
+    committed_db: Database, cli: Any
+) -> None:
+    with Session(committed_db.engine) as s:
+        contract(s, application(s, "Metered", "Meterco"), "M-1", total_cost="1200")
+        s.commit()
+    unknown = cli("report", "forecast", "--today", "2026-11-25", "--uplift", "NOPE=5")
+    assert unknown.exit_code == 1 and "NOPE" in unknown.stderr
+    negative = cli("report", "forecast", "--today", "2026-11-25", "--uplift", "M-1=-150")
+    assert negative.exit_code == 2 and "-100" in negative.stderr
+    for ok in ("M-1=5", "*=-20"):
+        assert cli("report", "forecast", "--today", "2026-11-25", "--uplift", ok).exit_code == 0
+
+
 def test_forecast_command_prints_backtest_mape(committed_db: Database, cli: Any) -> None:
     with Session(committed_db.engine) as s:
         app = application(s, "Metered", "Meterco")

@@ -30,6 +30,7 @@ def test_fx_set_then_list_json(cli: Any) -> None:
         (("EUR", "USD", "abc"), "positive number"),
         (("EURO", "USD", "1.1"), "3-letter"),
         (("EUR", "USD", "1.1", "--date", "2026-13-01"), "--date"),
+        (("EUR", "eur", "1"), "two different currencies"),
     ],
 )
 def test_fx_set_bad_input_exits_2(cli: Any, args: tuple[str, ...], needle: str) -> None:
@@ -48,6 +49,11 @@ def test_fx_import_csv_all_or_nothing(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "bad.csv line 3" in result.stderr and "YYYY-MM-DD" in result.stderr
     assert len(json.loads(cli("fx", "list", "--json").stdout)) == 2
+    same = tmp_path / "same.csv"
+    same.write_text("base,quote,date,rate\nCHF,EUR,2026-01-31,1.05\nEUR,EUR,2026-01-31,1\n")
+    result = cli("fx", "import", str(same))
+    assert result.exit_code == 1 and "same.csv line 3" in result.stderr
+    assert "two different currencies" in result.stderr
 
 
 def test_rate_on_or_before_the_day_and_inverse_pair(session: Session) -> None:
