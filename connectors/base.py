@@ -215,6 +215,23 @@ class Connector:
     def __init__(self, config: ConnectorConfig) -> None:
         self.config = config
 
+    @classmethod
+    def check_settings(cls, config: ConnectorConfig) -> None:
+        """Check what can be checked without the network when a connector is added.
+
+        The base checks a ``ca_bundle`` (a readable PEM file, or the PEM text); a
+        connector adds its own (a key that must parse). ``check()`` still tests the
+        credentials against the vendor.
+
+        Raises:
+            ConnectorConfigError: Naming the setting and what is wrong with it.
+        """
+        from connectors.ca_bundle import ca_bundle_path
+
+        value = getattr(config, "ca_bundle", None)
+        if isinstance(value, str):
+            ca_bundle_path(value)
+
     def check(self) -> str:
         """Test the credentials with one cheap call; return a one-line summary."""
         raise NotImplementedError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator
 
@@ -35,6 +35,7 @@ from connectors.google_api import (
     LICENSING_SCOPE,
     GoogleTransport,
     RetryPolicy,
+    make_credentials,
     parse_service_account_key,
 )
 
@@ -130,6 +131,15 @@ class GoogleWorkspaceConnector(Connector):
         super().__init__(config)
         self.settings = config
         self.retry = retry or RetryPolicy()
+
+    @classmethod
+    def check_settings(cls, config: ConnectorConfig) -> None:
+        """Also refuse a service account key that is not one (not JSON, fields missing, a
+        private key that does not load): found when it is added, not at the first sync."""
+        super().check_settings(config)
+        settings = cast(GoogleWorkspaceConfig, config)
+        info = parse_service_account_key(settings.service_account_key)
+        make_credentials(info, settings.subject)
 
     def check(self) -> str:
         """Sign in, read one Directory user and one page of licences.

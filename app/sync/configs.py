@@ -19,7 +19,6 @@ from app.core.security import SecretBox
 from app.core.settings import Settings
 from app.sync.models import ConnectorConfig, SyncRun
 from connectors import base as connector_base
-from connectors.ca_bundle import ca_bundle_path
 from connectors.registry import connector_kinds, get_connector
 
 MASK = "••••"
@@ -76,17 +75,15 @@ def validate_config(kind: str, data: dict[str, Any]) -> connector_base.Connector
         ) from None
 
 
-def _check_ca_bundle(kind: str, validated: connector_base.ConnectorConfig) -> None:
-    """Refuse a ``ca_bundle`` that names no readable PEM file when the connector is added.
+def _check_settings(kind: str, validated: connector_base.ConnectorConfig) -> None:
+    """Refuse settings the connector can tell are unusable without the network (a
+    ``ca_bundle`` that names no PEM file, a key that does not parse) when it is added.
 
-    Checked again by each sync and test (the file may go later), but a typo found only at
+    Checked again by each sync and test (a file may go later), but a typo found only at
     the first nightly sync is found too late.
     """
-    value = getattr(validated, "ca_bundle", None)
-    if not isinstance(value, str):
-        return
     try:
-        ca_bundle_path(value)
+        connector_class(kind).check_settings(validated)
     except connector_base.ConnectorConfigError as exc:
         raise ConnectorConfigInvalid(
             f"invalid {kind} connector config: {exc}", unknown=[], missing=[]
@@ -112,7 +109,7 @@ def add_connector(
     if not name:
         raise InvalidInputError("connector name must not be empty")
     validated = validate_config(kind, config)
-    _check_ca_bundle(kind, validated)
+    _check_settings(kind, validated)
     existing = session.exec(select(ConnectorConfig).where(ConnectorConfig.name == name)).first()
     if existing is not None:
         raise ConflictError(f"a connector named {name} already exists")

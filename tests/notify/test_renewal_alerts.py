@@ -176,7 +176,10 @@ def test_owner_who_left_is_replaced_by_procurement_with_the_fact_stated(
     [message] = mailbox.to(PROCUREMENT)
     text = part(message)
     html = part(message, "html")
-    fact = "the contract owner gone@example.com has left the company (their identity-provider account is suspended or removed)"
+    fact = (
+        "the contract owner gone@example.com has left the company "
+        "(their identity-provider account is suspended or removed)"
+    )
     assert fact in text.lower() and fact in html.lower()
 
 

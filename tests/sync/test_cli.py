@@ -67,6 +67,28 @@ def test_connector_add_refuses_a_ca_bundle_that_is_no_pem_file_with_exit_2(
     assert json.loads(cli("connector", "list", "--json").stdout) == []
 
 
+@pytest.mark.parametrize(
+    ("key", "needle"),
+    [
+        ("{not json", "is not valid JSON"),
+        ({"type": "service_account"}, "lacks client_email"),
+        ("garbled", "private_key"),
+    ],
+)
+def test_connector_add_refuses_an_unusable_google_key_with_exit_2(
+    cli: Any, sandboxes: Sandboxes, key: Any, needle: str
+) -> None:
+    if key == "garbled":
+        given = sandboxes.configs["google_workspace"]["service_account_key"]
+        key = dict(json.loads(given) if isinstance(given, str) else given)
+        pem = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
+        key["private_key"] = pem
+    result = _add(cli, sandboxes, "google_workspace", "g", service_account_key=key)
+    assert result.exit_code == 2, result.stderr
+    assert "service_account_key" in result.stderr and needle in result.stderr
+    assert json.loads(cli("connector", "list", "--json").stdout) == []
+
+
 def test_duplicate_name_exits_1_and_secrets_are_encrypted_and_masked(
     cli: Any, sandboxes: Sandboxes, committed_db: Any, tmp_path: Path
 ) -> None:
