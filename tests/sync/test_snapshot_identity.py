@@ -136,10 +136,18 @@ def _person_of(engine: Any) -> dict[str, str | None]:
         return {a.external_id: persons.get(a.person_id) for a in s.exec(select(Account))}
 
 
-def test_an_alias_a_source_reports_matches_another_sources_account(committed_db: Any) -> None:
+@pytest.fixture
+def sources(committed_db: Any) -> tuple[Any, int, int]:
+    """The engine, a Google connector (identity provider) and a Slack connector."""
     engine = committed_db.engine
     google = _connector(engine, "google", "google_workspace", True)
-    slack = _connector(engine, "slack", "slack", False)
+    return engine, google, _connector(engine, "slack", "slack", False)
+
+
+def test_an_alias_a_source_reports_matches_another_sources_account(
+    sources: tuple[Any, int, int],
+) -> None:
+    engine, google, slack = sources
     counts = _apply(engine, google, "google_workspace", _google("F.Smith@example.com"), True)
     assert (counts["aliases_added"], counts["persons_merged"]) == (1, 0)
     assert _apply(engine, slack, "slack", _slack_frank(), False)["persons_created"] == 0
@@ -149,11 +157,9 @@ def test_an_alias_a_source_reports_matches_another_sources_account(committed_db:
 
 
 def test_a_person_made_before_the_alias_was_known_is_merged_into_its_owner(
-    committed_db: Any,
+    sources: tuple[Any, int, int],
 ) -> None:
-    engine = committed_db.engine
-    google = _connector(engine, "google", "google_workspace", True)
-    slack = _connector(engine, "slack", "slack", False)
+    engine, google, slack = sources
     _apply(engine, slack, "slack", _slack_frank(), False)  # Slack first: a person f.smith@
     with session_scope(engine) as s:
         smith = s.exec(select(Person).where(Person.email == "f.smith@example.com")).one()
