@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
@@ -87,3 +87,34 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 AssetManagerUser = Annotated[User, Depends(require_roles(Role.asset_manager))]
 FinanceUser = Annotated[User, Depends(require_roles(Role.finance))]
+
+
+A, AM, FI, PR, VI = (
+    Role.admin,
+    Role.asset_manager,
+    Role.finance,
+    Role.procurement,
+    Role.viewer,
+)
+
+#: Roles (besides admin) allowed in each area of the UI and of the REST reads of the same
+#: data; ``*_write`` areas change data.
+AREA_ROLES: dict[str, tuple[Role, ...]] = {
+    "dashboard": (AM, FI, PR, VI),
+    "applications": (AM, FI, PR),
+    "people": (AM,),
+    "findings": (AM, PR),
+    "findings_write": (AM,),
+    "renewals": (AM, PR),
+    "renewals_write": (AM, PR),
+    "spend": (FI,),
+    "contracts": (AM, FI, PR),
+    "contracts_write": (AM, PR),
+    "connectors": (AM,),
+    "settings": (A,),
+}
+
+
+def area_user(area: str) -> Any:
+    """A dependency admitting the roles of ``area`` (403 for the others)."""
+    return Depends(require_roles(*AREA_ROLES[area]))

@@ -1,7 +1,8 @@
 """What every HTML page shares: who may open which area, the navigation, rendering.
 
-``AREA_ROLES`` is the single source of the UI's role rules: page guards, the
-navigation and the role-matrix test all read it. Admins may do everything
+``AREA_ROLES`` (kept in :mod:`app.deps`) is the single source of the role rules: page
+guards, the REST reads of the same data, the navigation and the role-matrix test all
+read it. Admins may do everything
 (``require_roles`` always admits them).
 """
 
@@ -12,38 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.auth.models import User
 from app.auth.pages import csrf_token
 from app.core.security import Role
 from app.core.templating import templates
-from app.deps import require_roles
+from app.deps import AREA_ROLES, area_user
 
-A, AM, FI, PR, VI = (
-    Role.admin,
-    Role.asset_manager,
-    Role.finance,
-    Role.procurement,
-    Role.viewer,
-)
-
-#: Roles (besides admin) allowed in each area of the UI; ``*_write`` areas change data.
-AREA_ROLES: dict[str, tuple[Role, ...]] = {
-    "dashboard": (AM, FI, PR, VI),
-    "applications": (AM, FI, PR),
-    "people": (AM,),
-    "findings": (AM, PR),
-    "findings_write": (AM,),
-    "renewals": (AM, PR),
-    "renewals_write": (AM, PR),
-    "spend": (FI,),
-    "contracts": (AM, FI, PR),
-    "contracts_write": (AM, PR),
-    "connectors": (AM,),
-    "settings": (A,),
-}
+__all__ = ["AREA_ROLES", "area_user"]
 
 
 @dataclass(frozen=True)
@@ -73,11 +52,6 @@ def may(user: User | None, area: str) -> bool:
     if user is None:
         return False
     return user.role == Role.admin.value or user.role in {r.value for r in AREA_ROLES[area]}
-
-
-def area_user(area: str) -> Any:
-    """A dependency admitting the roles of ``area`` (403 for the others)."""
-    return Depends(require_roles(*AREA_ROLES[area]))
 
 
 DashboardUser = Annotated[User, area_user("dashboard")]

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from app.deps import AssetManagerUser, CurrentUser, SessionDep, SettingsDep
+from app.auth.models import User
+from app.deps import AssetManagerUser, SessionDep, SettingsDep, area_user
 from app.findings import review
 from app.findings.review import FindingFilter
 from app.findings.schemas import (
@@ -20,12 +21,13 @@ from app.findings.schemas import (
 from app.findings.service import analyze
 
 router = APIRouter(prefix="/api/v1", tags=["findings"])
+FindingsReader = Annotated[User, area_user("findings")]
 
 
 @router.get("/findings", response_model=FindingPage)
 def list_findings(
     session: SessionDep,
-    user: CurrentUser,
+    user: FindingsReader,
     kind: Annotated[str | None, Query(description="Only this kind")] = None,
     status: Annotated[
         str | None, Query(description="Only this status (default: all but resolved)")
@@ -44,7 +46,7 @@ def list_findings(
 
 
 @router.get("/findings/{key}", response_model=FindingRead)
-def get_finding(key: str, session: SessionDep, user: CurrentUser) -> FindingRead:
+def get_finding(key: str, session: SessionDep, user: FindingsReader) -> FindingRead:
     """One finding by its key."""
     return review.get_finding(session=session, key=key)
 

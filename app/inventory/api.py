@@ -6,18 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.auth.models import User
 from app.core.db import utcnow
-from app.deps import CurrentUser, SessionDep
+from app.deps import SessionDep, area_user
 from app.inventory import service
 from app.inventory.inventory_schemas import AccountPage, AccountRead, ProductPage, ProductRead
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
+# Whoever may open the applications pages (which list each holder) may read these.
+InventoryReader = Annotated[User, area_user("applications")]
 
 
 @router.get("/products", response_model=ProductPage)
 def list_products(
     session: SessionDep,
-    _: CurrentUser,
+    _: InventoryReader,
     connector: str | None = None,
     active_days: Annotated[int, Query(ge=1)] = 30,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -42,7 +45,7 @@ def list_products(
 @router.get("/accounts", response_model=AccountPage)
 def list_accounts(
     session: SessionDep,
-    _: CurrentUser,
+    _: InventoryReader,
     connector: str | None = None,
     status: str | None = None,
     product: Annotated[str | None, Query(description="A product external id.")] = None,

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.models import User
 from app.core.security import Role
-from app.deps import CurrentUser, SessionDep, require_roles
+from app.deps import SessionDep, area_user, require_roles
 from app.inventory import contracts as service
 from app.inventory.contract_rows import parse_contracts
 from app.inventory.contract_schemas import (
@@ -23,6 +23,7 @@ from app.inventory.import_upload import DecimalComma, ImportFile, import_upload
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
 ContractImporter = Annotated[User, Depends(require_roles(Role.asset_manager, Role.procurement))]
+ContractsReader = Annotated[User, area_user("contracts")]
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "The file was refused; nothing was written. `errors` lists every problem.",
@@ -34,7 +35,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 @router.get("/subscriptions", response_model=SubscriptionPage)
 def list_subscriptions(
     session: SessionDep,
-    _: CurrentUser,
+    _: ContractsReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SubscriptionPage:
@@ -62,7 +63,7 @@ async def import_contracts(
 
 @router.get("/imports/templates/{kind}")
 def import_template(
-    _: CurrentUser,
+    _: ContractsReader,
     kind: str,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:

@@ -6,16 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.deps import CurrentUser, SessionDep
+from app.auth.models import User
+from app.deps import SessionDep, area_user
 from app.people import service
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
+PeopleReader = Annotated[User, area_user("people")]
 
 
 @router.get("/people")
 def list_people(
     session: SessionDep,
-    _: CurrentUser,
+    _: PeopleReader,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,

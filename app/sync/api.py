@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.deps import AssetManagerUser, CurrentUser, SessionDep, SettingsDep
+from app.auth.models import User
+from app.deps import AssetManagerUser, SessionDep, SettingsDep, area_user
 from app.sync import configs
 from app.sync.models import ConnectorConfig
 from app.sync.schemas import (
@@ -21,12 +22,13 @@ from app.sync.schemas import (
 from app.sync.service import list_runs, run_view, sync_connector
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
+ConnectorsReader = Annotated[User, area_user("connectors")]
 
 
 @router.get("/connectors", response_model=ConnectorPage)
 def list_connectors(
     session: SessionDep,
-    _: CurrentUser,
+    _: ConnectorsReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ConnectorPage:
@@ -40,7 +42,7 @@ def list_connectors(
 @router.get("/sync-runs", response_model=SyncRunPage)
 def list_sync_runs(
     session: SessionDep,
-    _: CurrentUser,
+    _: ConnectorsReader,
     connector: str | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -40,13 +40,23 @@ def api(committed_db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str
         yield client, headers, planted
 
 
+def test_findings_are_read_by_the_roles_of_the_findings_page_only(api: Any) -> None:
+    client, headers, planted = api
+    key = next(iter(planted.expected))
+    for role in ROLES:
+        allowed = role in ("admin", "asset_manager", "procurement")
+        for url in ("/api/v1/findings", f"/api/v1/findings/{key}"):
+            status = client.get(url, headers=headers[role]).status_code
+            assert status == (200 if allowed else 403), (role, url, status)
+
+
 def test_list_findings_paginates_with_savings_total(api: Any) -> None:
     client, headers, planted = api
-    body = client.get("/api/v1/findings?limit=5", headers=headers["viewer"]).json()
+    body = client.get("/api/v1/findings?limit=5", headers=headers["procurement"]).json()
     assert body["total"] == len(planted.expected) and len(body["items"]) == 5
     assert body["limit"] == 5 and body["offset"] == 0
     assert body["savings_total"] == {"EUR": "113.33", "USD": "45.00"}
-    rest = client.get("/api/v1/findings?limit=100&offset=5", headers=headers["viewer"]).json()
+    rest = client.get("/api/v1/findings?limit=100&offset=5", headers=headers["procurement"]).json()
     keys = {i["key"] for i in body["items"]} | {i["key"] for i in rest["items"]}
     assert keys == set(planted.expected)
     assert body["items"][0]["severity"] == "critical"
@@ -63,19 +73,20 @@ FILTERS = [
 def test_list_findings_filters_by_kind_severity_application_and_status(api: Any) -> None:
     client, headers, _ = api
     for query, kinds, total in FILTERS:
-        body = client.get(f"/api/v1/findings?{query}", headers=headers["finance"]).json()
+        body = client.get(f"/api/v1/findings?{query}", headers=headers["procurement"]).json()
         assert (body["total"], {i["kind"] for i in body["items"]}) == (total, kinds), query
 
 
 def test_list_findings_savings_total_follows_the_filter(api: Any) -> None:
     client, headers, _ = api
-    body = client.get("/api/v1/findings?kind=unassigned_seats", headers=headers["viewer"]).json()
+    url = "/api/v1/findings?kind=unassigned_seats"
+    body = client.get(url, headers=headers["procurement"]).json()
     assert body["savings_total"] == {"EUR": "71.67"}
 
 
 def test_list_findings_refuses_unknown_status(api: Any) -> None:
     client, headers, _ = api
-    response = client.get("/api/v1/findings?status=closed", headers=headers["viewer"])
+    response = client.get("/api/v1/findings?status=closed", headers=headers["procurement"])
     assert response.status_code == 422 and "closed" in response.json()["detail"]
 
 
@@ -99,7 +110,7 @@ def test_patch_dismisses_with_reason_and_records_who(api: Any, committed_db: Dat
     with Session(committed_db.engine) as session:
         entry = session.exec(select(AuditLog).where(AuditLog.action == "finding.dismiss")).one()
     assert entry.actor == "asset_manager@example.com" and entry.target == key
-    listed = client.get("/api/v1/findings?status=dismissed", headers=headers["viewer"]).json()
+    listed = client.get("/api/v1/findings?status=dismissed", headers=headers["procurement"]).json()
     assert [i["key"] for i in listed["items"]] == [key]
 
 
@@ -160,5 +171,5 @@ def test_post_analyze_runs_as_of_a_day(api: Any) -> None:
 def test_get_one_finding_by_key(api: Any) -> None:
     client, headers, planted = api
     key = next(k for k in planted.expected if k.startswith("overlap:"))
-    body = client.get(f"/api/v1/findings/{key}", headers=headers["viewer"]).json()
+    body = client.get(f"/api/v1/findings/{key}", headers=headers["procurement"]).json()
     assert body["key"] == key and body["subject"] == "Slack" and body["monthly_savings"] == "15.00"

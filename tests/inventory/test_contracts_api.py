@@ -55,7 +55,7 @@ def test_upload_contracts_and_invoices_then_list(
     )
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 1
-    page = client.get("/api/v1/subscriptions?limit=1&offset=1", headers=auth["viewer"]).json()
+    page = client.get("/api/v1/subscriptions?limit=1&offset=1", headers=auth["finance"]).json()
     assert page["total"] == 2 and page["limit"] == 1 and page["offset"] == 1
     (item,) = page["items"]
     assert item["contract_number"] == "C-2"
@@ -116,7 +116,8 @@ def test_roles_guard_uploads(api: tuple[TestClient, dict[str, dict[str, str]]]) 
 
 def test_template_download_round_trips(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
     client, auth = api
-    template = client.get("/api/v1/imports/templates/contracts?format=xlsx", headers=auth["viewer"])
+    url = "/api/v1/imports/templates/contracts?format=xlsx"
+    template = client.get(url, headers=auth["finance"])
     assert template.status_code == 200
     assert "contracts_template.xlsx" in template.headers["content-disposition"]
     response = client.post(
@@ -126,11 +127,11 @@ def test_template_download_round_trips(api: tuple[TestClient, dict[str, dict[str
     )
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 1
-    bad = client.get("/api/v1/imports/templates/budgets", headers=auth["viewer"])
+    bad = client.get("/api/v1/imports/templates/budgets", headers=auth["finance"])
     assert bad.status_code == 422
     assert (
         client.get(
-            "/api/v1/imports/templates/contracts?format=pdf", headers=auth["viewer"]
+            "/api/v1/imports/templates/contracts?format=pdf", headers=auth["finance"]
         ).status_code
         == 422
     )

@@ -25,12 +25,12 @@ def client(committed_db: Any, settings: Settings, sandboxes: Sandboxes) -> Itera
             config=sandboxes.configs["slack"],
         )  # fmt: skip
     with Session(committed_db.engine) as s:
-        for role in ("viewer", "asset_manager"):
+        for role in ("viewer", "asset_manager", "finance"):
             auth.create_user(session=s, email=f"{role}@example.com", role=role, password="p" * 12)
         s.commit()
         tokens = {
             role: auth.create_token(session=s, email=f"{role}@example.com", name="t")
-            for role in ("viewer", "asset_manager")
+            for role in ("viewer", "asset_manager", "finance")
         }
         s.commit()
     with TestClient(create_app(settings, committed_db.engine)) as c:
@@ -48,8 +48,12 @@ def test_viewer_may_not_start_a_sync_but_asset_manager_may(client: TestClient) -
     assert refused.headers["content-type"].startswith("application/problem+json")
     done = client.post("/api/v1/connectors/slack/sync", headers=_h(client, "asset_manager"))
     assert done.status_code == 200 and done.json()["status"] == "succeeded", done.json()["error"]
-    runs = client.get("/api/v1/sync-runs?connector=slack", headers=_h(client, "viewer")).json()
-    assert runs["total"] == 1 and runs["items"][0]["status"] == "succeeded"
+    runs = client.get("/api/v1/sync-runs?connector=slack", headers=_h(client, "asset_manager"))
+    assert runs.json()["total"] == 1 and runs.json()["items"][0]["status"] == "succeeded"
+    # Reads follow the pages' roles: the connectors area is asset managers' (and admins').
+    for url in ("/api/v1/sync-runs", "/api/v1/connectors"):
+        for role in ("viewer", "finance"):
+            assert client.get(url, headers=_h(client, role)).status_code == 403, (url, role)
     missing = client.post("/api/v1/connectors/nope/sync", headers=_h(client, "asset_manager"))
     assert missing.status_code == 404
 

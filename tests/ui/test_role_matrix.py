@@ -13,8 +13,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app.core.pages import AREA_ROLES
 from app.core.security import VALID_ROLES
+from app.deps import AREA_ROLES
 from tests.ui.conftest import Web, csrf_of
 
 EVERY = frozenset(VALID_ROLES)
@@ -79,14 +79,14 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/renewals"): AM_PR,
     ("PATCH", "/api/v1/renewals/{contract_number}"): AM_PR,
     ("GET", "/api/v1/outbox"): ADMIN,
-    ("GET", "/api/v1/subscriptions"): EVERY,
+    ("GET", "/api/v1/subscriptions"): area("contracts"),
     ("POST", "/api/v1/imports/contracts"): AM_PR,
-    ("GET", "/api/v1/imports/templates/{kind}"): EVERY,
+    ("GET", "/api/v1/imports/templates/{kind}"): area("contracts"),
     ("POST", "/api/v1/imports/invoices"): AM_FI_PR,
     ("POST", "/api/v1/findings/bulk"): AM,
     ("GET", "/api/v1/findings/export"): AM_PR,
-    ("GET", "/api/v1/findings"): EVERY,
-    ("GET", "/api/v1/findings/{key}"): EVERY,
+    ("GET", "/api/v1/findings"): area("findings"),
+    ("GET", "/api/v1/findings/{key}"): area("findings"),
     ("PATCH", "/api/v1/findings/{key}"): AM,
     ("POST", "/api/v1/analyze"): AM,
     ("GET", "/api/v1/reports/spend"): FIN,
@@ -97,11 +97,11 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/fx-rates"): FIN,
     ("PUT", "/api/v1/fx-rates"): FIN,
     ("PATCH", "/api/v1/contracts/{contract_id}"): AM_PR,
-    ("GET", "/api/v1/products"): EVERY,
-    ("GET", "/api/v1/accounts"): EVERY,
-    ("GET", "/api/v1/people"): EVERY,
-    ("GET", "/api/v1/connectors"): EVERY,
-    ("GET", "/api/v1/sync-runs"): EVERY,
+    ("GET", "/api/v1/products"): area("applications"),
+    ("GET", "/api/v1/accounts"): area("applications"),
+    ("GET", "/api/v1/people"): area("people"),
+    ("GET", "/api/v1/connectors"): area("connectors"),
+    ("GET", "/api/v1/sync-runs"): area("connectors"),
     ("POST", "/api/v1/connectors/{name}/sync"): AM,
     ("POST", "/api/v1/connectors"): AM,
     ("POST", "/api/v1/connectors/{name}/test"): AM,
