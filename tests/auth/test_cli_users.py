@@ -34,6 +34,13 @@ def test_duplicate_email_exits_1_naming_the_conflict(cli: Any) -> None:
     assert len(again.stderr.strip().splitlines()) == 1
 
 
+def test_an_address_that_is_no_e_mail_is_refused(cli: Any) -> None:
+    args = ("user", "create", "--email", "bad3", "--role", "finance", "--password-stdin")
+    result = cli(*args, input="s3cret-pass\n")
+    assert result.exit_code != 0 and "'bad3' is not an e-mail address" in result.stderr
+    assert "bad3" not in cli("user", "list", "--json").stdout
+
+
 def test_unknown_role_exits_2_listing_valid_roles(cli: Any) -> None:
     result = cli(
         "user",

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.core.settings import Settings
+from app.inventory.models import Subscription
 from app.main import create_app
 from tests.conftest import Database
 from tests.inventory.contract_files import contract, csv_bytes, invoice
@@ -135,3 +136,21 @@ def test_template_download_round_trips(api: tuple[TestClient, dict[str, dict[str
         ).status_code
         == 422
     )
+
+
+def test_contract_edit_refuses_an_owner_that_is_no_e_mail(
+    api: tuple[TestClient, dict[str, dict[str, str]]], committed_db: Database
+) -> None:
+    client, auth = api
+    client.post(
+        "/api/v1/imports/contracts", files=_upload(csv_bytes([contract()])), headers=auth["admin"]
+    )
+    with Session(committed_db.engine) as s:
+        contract_id = s.exec(select(Subscription.id)).one()
+    url = f"/api/v1/contracts/{contract_id}"
+    bad = client.patch(url, json={"owner_email": "also-bad"}, headers=auth["procurement"])
+    assert bad.status_code == 422 and "is not an e-mail address" in bad.json()["detail"]
+    good = client.patch(url, json={"owner_email": "New@Acme.example"}, headers=auth["procurement"])
+    assert good.status_code == 200, good.text
+    [after] = client.get("/api/v1/subscriptions", headers=auth["admin"]).json()["items"]
+    assert after["owner_email"] == "new@acme.example"

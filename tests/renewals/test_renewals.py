@@ -141,6 +141,12 @@ def test_api_lists_and_patches_renewal_state(committed_db: Database, client: Tes
     missing = client.patch("/api/v1/renewals/C-100", json={"state": "decided"}, headers=headers)
     assert missing.status_code == 422
     assert "needs a decision" in missing.json()["detail"]
+    nobody = client.patch("/api/v1/renewals/C-100", json={"owner_email": "nope"}, headers=headers)
+    assert nobody.status_code == 422 and "is not an e-mail address" in nobody.json()["detail"]
+    owner = client.patch(
+        "/api/v1/renewals/C-100", json={"owner_email": "Ann@Example.com"}, headers=headers
+    )
+    assert owner.status_code == 200 and owner.json()["owner_email"] == "ann@example.com"
 
 
 def test_api_refuses_viewers_and_outbox_is_admin_only(
