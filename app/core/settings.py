@@ -175,27 +175,28 @@ class Settings(BaseSettings, NotificationSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///./seatwise.db"
     secret_key: str = ""
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+")
     timezone: str = "UTC"
     reporting_currency: str = "EUR"
 
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
+    smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_ssl: bool = False
-    smtp_timeout: float = 10.0
-    smtp_max_attempts: int = 8
+    smtp_timeout: float = Field(default=10.0, gt=0, le=600)
+    smtp_max_attempts: int = Field(default=8, ge=1, le=100)
     mail_from: str = "seatwise@localhost"
 
-    session_max_age: int = 60 * 60 * 12
+    session_max_age: int = Field(default=60 * 60 * 12, ge=60)
     cookie_secure: bool = False
-    http_timeout: float = 30.0
-    http_time_budget: float = 300.0
+    """Unset, it is on in production (behind TLS) and off elsewhere."""
+    http_timeout: float = Field(default=30.0, gt=0, le=600)
+    http_time_budget: float = Field(default=300.0, gt=0)
 
-    inactive_days: int = 90
-    never_used_grace_days: int = 30
+    inactive_days: int = Field(default=90, ge=1)
+    never_used_grace_days: int = Field(default=30, ge=0)
 
     scheduler_enabled: bool = True
 
@@ -215,6 +216,17 @@ class Settings(BaseSettings, NotificationSettings):
             )
         return value
 
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str) -> str:
+        from app.core.emails import normalised_address
+
+        try:
+            normalised_address(value)
+        except ValueError as exc:
+            raise ValueError(f"SEATWISE_MAIL_FROM: {exc}") from None
+        return value.strip()
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -231,6 +243,17 @@ class Settings(BaseSettings, NotificationSettings):
         if len(value) != VALID_CURRENCY_LENGTH or not value.isalpha():
             raise ValueError(f"SEATWISE_REPORTING_CURRENCY must be an ISO 4217 code: {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _check_transport(self) -> Settings:
+        if self.smtp_starttls and self.smtp_ssl:
+            raise ValueError(
+                "SEATWISE_SMTP_STARTTLS and SEATWISE_SMTP_SSL are both on: choose one "
+                "(SSL from the first byte, usually port 465; or STARTTLS, usually port 587)"
+            )
+        if "cookie_secure" not in self.model_fields_set and self.environment == "production":
+            self.cookie_secure = True
+        return self
 
     @model_validator(mode="after")
     def _enforce_secret_key(self) -> Settings:

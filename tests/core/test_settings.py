@@ -1,0 +1,48 @@
+"""Settings: a value that makes no sense is refused at start, naming its variable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from app.core.settings import Settings
+
+
+def _settings(**values: Any) -> Settings:
+    return Settings(secret_key="k" * 40, _env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("values", "needle"),
+    [
+        ({"smtp_port": 70000}, "smtp_port"),
+        ({"smtp_port": 0}, "smtp_port"),
+        ({"session_max_age": 0}, "session_max_age"),
+        ({"http_timeout": 0}, "http_timeout"),
+        ({"smtp_timeout": -1}, "smtp_timeout"),
+        ({"smtp_max_attempts": 0}, "smtp_max_attempts"),
+        ({"inactive_days": -10}, "inactive_days"),
+        ({"never_used_grace_days": -1}, "never_used_grace_days"),
+        ({"base_url": "not a url"}, "base_url"),
+        ({"mail_from": "not-an-email"}, "SEATWISE_MAIL_FROM"),
+        ({"smtp_starttls": True, "smtp_ssl": True}, "choose one"),
+    ],
+)
+def test_nonsense_values_are_refused_naming_the_setting(
+    values: dict[str, Any], needle: str
+) -> None:
+    with pytest.raises(ValidationError, match=needle):
+        _settings(**values)
+
+
+def test_cookies_are_secure_in_production_unless_turned_off() -> None:
+    assert _settings().cookie_secure is False
+    assert _settings(environment="production").cookie_secure is True
+    assert _settings(environment="production", cookie_secure=False).cookie_secure is False
+
+
+def test_the_defaults_are_valid() -> None:
+    settings = _settings()
+    assert (settings.smtp_port, settings.mail_from) == (25, "seatwise@localhost")
