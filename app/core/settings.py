@@ -27,6 +27,25 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names the setting."""
 
 
+def check_crontab(value: str) -> str:
+    """A crontab expression (minute hour day month weekday), spaces normalised.
+
+    Raises:
+        ValueError: ``value`` is not one, saying what a valid one looks like.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+
+    cleaned = " ".join(value.split())
+    try:
+        CronTrigger.from_crontab(cleaned, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(
+            f"{value!r} is not a crontab expression (minute hour day month weekday, "
+            f"e.g. '0 8 * * mon'): {exc}"
+        ) from None
+    return cleaned
+
+
 class NotificationSettings(BaseModel):
     """Who Seatwise e-mails, when, and at which thresholds.
 
@@ -105,17 +124,7 @@ class NotificationSettings(BaseModel):
     @field_validator("digest_schedule", "spend_report_schedule")
     @classmethod
     def _check_crontab(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
-        cleaned = " ".join(value.split())
-        try:
-            CronTrigger.from_crontab(cleaned, timezone="UTC")
-        except ValueError as exc:
-            raise ValueError(
-                f"{value!r} is not a crontab expression (minute hour day month weekday, "
-                f"e.g. '0 8 * * mon'): {exc}"
-            ) from None
-        return cleaned
+        return check_crontab(value)
 
     @field_validator("procurement_emails", "finance_emails", "digest_emails", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from app.core.cli_runtime import db_session, print_json, state
-from app.core.errors import SeatwiseError
+from app.core.errors import InvalidInputError, SeatwiseError
 from app.sync import configs
 from app.sync.service import sync_many
 from connectors.base import (
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
                 row = configs.add_connector(
                     session=session, settings=state.settings, kind=kind, name=name, config=data
                 )
-            except configs.ConnectorConfigInvalid as exc:
+            except InvalidInputError as exc:  # bad name or config: a usage error
                 raise _usage_error(str(exc)) from None
             typer.echo(f"added connector {row.name} ({row.kind})")
 

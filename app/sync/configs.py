@@ -8,6 +8,7 @@ database dump never shows a client secret or a token.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,12 +17,14 @@ from sqlmodel import Session, col, select
 from app.core.db import utcnow
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.core.security import SecretBox
-from app.core.settings import Settings
+from app.core.settings import Settings, check_crontab
 from app.sync.models import ConnectorConfig, SyncRun
 from connectors import base as connector_base
 from connectors.registry import connector_kinds, get_connector
 
 MASK = "••••"
+NAME = re.compile(r"[^\W_][\w .@()-]{0,99}")
+"""A connector name: it is part of page URLs (``/connectors/<name>``) and CLI arguments."""
 
 
 class ConnectorKindError(InvalidInputError):
@@ -106,10 +109,20 @@ def add_connector(
 ) -> ConnectorConfig:
     """Validate and store a new connector; its secrets are encrypted at rest."""
     name = name.strip()
-    if not name:
-        raise InvalidInputError("connector name must not be empty")
+    if not NAME.fullmatch(name):
+        raise InvalidInputError(
+            f"connector name {name!r} is not usable: 1 to 100 letters, digits, spaces and "
+            "_ . - @ ( ), starting with a letter or digit (it appears in URLs and commands)"
+        )
     validated = validate_config(kind, config)
     _check_settings(kind, validated)
+    if validated.schedule:
+        try:
+            validated.schedule = check_crontab(validated.schedule)
+        except ValueError as exc:
+            raise ConnectorConfigInvalid(
+                f"invalid {kind} connector config: schedule: {exc}", unknown=[], missing=[]
+            ) from None
     existing = session.exec(select(ConnectorConfig).where(ConnectorConfig.name == name)).first()
     if existing is not None:
         raise ConflictError(f"a connector named {name} already exists")

@@ -89,6 +89,23 @@ def test_connector_add_refuses_an_unusable_google_key_with_exit_2(
     assert json.loads(cli("connector", "list", "--json").stdout) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "extra", "needle"),
+    [
+        ("a/b", {}, "is not usable"),
+        ("<b>x</b>", {}, "is not usable"),
+        ("x" * 101, {}, "is not usable"),
+        ("ok-name", {"schedule": "99 * * *"}, "schedule"),
+    ],
+)
+def test_connector_add_refuses_unusable_names_and_schedules_with_exit_2(
+    cli: Any, sandboxes: Sandboxes, name: str, extra: dict[str, Any], needle: str
+) -> None:
+    result = _add(cli, sandboxes, "slack", name, **extra)
+    assert result.exit_code == 2 and needle in result.stderr, result.stderr
+    assert json.loads(cli("connector", "list", "--json").stdout) == []
+
+
 def test_duplicate_name_exits_1_and_secrets_are_encrypted_and_masked(
     cli: Any, sandboxes: Sandboxes, committed_db: Any, tmp_path: Path
 ) -> None:
