@@ -17,6 +17,7 @@ import typer
 
 from app.auth import service as auth_service
 from app.core import migrate
+from app.core.cli_db import check_bindable
 from app.core.cli_runtime import state
 from app.core.db import make_engine, session_scope
 from app.core.settings import Settings
@@ -80,10 +81,12 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+        port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
         serve: Annotated[bool, typer.Option(help="Serve the UI when ready.")] = True,
     ) -> None:
         """Build a demo company from the vendor sandboxes and serve it."""
+        if serve:  # a taken port is said now, not after the whole company is built
+            check_bindable(host, port)
         url = _prepare_environment(DEMO_DIR)
         engine = make_engine(url)
         migrate.upgrade(engine)

@@ -8,7 +8,35 @@ import typer
 
 from app.core import migrate
 from app.core.cli_runtime import state
+from app.core.errors import SeatwiseError
 from app.core.settings import warn_if_generated_key
+
+
+def _known_revision(revision: str) -> None:
+    """Refuse a revision no migration has (a usage error), listing the shipped ones."""
+    shipped = migrate.revisions(state.engine)
+    if revision not in {"head", "base", *shipped} and not revision.startswith(("+", "-")):
+        raise typer.BadParameter(
+            f"no migration {revision!r}; shipped: {', '.join(shipped)}, or head / base",
+            param_hint="REVISION",
+        )
+
+
+def check_bindable(host: str, port: int) -> None:
+    """Say plainly (exit 1) that the address is taken, before anything starts."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise SeatwiseError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (another program may "
+            "use that port: choose another with --port)"
+        ) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -19,12 +47,14 @@ def register(app: typer.Typer) -> None:
     @db.command("upgrade")
     def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
         """Apply migrations (default: all)."""
+        _known_revision(revision)
         migrate.upgrade(state.engine, revision)
         typer.echo(f"database at {migrate.current(state.engine) or 'base'}")
 
     @db.command("downgrade")
     def downgrade(revision: Annotated[str, typer.Argument(help="Target, or 'base'.")]) -> None:
         """Revert migrations down to REVISION ('base' reverts all)."""
+        _known_revision(revision)
         migrate.downgrade(state.engine, revision)
         typer.echo(f"database at {migrate.current(state.engine) or 'base'}")
 
@@ -38,9 +68,10 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
         host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     ) -> None:
         """Serve the web UI and REST API."""
+        check_bindable(host, port)
         import uvicorn
 
         from app.main import create_app

@@ -49,3 +49,9 @@ def current(engine: Engine) -> str | None:
 def head(engine: Engine) -> str | None:
     """The newest revision shipped with this version."""
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def revisions(engine: Engine) -> list[str]:
+    """Every shipped revision, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -30,3 +33,20 @@ def test_downgrade_base_then_upgrade_again(database: Database) -> None:
         migrate.upgrade(database.engine)
     assert migrate.current(database.engine) == migrate.head(database.engine)
     assert set(models.metadata.tables) <= set(sa.inspect(database.engine).get_table_names())
+
+
+def test_an_unknown_revision_is_a_usage_error_listing_the_shipped_ones(cli: Any) -> None:
+    for command in ("upgrade", "downgrade"):
+        result = cli("db", command, "nosuchrev")
+        assert result.exit_code == 2 and "nosuchrev" in result.stderr, command
+        assert "0001" in result.stderr
+
+
+def test_serve_says_plainly_when_its_port_is_taken_or_out_of_range(cli: Any) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port))
+    assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert cli("serve", "--port", "99999").exit_code == 2
