@@ -77,6 +77,8 @@ def _operational_message(exc: BaseException) -> str:
     if isinstance(exc, SQLAlchemyError):
         orig = getattr(exc, "orig", None)
         detail = str(orig or exc).strip().splitlines()[0]
+        if "no such table" in detail or ("relation" in detail and "does not exist" in detail):
+            return f"database error: {detail} (is the database migrated? run `seatwise db upgrade`)"
         return f"database error: {detail}"
     if isinstance(exc, OSError):
         return f"{exc.__class__.__name__}: {exc}"

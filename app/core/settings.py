@@ -169,6 +169,10 @@ class NotificationSettings(BaseModel):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+"""Database URL schemes with a driver installed (``postgresql://`` means psycopg 3 here)."""
+
+
 class Settings(BaseSettings, NotificationSettings):
     """Every setting Seatwise reads; ``.env.example`` documents each one.
 
@@ -222,6 +226,11 @@ class Settings(BaseSettings, NotificationSettings):
             raise ValueError(
                 "SEATWISE_DATABASE_URL must be a sqlite:// or postgresql:// URL, "
                 f"got {url.get_backend_name()!r}"
+            )
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"SEATWISE_DATABASE_URL names the driver {url.drivername!r}, which Seatwise "
+                f"does not ship; use one of {', '.join(sorted(SUPPORTED_DRIVERS))}"
             )
         return value
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -50,3 +52,18 @@ def test_serve_says_plainly_when_its_port_is_taken_or_out_of_range(cli: Any) -> 
         result = cli("serve", "--port", str(port))
     assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert cli("serve", "--port", "99999").exit_code == 2
+
+
+def test_an_unmigrated_database_says_to_run_db_upgrade(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from app.cli import main
+    from app.core import cli_runtime
+
+    monkeypatch.setenv("SEATWISE_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("SEATWISE_SECRET_KEY", "k" * 40)
+    monkeypatch.setattr(cli_runtime.state, "_settings", None)
+    monkeypatch.setattr(cli_runtime.state, "_engine", None)
+    with pytest.raises(SystemExit) as exited:
+        main(["user", "list"])
+    assert exited.value.code == 1 and "seatwise db upgrade" in capsys.readouterr().err

@@ -28,6 +28,7 @@ def _settings(**values: Any) -> Settings:
         ({"base_url": "not a url"}, "base_url"),
         ({"mail_from": "not-an-email"}, "SEATWISE_MAIL_FROM"),
         ({"smtp_starttls": True, "smtp_ssl": True}, "choose one"),
+        ({"database_url": "postgresql+psycopg2://u@127.0.0.1/x"}, "does not ship"),
     ],
 )
 def test_nonsense_values_are_refused_naming_the_setting(
