@@ -73,14 +73,27 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    """End the session."""
+async def logout(request: Request) -> Response:
+    """End the session, when the form carries its CSRF token.
+
+    Without it (a forged post from another site, or an expired page) nothing happens and
+    the confirmation page is shown instead, so nobody can be logged out from afar.
+    """
+    form = await request.form()
+    submitted = form.get("csrf")
+    if not csrf_ok(request, submitted if isinstance(submitted, str) else ""):
+        return _confirm_logout(request)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/logout")
 def logout_get(request: Request) -> Response:
-    """End the session (link form, for keyboards and simple clients)."""
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    """Ask before logging out: a link or an image elsewhere must not end the session."""
+    return _confirm_logout(request)
+
+
+def _confirm_logout(request: Request) -> Response:
+    if not request.session.get("user_id"):
+        return RedirectResponse("/login", status_code=303)
+    return templates.TemplateResponse(request, "auth/logout.html", {"csrf": csrf_token(request)})

@@ -123,3 +123,17 @@ def test_security_headers_present(client: TestClient) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     cookie = response.headers.get("set-cookie", "")
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+
+
+def test_logout_needs_the_sessions_form_token(client: TestClient) -> None:
+    assert _login(client, "view@example.com", "viewer-pass") == 303
+    # A link, an image or a forged post from elsewhere only shows the confirmation.
+    for response in (client.get("/logout"), client.post("/logout", data={"csrf": "forged"})):
+        assert response.status_code == 200 and "Log out of Seatwise?" in response.text
+        assert client.get("/api/v1/me").status_code == 200
+    page = client.get("/logout")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match
+    done = client.post("/logout", data={"csrf": match.group(1)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/login"
+    assert client.get("/api/v1/me").status_code == 401
