@@ -80,7 +80,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         if _wants_html(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return problem(401, "Unauthorized", "log in or send a valid bearer token")
+        answer = problem(401, "Unauthorized", "log in or send a valid bearer token")
+        answer.headers["WWW-Authenticate"] = 'Bearer realm="seatwise"'  # RFC 6750
+        return answer
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

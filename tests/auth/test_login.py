@@ -105,6 +105,7 @@ def test_pages_redirect_to_login_and_api_answers_401(client: TestClient) -> None
     api = client.get("/api/v1/me")
     assert api.status_code == 401
     assert api.headers["content-type"].startswith("application/problem+json")
+    assert api.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_role_guard_refuses_other_roles_with_403(client: TestClient) -> None:
