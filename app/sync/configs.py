@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
-from app.core.errors import ConflictError, InvalidInputError, NotFoundError
+from app.core.errors import ConflictError, InvalidInputError, NotFoundError, SeatwiseError
 from app.core.security import SecretBox
 from app.core.settings import Settings, check_crontab
 from app.sync.models import ConnectorConfig, SyncRun
@@ -127,6 +127,13 @@ def add_connector(
     if existing is not None:
         raise ConflictError(f"a connector named {name} already exists")
     plain, secret = split_secrets(validated)
+    if secret and settings.secret_key_generated:
+        raise SeatwiseError(
+            "SEATWISE_SECRET_KEY is not set, so this process made up a key that dies with it: "
+            "secrets stored with it could never be read again. Set SEATWISE_SECRET_KEY (in "
+            ".env) first; `python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+            "makes one."
+        )
     row = ConnectorConfig(
         kind=kind,
         name=name,

@@ -183,3 +183,17 @@ def test_sync_failure_exits_1_naming_connector_and_reason(
     assert cli("sync", "nosuch").exit_code == 1
     assert cli("connector", "remove", "m365").exit_code == 0
     assert json.loads(cli("connector", "list", "--json").stdout) == []
+
+
+def test_secrets_are_not_stored_under_a_made_up_key(session: Any, sandboxes: Sandboxes) -> None:
+    from app.core.errors import SeatwiseError
+    from app.core.settings import Settings
+    from app.sync import configs
+
+    made_up = Settings(environment="development", secret_key="", _env_file=None)  # type: ignore[call-arg]
+    assert made_up.secret_key_generated
+    with pytest.raises(SeatwiseError, match="SEATWISE_SECRET_KEY is not set"):
+        configs.add_connector(
+            session=session, settings=made_up, kind="slack", name="sl",
+            config=sandboxes.configs["slack"],
+        )  # fmt: skip
