@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -114,7 +115,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """Build the application; tests pass their own settings and engine."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
-    app = FastAPI(title="Seatwise", version=version(), docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="Seatwise", version=version(), docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
 
@@ -142,6 +143,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static/vendor", vendor_app(), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     _install_error_handlers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        """The OpenAPI docs, with Swagger UI served from here (no CDN: works offline)."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Seatwise API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -1,8 +1,9 @@
 """Third-party browser assets served locally (the UI must work offline, never from a CDN).
 
-plotly.js comes from the installed ``plotly`` Python package; htmx from ``node_modules``
-(``make install`` runs ``npm ci``). Without node_modules the pages still work: htmx is
-progressive enhancement over plain forms and links.
+plotly.js comes from the installed ``plotly`` Python package; htmx and Swagger UI (the
+``/docs`` page) from ``node_modules`` (``make install`` runs ``npm ci``). Without
+node_modules the pages still work: htmx is progressive enhancement over plain forms and
+links.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ NODE_MODULES = REPO_ROOT / "node_modules"
 VENDOR_FILES = {
     "plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
     "htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js",
+    "swagger-ui-bundle.js": NODE_MODULES / "swagger-ui-dist" / "swagger-ui-bundle.js",
+    "swagger-ui.css": NODE_MODULES / "swagger-ui-dist" / "swagger-ui.css",
 }
 
 
@@ -34,7 +37,7 @@ async def _serve(request: Request) -> Response:
         return PlainTextResponse("not installed (run `make install`)", status_code=404)
     return FileResponse(
         path,
-        media_type="text/javascript",
+        media_type="text/css" if path.suffix == ".css" else "text/javascript",
         headers={"Cache-Control": "public, max-age=86400"},
     )
 

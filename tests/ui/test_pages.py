@@ -217,6 +217,19 @@ def test_vendor_assets_are_served_locally(web: Web) -> None:
     assert client.get("/static/app.js").status_code == 200
 
 
+def test_api_docs_load_swagger_ui_from_this_server(web: Web) -> None:
+    """The /docs page works offline: no CDN, its script and style come from here."""
+    client = web.client(None)
+    page = client.get("/docs").text
+    assert "cdn.jsdelivr" not in page and "tiangolo" not in page
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/static/vendor/{asset}" in page
+        answer = client.get(f"/static/vendor/{asset}")
+        assert answer.status_code == 200 and len(answer.content) > 10_000, asset
+    css = client.get("/static/vendor/swagger-ui.css")
+    assert css.headers["content-type"].startswith("text/css")
+
+
 def test_finance_user_sees_no_connectors_link(web: Web) -> None:
     text = web.client("finance").get("/").text
     assert 'href="/connectors"' not in text and 'href="/spend"' in text
