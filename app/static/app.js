@@ -38,9 +38,22 @@
     });
   }
 
+  // A filter form's export link and the address bar follow the filters as they change
+  // (htmx swaps the list in place, so the page's own links would keep the first query).
+  function syncFilters(form) {
+    var query = new URLSearchParams(new FormData(form)).toString();
+    form.querySelectorAll("a[data-export]").forEach(function (link) {
+      link.href = link.dataset.export + (query ? "?" + query : "");
+    });
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", form.getAttribute("action") + (query ? "?" + query : ""));
+    }
+  }
+
   function wireAutoSubmit(root) {
     root.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
       select.addEventListener("change", function () {
+        syncFilters(select.form);
         if (!window.htmx) { select.form.submit(); }
       });
     });

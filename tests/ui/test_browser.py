@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,16 @@ def test_dismissing_a_finding_updates_the_total_live(browser: Any, site: Any) ->
     page.click('button[value="dismissed"]')
     expect(page.locator("#savings-total")).to_contain_text("8.00")
     assert page.url.endswith("/findings")  # swapped in place by htmx, no reload
+    assert not errors, errors
+
+
+def test_findings_export_link_and_address_follow_the_filters(browser: Any, site: Any) -> None:
+    _web, url, _ = site
+    page, errors = login(browser, url, "asset_manager")
+    page.goto(f"{url}/findings")
+    page.select_option("#f-kind", "unused_seat")
+    expect(page.locator("a[data-export]")).to_have_attribute("href", re.compile("kind=unused_seat"))
+    assert "kind=unused_seat" in page.url
     assert not errors, errors
 
 
