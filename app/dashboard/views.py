@@ -130,12 +130,17 @@ def open_savings(
 def upcoming_renewals(
     *, session: Session, today: date, days: int = RENEWAL_HORIZON_DAYS
 ) -> list[dict[str, Any]]:
-    """Contracts renewing, or whose notice deadline falls, within ``days``."""
+    """Contracts renewing, or whose notice deadline falls, within ``days``.
+
+    Trials are left out, as on the renewals page this panel links to: a trial ends rather
+    than renews (its ``trial_ending`` finding and alert cover it).
+    """
     horizon = today + timedelta(days=days)
     rows = session.execute(
         sa.select(Subscription, col(Application.name))
         .join(Application, col(Application.id) == col(Subscription.application_id))
         .where(
+            col(Subscription.is_trial).is_(False),
             col(Subscription.renewal_date).is_not(None),
             col(Subscription.renewal_date) >= today,
             col(Subscription.renewal_date) <= horizon + timedelta(days=366),
