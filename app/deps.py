@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -65,8 +66,30 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     if isinstance(user_id, int):
         user = auth_service.get_user(session=session, user_id=user_id)
         if user is not None and user.is_active:
+            _check_api_csrf(request)
             return user
     raise LoginRequired
+
+
+def _check_api_csrf(request: Request) -> None:
+    """A REST call that changes data on the strength of the session cookie must carry the
+    session's CSRF token in ``X-CSRF-Token`` (as the pages' htmx calls do); a token call
+    needs none. Pages check their forms' token themselves (:mod:`app.core.csrf`).
+
+    Raises:
+        CsrfRejected: An unsafe ``/api/`` request with a cookie and no valid token.
+    """
+    if request.method in {"GET", "HEAD", "OPTIONS"} or not request.url.path.startswith("/api/"):
+        return
+    expected = request.session.get("csrf")
+    submitted = request.headers.get("x-csrf-token", "")
+    if not (isinstance(expected, str) and secrets.compare_digest(expected, submitted)):
+        from app.core.csrf import CsrfRejected
+
+        raise CsrfRejected(
+            "a change through the API with the session cookie needs the page's CSRF token "
+            "in X-CSRF-Token (or use a bearer token)"
+        )
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

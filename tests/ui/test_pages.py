@@ -140,6 +140,17 @@ def test_bulk_review_api_matches_the_page(web: Web) -> None:
     assert "nope" in response.json()["refused"]
 
 
+def test_api_changes_with_the_session_cookie_need_the_csrf_token(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    client = web.client("asset_manager")
+    body = {"keys": ["unused_seat:U1:pro"], "status": "acknowledged"}
+    refused = client.post("/api/v1/findings/bulk", json=body)
+    assert refused.status_code == 400 and "X-CSRF-Token" in refused.json()["detail"]
+    token = csrf_of(client.get("/findings").text)
+    done = client.post("/api/v1/findings/bulk", json=body, headers={"X-CSRF-Token": token})
+    assert done.status_code == 200 and done.json()["changed"] == ["unused_seat:U1:pro"]
+
+
 def test_connector_form_is_generated_from_the_config_model_and_secrets_are_write_only(
     web: Web,
 ) -> None:
