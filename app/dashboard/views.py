@@ -20,6 +20,7 @@ from app.inventory.seat_counts import (
     application_seats,
     cached,
 )
+from app.inventory.views import PAID
 from app.spend.fx import FxTable
 from app.spend.service import SpendReport, spend_reports
 
@@ -57,10 +58,11 @@ class Dashboard:
 
 
 def seat_totals(*, session: Session, today: date, cache: ReadCache | None = None) -> Seats:
-    """Seats bought, assigned and active across every live product."""
+    """Seats bought, assigned and active across every live paid product (free SKUs'
+    millions of units are not seats anyone bought)."""
     bought = session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(col(Product.seats_purchased)), 0)).where(
-            col(Product.removed_at).is_(None)
+            col(Product.removed_at).is_(None), PAID
         )
     ).scalar_one()
     per_app = application_seats(session=session, today=today, cache=cache).values()

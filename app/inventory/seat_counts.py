@@ -53,6 +53,9 @@ class ProductSeats:
     assigned: int
     active: int
     unknown: int = 0
+    free: bool = False
+    """A free SKU (list price 0, e.g. Power BI Standard): not a paid seat anywhere totals
+    are shown (its million 'purchased' units would drown the paid ones)."""
 
 
 class ReadCache:
@@ -163,11 +166,14 @@ def count_product_seats(*, session: Session, today: date) -> dict[int, ProductSe
             sa.func.coalesce(held.c.assigned, 0),
             sa.func.coalesce(held.c.active, 0),
             sa.func.coalesce(held.c.unknown, 0),
+            sa.func.coalesce(col(Product.list_price) == 0, False),
         ).outerjoin(held, held.c.pid == col(Product.id))
     ).all()
     return {
-        int(pid): ProductSeats(int(app_id), bool(live), int(assigned), int(active), int(unknown))
-        for pid, app_id, live, assigned, active, unknown in rows
+        int(pid): ProductSeats(
+            int(app_id), bool(live), int(assigned), int(active), int(unknown), bool(free)
+        )
+        for pid, app_id, live, assigned, active, unknown, free in rows
     }
 
 
@@ -186,10 +192,10 @@ def product_seats(
 def application_seats(
     *, session: Session, today: date, cache: ReadCache | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Live seats assigned and active per application (live products only)."""
+    """Live paid seats assigned and active per application (live, priced products only)."""
     out: dict[int, tuple[int, int]] = {}
     for seats in product_seats(session=session, today=today, cache=cache).values():
-        if not seats.live:
+        if not seats.live or seats.free:
             continue
         assigned, active = out.get(seats.application_id, (0, 0))
         out[seats.application_id] = (assigned + seats.assigned, active + seats.active)

@@ -117,13 +117,17 @@ def _per_app(values: dict[int, int]) -> Any:
     return sa.case(whens, value=col(Application.id), else_=0)
 
 
+PAID = sa.or_(col(Product.list_price).is_(None), col(Product.list_price) != 0)
+"""Products that are not free SKUs (list price 0): only they count as seats bought."""
+
+
 def _bought_summary() -> Any:
     return (
         sa.select(
             col(Product.application_id).label("app_id"),
             sa.func.sum(col(Product.seats_purchased)).label("bought"),
         )
-        .where(col(Product.removed_at).is_(None))
+        .where(col(Product.removed_at).is_(None), PAID)
         .group_by(col(Product.application_id))
         .subquery("bought")
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
 from app.inventory.detail_views import products_of
 from app.inventory.models import Application, Product
 from app.inventory.seat_counts import ReadCache, application_seats, product_seats
+from app.inventory.views import application_rows
 from app.people.models import Account, Assignment
 from app.sync.models import ConnectorConfig, SyncRun
 
@@ -100,3 +102,22 @@ def test_seats_whose_source_reports_no_activity_are_counted_apart(session: Sessi
     assert application_seats(session=session, today=TODAY) == {app_id: (5, 1)}
     [row] = products_of(session=session, application_id=app_id, today=TODAY)
     assert (row["assigned"], row["active"], row["activity_unknown"]) == (5, 1, 2)
+
+
+def test_free_skus_are_no_paid_seats_in_application_totals(session: Session) -> None:
+    app_id, _, conn_id = _seed(session)
+    free = Product(application_id=app_id, connector_id=conn_id, external_id="free",
+                   name="Free", seats_purchased=1_000_000, list_price=Decimal(0))  # fmt: skip
+    session.add(free)
+    session.flush()
+    for i in range(3):
+        account = Account(connector_id=conn_id, external_id=f"F{i}", last_active_at=NOW)
+        session.add(account)
+        session.flush()
+        session.add(Assignment(account_id=account.id, product_id=free.id))
+    session.flush()
+    assert product_seats(session=session, today=TODAY)[free.id or 0].free
+    assert application_seats(session=session, today=TODAY) == {app_id: (3, 1)}
+    page = application_rows(session=session, currency="EUR", today=TODAY, application_id=app_id)
+    [row] = page.items
+    assert row["bought"] == 0 and (row["assigned"], row["active"]) == (3, 1)
