@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -81,9 +80,9 @@ def _check_api_csrf(request: Request) -> None:
     """
     if request.method in {"GET", "HEAD", "OPTIONS"} or not request.url.path.startswith("/api/"):
         return
-    expected = request.session.get("csrf")
-    submitted = request.headers.get("x-csrf-token", "")
-    if not (isinstance(expected, str) and secrets.compare_digest(expected, submitted)):
+    from app.auth.pages import csrf_ok
+
+    if not csrf_ok(request, request.headers.get("x-csrf-token", "")):
         from app.core.csrf import CsrfRejected
 
         raise CsrfRejected(

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import ApiToken, AuditLog, User
 from app.core.db import utcnow
-from app.core.emails import normalised_address
+from app.core.emails import checked_address
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.core.security import (
     VALID_ROLES,
@@ -41,10 +41,7 @@ def create_user(
     *, session: Session, email: str, role: str, password: str, actor: str = "cli"
 ) -> User:
     """Create a user; refuse a duplicate e-mail, an unknown role or a short password."""
-    try:
-        email = normalised_address(email)
-    except ValueError as exc:
-        raise InvalidInputError(f"e-mail: {exc}") from None
+    email = checked_address(email, "e-mail")
     if role not in VALID_ROLES:
         raise InvalidInputError(f"unknown role {role!r}; valid roles: {', '.join(VALID_ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import email_validator
 from email_validator import EmailNotValidError, validate_email
 
+from app.core.errors import InvalidInputError
+
 email_validator.SPECIAL_USE_DOMAIN_NAMES[:] = []
 
 
@@ -27,3 +29,15 @@ def normalised_address(address: str) -> str:
     except EmailNotValidError as exc:
         raise ValueError(f"{text!r} is not an e-mail address ({exc})") from None
     return valid.normalized.lower()
+
+
+def checked_address(address: str, what: str) -> str:
+    """:func:`normalised_address` for a value a user gave (a form, the API, the CLI).
+
+    Raises:
+        InvalidInputError: naming ``what`` (the field) and what is wrong with the address.
+    """
+    try:
+        return normalised_address(address)
+    except ValueError as exc:
+        raise InvalidInputError(f"{what}: {exc}") from None

@@ -22,8 +22,6 @@ from app.core.security import Role
 from app.core.templating import templates
 from app.deps import AREA_ROLES, area_user
 
-__all__ = ["AREA_ROLES", "area_user"]
-
 
 @dataclass(frozen=True)
 class NavItem:

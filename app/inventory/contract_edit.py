@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.auth.service import audit
 from app.core.db import utcnow
-from app.core.emails import normalised_address
+from app.core.emails import checked_address
 from app.core.errors import InvalidInputError, NotFoundError
 from app.inventory.models import Subscription
 
@@ -56,10 +56,7 @@ def update_contract(
             f"unknown billing cycle {cycle!r}; expected one of {', '.join(BILLING_CYCLES)}"
         )
     if values.get("owner_email"):
-        try:
-            values["owner_email"] = normalised_address(values["owner_email"])
-        except ValueError as exc:
-            raise InvalidInputError(f"owner_email: {exc}") from None
+        values["owner_email"] = checked_address(values["owner_email"], "owner_email")
     end = values.get("end_date", sub.end_date)
     if end is not None and end < sub.start_date:
         raise InvalidInputError(f"end date {end} is before the start date {sub.start_date}")

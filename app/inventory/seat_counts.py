@@ -38,6 +38,10 @@ T = TypeVar("T")
 ACTIVE_DAYS = 30
 
 
+NO_ACTIVITY_DATA = sa.case((col(Account.activity_known).is_(False), 1), else_=0)
+"""SQL: 1 for a seat whose holder's source reports no activity (summed per product)."""
+
+
 def active_since(today: date) -> datetime:
     """The cut-off time of 'active' seats."""
     return datetime.combine(today - timedelta(days=ACTIVE_DAYS), clock.min, tzinfo=UTC)
@@ -149,9 +153,7 @@ def count_product_seats(*, session: Session, today: date) -> dict[int, ProductSe
             sa.func.sum(
                 sa.case((col(Account.last_active_at) >= active_since(today), 1), else_=0)
             ).label("active"),
-            sa.func.sum(sa.case((col(Account.activity_known).is_(False), 1), else_=0)).label(
-                "unknown"
-            ),
+            sa.func.sum(NO_ACTIVITY_DATA).label("unknown"),
         )
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .where(col(Assignment.removed_at).is_(None))

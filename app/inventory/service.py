@@ -171,18 +171,18 @@ def _seat_counts(
     *, session: Session, product_ids: list[int], cutoff: datetime
 ) -> dict[int, tuple[int, int, int]]:
     """Per product: current seats, seats active since ``cutoff``, seats without activity data."""
+    from app.inventory.seat_counts import NO_ACTIVITY_DATA
     from app.people.models import Account, Assignment
 
     if not product_ids:
         return {}
     active = case((col(Account.last_active_at) >= cutoff, 1), else_=0)
-    unknown = case((col(Account.activity_known).is_(False), 1), else_=0)
     query = (
         select(
             Assignment.product_id,
             func.count(),
             func.coalesce(func.sum(active), 0),
-            func.coalesce(func.sum(unknown), 0),
+            func.coalesce(func.sum(NO_ACTIVITY_DATA), 0),
         )
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .where(col(Assignment.removed_at).is_(None))

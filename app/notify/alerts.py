@@ -130,20 +130,24 @@ def resolve_recipients(
     return Recipients(emails=unique, owner_email=owner, owner_left=left)
 
 
+def role_recipients(*, session: Session, roles: tuple[Role, ...], extra: list[str]) -> list[str]:
+    """Active users with any of ``roles`` plus extra addresses, normalised, once each."""
+    users = session.exec(
+        select(User.email)
+        .where(col(User.role).in_([r.value for r in roles]), col(User.is_active).is_(True))
+        .order_by(col(User.email))
+    )
+    emails = [normalise(e) for e in [*users, *extra]]
+    return list(dict.fromkeys(e for e in emails if e))
+
+
 def _fallback_recipients(session: Session) -> list[str]:
     """Who gets an alert nobody else would: the users with the procurement role, else the
     admins (an owner who left and no ``SEATWISE_PROCUREMENT_EMAILS`` would otherwise let a
     notice deadline pass in silence)."""
-    for role in (Role.procurement, Role.admin):
-        users = session.exec(
-            select(User.email)
-            .where(User.role == role.value, col(User.is_active).is_(True))
-            .order_by(col(User.email))
-        )
-        found = [e for e in (normalise(u) for u in users) if e]
-        if found:
-            return found
-    return []
+    return role_recipients(session=session, roles=(Role.procurement,), extra=[]) or (
+        role_recipients(session=session, roles=(Role.admin,), extra=[])
+    )
 
 
 def contract_ref(subscription: Subscription) -> str:

@@ -18,13 +18,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
 from app.core.mail import Attachment
 from app.core.security import Role
 from app.core.settings import Settings
 from app.findings.models import Finding
 from app.inventory.models import Application
-from app.notify.alerts import PlannedEmail, normalise
+from app.notify.alerts import PlannedEmail, role_recipients
 from app.notify.models import Notification
 from app.notify.render import render_email
 
@@ -42,17 +41,6 @@ class DigestLine:
     severity: str
     monthly_savings: Decimal | None
     currency: str | None
-
-
-def role_recipients(*, session: Session, roles: tuple[Role, ...], extra: list[str]) -> list[str]:
-    """Active users with any of ``roles`` plus extra addresses, normalised, once each."""
-    users = session.exec(
-        select(User.email)
-        .where(col(User.role).in_([r.value for r in roles]), col(User.is_active).is_(True))
-        .order_by(col(User.email))
-    )
-    emails = [normalise(e) for e in [*users, *extra]]
-    return list(dict.fromkeys(e for e in emails if e))
 
 
 def last_digest_at(*, session: Session) -> datetime | None:

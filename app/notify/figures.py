@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from app.findings.models import Finding
 from app.inventory.models import Product, Subscription
+from app.inventory.seat_counts import NO_ACTIVITY_DATA
 from app.people.models import Account, Assignment
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12, "biennial": 24, "triennial": 36}
@@ -112,12 +113,11 @@ def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tup
         return 0, 0, 0
     cutoff = datetime.combine(as_of - timedelta(days=ACTIVE_WINDOW_DAYS), time.min, tzinfo=UTC)
     active_expr = sa.case((col(Account.last_active_at) >= cutoff, 1), else_=0)
-    unknown_expr = sa.case((col(Account.activity_known).is_(False), 1), else_=0)
     row = session.exec(
         select(
             sa.func.count(col(Assignment.id)),
             sa.func.coalesce(sa.func.sum(active_expr), 0),
-            sa.func.coalesce(sa.func.sum(unknown_expr), 0),
+            sa.func.coalesce(sa.func.sum(NO_ACTIVITY_DATA), 0),
         )
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .where(

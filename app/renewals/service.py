@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.service import audit
 from app.core.db import utcnow
-from app.core.emails import normalised_address
+from app.core.emails import checked_address
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.settings import Settings
 from app.inventory.models import Application, Subscription, Vendor
@@ -173,20 +173,6 @@ def find_contract(*, session: Session, contract_number: str, vendor: str | None)
     return matches[0]
 
 
-def _owner(value: str) -> str | None:
-    """A renewal owner as given: a valid address, lower-cased; blank clears it.
-
-    Raises:
-        InvalidInputError: ``value`` is not an e-mail address.
-    """
-    if not value.strip():
-        return None
-    try:
-        return normalised_address(value)
-    except ValueError as exc:
-        raise InvalidInputError(f"owner e-mail: {exc}") from None
-
-
 def set_state(
     *,
     session: Session,
@@ -226,7 +212,10 @@ def set_state(
     before = {"state": task.state, "decision": task.decision, "owner_email": task.owner_email}
     task.state, task.decision = new_state, new_decision
     if owner_email is not None:
-        task.owner_email = _owner(owner_email)
+        # A blank owner clears it; any other must be an address.
+        task.owner_email = (
+            checked_address(owner_email, "owner e-mail") if owner_email.strip() else None
+        )
     if notes is not None:
         task.notes = notes
     task.updated_at = utcnow()

@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 
 from analytics.forecast import forecast_contracts, mape
 from analytics.spend import month_end, month_index, month_label, to_cents
+from app.core.errors import InvalidInputError
 from app.spend.allocation import assign_keys
 from app.spend.fx import FxTable, normalise_currency
 from app.spend.service import SpendReport, check_groupings, convert, money, reports_from_lines
@@ -286,16 +287,12 @@ def forecast_reports(
     groupings = check_groupings(by)
     currency = normalise_currency(currency)
     if not 1 <= horizon <= MAX_HORIZON:
-        from app.core.errors import InvalidInputError
-
         raise InvalidInputError(f"--months must be 1..{MAX_HORIZON}, got {horizon}")
     as_of = month_index(today)
     contracts = load_contracts(session=session)
     numbers = {c.contract_number for c in contracts}
     unknown = sorted(k for k in (uplifts or {}) if k != "*" and k not in numbers)
     if unknown:
-        from app.core.errors import InvalidInputError
-
         raise InvalidInputError(
             f"--uplift names no contract: {', '.join(unknown)} (see `seatwise subscriptions "
             "list`; `*` applies to every contract)"

@@ -79,17 +79,21 @@ def validate_config(kind: str, data: dict[str, Any]) -> connector_base.Connector
 
 
 def _check_settings(kind: str, validated: connector_base.ConnectorConfig) -> None:
-    """Refuse settings the connector can tell are unusable without the network (a
-    ``ca_bundle`` that names no PEM file, a key that does not parse) when it is added.
+    """Refuse settings unusable without trying the network when a connector is added: a
+    schedule that is no crontab (normalised in place), and what the connector itself can
+    tell (a ``ca_bundle`` that names no PEM file, a key that does not parse).
 
-    Checked again by each sync and test (a file may go later), but a typo found only at
-    the first nightly sync is found too late.
+    The connector's checks run again at each sync and test (a file may go later), but a
+    typo found only at the first nightly sync is found too late.
     """
     try:
+        if validated.schedule:
+            validated.schedule = check_crontab(validated.schedule)
         connector_class(kind).check_settings(validated)
-    except connector_base.ConnectorConfigError as exc:
+    except (ValueError, connector_base.ConnectorConfigError) as exc:
+        what = "schedule: " if isinstance(exc, ValueError) else ""
         raise ConnectorConfigInvalid(
-            f"invalid {kind} connector config: {exc}", unknown=[], missing=[]
+            f"invalid {kind} connector config: {what}{exc}", unknown=[], missing=[]
         ) from None
 
 
@@ -116,13 +120,6 @@ def add_connector(
         )
     validated = validate_config(kind, config)
     _check_settings(kind, validated)
-    if validated.schedule:
-        try:
-            validated.schedule = check_crontab(validated.schedule)
-        except ValueError as exc:
-            raise ConnectorConfigInvalid(
-                f"invalid {kind} connector config: schedule: {exc}", unknown=[], missing=[]
-            ) from None
     existing = session.exec(select(ConnectorConfig).where(ConnectorConfig.name == name)).first()
     if existing is not None:
         raise ConflictError(f"a connector named {name} already exists")
