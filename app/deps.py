@@ -9,10 +9,14 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.auth import logins
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.core.security import Role
 from app.core.settings import Settings
+
+#: The cookie session's entry holding the login's key (:mod:`app.auth.logins`).
+SESSION_KEY = "login"
 
 
 class LoginRequired(Exception):
@@ -39,7 +43,13 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed when the route succeeds (the edge owns it)."""
+    """One session per request, committed when the route succeeds (the edge owns it).
+
+    It ends with the route function (``scope="function"`` below), before the response
+    leaves: the browser that follows a redirect after a login or a form then finds the
+    change committed, and a commit that fails is the answer (500), not a success
+    already sent.
+    """
     with Session(get_engine(request), expire_on_commit=False) as session:
         try:
             yield session
@@ -50,7 +60,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_current_user(request: Request, session: SessionDep) -> User:
@@ -61,10 +71,12 @@ def get_current_user(request: Request, session: SessionDep) -> User:
         if user is None:
             raise LoginRequired
         return user
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if isinstance(user_id, int):
-        user = auth_service.get_user(session=session, user_id=user_id)
-        if user is not None and user.is_active:
+    key = request.session.get(SESSION_KEY) if "session" in request.scope else None
+    if isinstance(key, str):
+        user = logins.session_user(
+            session=session, key=key, max_age=get_settings_dep(request).session_max_age
+        )
+        if user is not None:
             _check_api_csrf(request)
             return user
     raise LoginRequired

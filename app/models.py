@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from app.auth.models import ApiToken, AuditLog, User
+from app.auth.models import ApiToken, AuditLog, LoginFailure, LoginSession, User
 from app.findings.models import CatalogEntry, Finding, Policy
 from app.inventory.models import Application, Product, Subscription, Vendor
 from app.notify.models import JobRun, Notification, NotificationSetting
@@ -27,6 +27,8 @@ __all__ = [
     "FxRate",
     "Invoice",
     "JobRun",
+    "LoginFailure",
+    "LoginSession",
     "Notification",
     "NotificationSetting",
     "Person",

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.auth.logins import end_user_sessions
 from app.auth.models import ApiToken, AuditLog, User
 from app.auth.service import audit, create_token, get_user
 from app.core.db import utcnow
@@ -46,6 +47,9 @@ def update_user(
     if active is not None and active != user.is_active:
         changes["active"] = active
         user.is_active = active
+        if not active:  # a deactivated user's open logins end with it
+            assert user.id is not None
+            end_user_sessions(session=session, user_id=user.id)
     if changes:
         session.add(user)
         session.flush()

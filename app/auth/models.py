@@ -51,3 +51,34 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=100, index=True)
     target: str | None = Field(default=None, max_length=500)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class LoginSession(SQLModel, table=True):
+    """A browser login, so that logging out (or losing the account) ends it for good.
+
+    The signed cookie alone cannot be taken back: a copy of it would work until it
+    expires. The cookie therefore carries a random key whose SHA-256 is stored here;
+    a request is logged in only while its row exists and was used within
+    ``SEATWISE_SESSION_MAX_AGE`` seconds.
+    """
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    client: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=200)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, counted to slow down password guessing (kept for the lockout window)."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    client: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

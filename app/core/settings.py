@@ -203,6 +203,8 @@ class Settings(BaseSettings, NotificationSettings):
     mail_from: str = "seatwise@localhost"
 
     session_max_age: int = Field(default=60 * 60 * 12, ge=60)
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     cookie_secure: bool = False
     """Unset, it is on in production (behind TLS) and off elsewhere."""
     http_timeout: float = Field(default=30.0, gt=0, le=600)

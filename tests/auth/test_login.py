@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.auth import service
-from app.auth.models import AuditLog
-from app.core.db import make_engine
+from app.auth import logins, service
+from app.auth.admin import update_user
+from app.auth.models import AuditLog, LoginFailure, LoginSession, User
+from app.core.db import make_engine, utcnow
 from app.core.security import Role
 from app.core.settings import Settings
-from app.deps import require_roles
+from app.deps import SessionDep, require_roles
 from app.main import create_app
 from tests.conftest import Database
 
@@ -138,3 +141,159 @@ def test_logout_needs_the_sessions_form_token(client: TestClient) -> None:
     done = client.post("/logout", data={"csrf": match.group(1)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/login"
     assert client.get("/api/v1/me").status_code == 401
+
+
+def _app_of(client: TestClient) -> TestClient:
+    """Another browser (its own cookies) on the same app, from another address."""
+    return TestClient(client.app, client=("198.51.100.7", 50001))
+
+
+def _logout(client: TestClient) -> None:
+    page = client.get("/logout")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match
+    client.post("/logout", data={"csrf": match.group(1)}, follow_redirects=False)
+
+
+def test_a_copied_cookie_stops_working_at_logout(
+    client: TestClient, committed_db: Database
+) -> None:
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    copy = _app_of(client)
+    copy.cookies.set("seatwise_session", client.cookies["seatwise_session"])
+    assert copy.get("/api/v1/me").json()["email"] == "fin@example.com"
+    with Session(committed_db.engine) as s:
+        assert len(s.exec(select(LoginSession)).all()) == 1
+    _logout(client)
+    assert copy.get("/api/v1/me").status_code == 401
+    page = copy.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    with Session(committed_db.engine) as s:
+        assert s.exec(select(LoginSession)).all() == []
+
+
+def test_two_logins_of_one_user_end_separately(client: TestClient) -> None:
+    other = _app_of(client)
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    assert _login(other, "fin@example.com", "finance-pass") == 303
+    _logout(client)
+    assert client.get("/api/v1/me").status_code == 401
+    assert other.get("/api/v1/me").json()["email"] == "fin@example.com"
+
+
+def test_deactivating_a_user_ends_their_sessions_for_good(
+    client: TestClient, committed_db: Database
+) -> None:
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    with Session(committed_db.engine) as s:
+        user = service.get_user_by_email(session=s, email="fin@example.com")
+        assert user is not None and user.id is not None
+        update_user(session=s, user_id=user.id, actor="admin@example.com", active=False)
+        s.commit()
+        assert s.exec(select(LoginSession)).all() == []
+        update_user(session=s, user_id=user.id, actor="admin@example.com", active=True)
+        s.commit()
+    # Active again, but the old cookie's login is gone: a new login is needed.
+    assert client.get("/api/v1/me").status_code == 401
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_session_idle_longer_than_its_max_age_is_over(
+    client: TestClient, committed_db: Database
+) -> None:
+    max_age = 3600
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    with Session(committed_db.engine) as s:
+        row = s.exec(select(LoginSession)).one()
+        user = s.get(User, row.user_id)
+        assert user is not None
+        key = logins.start_session(
+            session=s, user=user, client=None, user_agent=None, max_age=max_age
+        )
+        s.commit()
+        later = utcnow() + timedelta(seconds=max_age - 5)
+        assert logins.session_user(session=s, key=key, max_age=max_age, now=later) == user
+        s.commit()
+        # Used 5 s before it would have expired: it lives on from that use.
+        much_later = later + timedelta(seconds=max_age - 5)
+        assert logins.session_user(session=s, key=key, max_age=max_age, now=much_later) == user
+        s.commit()
+        idle = much_later + timedelta(seconds=max_age)
+        assert logins.session_user(session=s, key=key, max_age=max_age, now=idle) is None
+        s.commit()
+        assert logins.session_user(session=s, key=key, max_age=max_age, now=much_later) is None
+
+
+def test_repeated_wrong_passwords_lock_that_email_out_for_that_client(
+    client: TestClient, committed_db: Database
+) -> None:
+    for _ in range(5):
+        assert _login(client, "fin@example.com", "wrong-guess") == 401
+    # The sixth try is refused without checking the password, even the right one.
+    page = client.get("/login")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match
+    locked = client.post(
+        "/login",
+        data={"email": "FIN@example.com ", "password": "finance-pass", "csrf": match.group(1)},
+    )
+    assert locked.status_code == 429
+    assert 14 * 60 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert "Too many failed logins; try again in 15 minutes." in locked.text
+    # Other e-mails from this client, and this e-mail from elsewhere, are not locked.
+    assert _login(_app_of(client), "view@example.com", "viewer-pass") == 303
+    assert _login(_app_of(client), "fin@example.com", "finance-pass") == 303
+    with Session(committed_db.engine) as s:
+        actions = [a.action for a in s.exec(select(AuditLog))]
+        assert actions.count("login.failed") == 5 and actions.count("login.locked") == 1
+        # Once the failures are older than the window, the form checks passwords again.
+        for failure in s.exec(select(LoginFailure)):
+            failure.at = failure.at - timedelta(minutes=15)
+            s.add(failure)
+        s.commit()
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+
+
+def test_a_successful_login_forgets_the_clients_failures(
+    client: TestClient, committed_db: Database
+) -> None:
+    for _ in range(4):
+        assert _login(client, "fin@example.com", "wrong-guess") == 401
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    for _ in range(4):
+        assert _login(client, "fin@example.com", "wrong-guess") == 401
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    with Session(committed_db.engine) as s:
+        assert s.exec(select(LoginFailure)).all() == []
+
+
+def test_one_client_trying_many_emails_is_locked_out(client: TestClient) -> None:
+    for n in range(20):
+        assert _login(client, f"user{n}@example.com", "guess") == 401
+    assert _login(client, "view@example.com", "viewer-pass") == 429
+    assert _login(_app_of(client), "view@example.com", "viewer-pass") == 303
+
+
+def test_lockout_settings_are_checked() -> None:
+    for name, value in (("login_max_failures", 0), ("login_lockout_minutes", 0)):
+        with pytest.raises(ValidationError, match=name):
+            Settings(database_url="sqlite://", secret_key="k" * 40, **{name: value})
+
+
+def test_the_requests_commit_comes_before_its_response(client: TestClient) -> None:
+    """A change that fails at commit answers 500: no success is sent for data that was
+    rolled back (and a redirect after a form finds its change committed)."""
+    probe = APIRouter()
+
+    @probe.post("/api/v1/_probe/duplicate-user")
+    def duplicate(session: SessionDep) -> dict[str, str]:
+        session.add(User(email="fin@example.com", role="viewer", password_hash="x"))
+        return {"ok": "yes"}
+
+    app = client.app
+    assert isinstance(app, FastAPI)
+    app.include_router(probe)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.post("/api/v1/_probe/duplicate-user")
+    assert response.status_code == 500

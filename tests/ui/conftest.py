@@ -16,10 +16,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth import service
+from app.auth import logins, service
 from app.auth.models import User
 from app.core.security import VALID_ROLES, hash_password
 from app.core.settings import Settings
+from app.deps import SESSION_KEY
 from app.main import create_app
 from tests.conftest import Database
 
@@ -44,13 +45,24 @@ class Web:
     def client(self, role: str | None = None) -> TestClient:
         """A client with a session of ``role`` (anonymous when None).
 
-        The session cookie is signed here as SessionMiddleware would (a real login per
-        client would spend an argon2 verification each); tests of the login form log
-        in through it.
+        The login session is opened and its cookie signed here as the login form and
+        SessionMiddleware would (a real login per client would spend an argon2
+        verification each); tests of the login form log in through it.
         """
         client = TestClient(self.app, base_url="http://testserver")
         if role is not None:
-            data = {"user_id": self.user_ids[role], "csrf": secrets.token_urlsafe(16)}
+            with Session(self.db.engine) as s:
+                user = s.get(User, self.user_ids[role])
+                assert user is not None
+                key = logins.start_session(
+                    session=s,
+                    user=user,
+                    client="testclient",
+                    user_agent="test",
+                    max_age=self.settings.session_max_age,
+                )
+                s.commit()
+            data = {SESSION_KEY: key, "csrf": secrets.token_urlsafe(16)}
             payload = base64.b64encode(json.dumps(data).encode())
             signed = itsdangerous.TimestampSigner(self.settings.secret_key).sign(payload)
             client.cookies.set("seatwise_session", signed.decode())
