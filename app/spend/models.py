@@ -31,11 +31,30 @@ class Invoice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+def _unique_per_year(scope: str, other: str) -> sa.Index:
+    """One budget per ``scope`` and year among the budgets that are ``scope``'s alone.
+
+    A unique key over (department, cost centre, year) would not do: one of the two is
+    always NULL, and NULLs never collide, so two processes could both add a budget.
+    """
+    where = sa.text(f"{other} IS NULL")
+    return sa.Index(
+        f"uq_budget_{scope}_year",
+        scope,
+        "year",
+        unique=True,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+
+
 class Budget(SQLModel, table=True):
-    """A yearly budget for a department or a cost centre."""
+    """A yearly budget for a department or a cost centre (exactly one of them)."""
 
     __table_args__ = (
-        sa.UniqueConstraint("department", "cost_centre", "year"),
+        _unique_per_year("department", "cost_centre"),
+        _unique_per_year("cost_centre", "department"),
+        sa.CheckConstraint("(department IS NULL) <> (cost_centre IS NULL)", name="one_scope"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 

@@ -67,3 +67,46 @@ def test_an_unmigrated_database_says_to_run_db_upgrade(
     with pytest.raises(SystemExit) as exited:
         main(["user", "list"])
     assert exited.value.code == 1 and "seatwise db upgrade" in capsys.readouterr().err
+
+
+def test_budgets_are_unique_per_scope_and_year_and_duplicates_are_folded(
+    database: Database,
+) -> None:
+    insert = sa.text(
+        "INSERT INTO budget (department, cost_centre, year, amount, currency) "
+        "VALUES (:d, :c, :y, :a, 'EUR')"
+    )
+    rows = [
+        {"d": "Sales", "c": None, "y": 2026, "a": 100},
+        {"d": "Sales", "c": None, "y": 2026, "a": 200},
+        {"d": None, "c": "CC-1", "y": 2026, "a": 300},
+        {"d": None, "c": "CC-1", "y": 2026, "a": 400},
+        {"d": "Sales", "c": None, "y": 2027, "a": 500},
+    ]
+    migrate.downgrade(database.engine, "0009_login_sessions")
+    try:
+        with database.engine.begin() as conn:
+            conn.execute(insert, rows)  # the old key let these duplicates in
+    finally:
+        migrate.upgrade(database.engine)
+    amounts = sa.text("SELECT department, cost_centre, year, amount FROM budget ORDER BY amount")
+    with database.engine.begin() as conn:
+        kept = [(d, c, y, int(a)) for d, c, y, a in conn.execute(amounts)]
+        conn.execute(sa.text("DELETE FROM budget"))
+    assert kept == [
+        ("Sales", None, 2026, 200),
+        (None, "CC-1", 2026, 400),
+        ("Sales", None, 2027, 500),
+    ]
+    for bad in (
+        [{"d": "Ops", "c": None, "y": 2026, "a": 1}, {"d": "Ops", "c": None, "y": 2026, "a": 2}],
+        [{"d": None, "c": "CC-2", "y": 2026, "a": 1}, {"d": None, "c": "CC-2", "y": 2026, "a": 2}],
+        [{"d": "Ops", "c": "CC-2", "y": 2026, "a": 1}],
+        [{"d": None, "c": None, "y": 2026, "a": 1}],
+    ):
+        with pytest.raises(sa.exc.IntegrityError), database.engine.begin() as conn:
+            conn.execute(insert, bad)
+    with database.engine.begin() as conn:  # a department and a cost centre of one name
+        conn.execute(insert, [{"d": "X", "c": None, "y": 2026, "a": 1}])
+        conn.execute(insert, [{"d": None, "c": "X", "y": 2026, "a": 1}])
+        conn.execute(sa.text("DELETE FROM budget"))
