@@ -57,6 +57,19 @@ def update_user(
     return user
 
 
+def end_sessions(*, session: Session, user_id: int, actor: str) -> int:
+    """Log a user out everywhere (a lost laptop, a shared browser); return how many ended.
+
+    Their next request from any browser needs a new login; API tokens are revoked apart.
+    """
+    user = get_user(session=session, user_id=user_id)
+    if user is None:
+        raise NotFoundError(f"no user with id {user_id}")
+    ended = end_user_sessions(session=session, user_id=user_id)
+    audit(session=session, actor=actor, action="user.logout", target=user.email, sessions=ended)
+    return ended
+
+
 def new_token(*, session: Session, user_id: int, name: str, actor: str) -> str:
     """Make an API token for a user; the token is returned once and stored hashed."""
     user = get_user(session=session, user_id=user_id)

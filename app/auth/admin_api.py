@@ -65,6 +65,12 @@ def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: Admin
     return UserRead.model_validate(changed, from_attributes=True)
 
 
+@router.post("/users/{user_id}/logout")
+def end_sessions(user_id: int, session: SessionDep, user: AdminUser) -> dict[str, int]:
+    """Log a user out of every browser; answers how many logins ended."""
+    return {"ended": admin.end_sessions(session=session, user_id=user_id, actor=user.email)}
+
+
 @router.get("/tokens")
 def list_tokens(session: SessionDep, _: AdminUser) -> list[dict[str, Any]]:
     """Every API token (prefix only)."""

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import admin
 from app.auth import service as auth_service
+from app.auth.logins import count_sessions
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
 from app.core.pages import SettingsUser, render
@@ -27,6 +28,7 @@ def _context(session: SessionDep, settings: SettingsDep, offset: int = 0) -> dic
     entries, total = admin.audit_page(session=session, limit=50, offset=offset)
     return {
         "users": auth_service.list_users(session=session),
+        "logins": count_sessions(session=session),
         "roles": VALID_ROLES,
         "tokens": admin.list_tokens(session=session),
         "policies": policies.list_policies(session=session, settings=settings),
@@ -136,6 +138,23 @@ def change_user(
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
     return _done("User+saved")
+
+
+@router.post("/settings/users/{user_id}/logout", response_class=HTMLResponse)
+def end_logins(
+    request: Request,
+    user_id: int,
+    user: SettingsUser,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Log a user out of every browser."""
+    try:
+        admin.end_sessions(session=session, user_id=user_id, actor=user.email)
+    except SeatwiseError as exc:
+        return _refused(request, user, session, settings, exc)
+    return _done("Logins+ended")
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from app.auth import service
+from app.auth.admin import end_sessions
 from app.auth.schemas import UserRead
 from app.core.cli_runtime import db_session, print_json
-from app.core.errors import InvalidInputError
+from app.core.errors import InvalidInputError, NotFoundError
 from app.core.security import Role
 
 
@@ -55,6 +56,16 @@ def register(app: typer.Typer) -> None:
             return
         for r in rows:
             typer.echo(f"{r.email:40} {r.role:14} {'active' if r.is_active else 'disabled'}")
+
+    @users.command("logout")
+    def logout(email: Annotated[str, typer.Argument(help="The user's login e-mail.")]) -> None:
+        """Log a user out of every browser (a lost laptop, a shared computer)."""
+        with db_session() as session:
+            user = service.get_user_by_email(session=session, email=email)
+            if user is None or user.id is None:
+                raise NotFoundError(f"no user with e-mail {service.normalise_email(email)}")
+            ended = end_sessions(session=session, user_id=user.id, actor="cli")
+        typer.echo(f"ended {ended} login{'' if ended == 1 else 's'} of {user.email}")
 
     @tokens.command("create")
     def token_create(

@@ -5,6 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlmodel import Session, select
+
+from app.auth import logins
+from app.auth.models import AuditLog
+from app.auth.service import get_user_by_email
+from tests.conftest import Database
+
 
 def test_user_create_then_list_json(cli: Any) -> None:
     created = cli(
@@ -101,3 +108,24 @@ def test_token_create_prints_token_once_and_it_authenticates(cli: Any) -> None:
     assert result.stdout.strip().startswith("sw_")
     missing = cli("token", "create", "--email", "nobody@example.com", "--name", "ci")
     assert missing.exit_code == 1 and "nobody@example.com" in missing.stderr
+
+
+def test_user_logout_ends_every_login_of_that_user(cli: Any, committed_db: Database) -> None:
+    args = ("user", "create", "--email", "a@example.com", "--role", "finance", "--password-stdin")
+    assert cli(*args, input="s3cret-pass\n").exit_code == 0
+    with Session(committed_db.engine) as s:
+        user = get_user_by_email(session=s, email="a@example.com")
+        assert user is not None
+        keys = [
+            logins.start_session(session=s, user=user, client=None, user_agent=None, max_age=60)
+            for _ in range(2)
+        ]
+        s.commit()
+    done = cli("user", "logout", "A@example.com")
+    assert done.exit_code == 0 and "ended 2 logins of a@example.com" in done.stdout
+    with Session(committed_db.engine) as s:
+        assert [logins.session_user(session=s, key=k, max_age=60) for k in keys] == [None, None]
+        logged = s.exec(select(AuditLog).where(AuditLog.action == "user.logout")).one()
+        assert logged.target == "a@example.com" and logged.details == {"sessions": 2}
+    unknown = cli("user", "logout", "ghost@example.com")
+    assert unknown.exit_code == 1 and "no user with e-mail ghost@example.com" in unknown.stderr

@@ -261,3 +261,31 @@ def test_settings_lists_recorded_job_runs(web: Web) -> None:
     assert "Scheduled jobs" in text
     assert "3 alerts queued" in text
     assert "RuntimeError: SMTP relay refused the login" in text
+
+
+def test_an_admin_ends_a_users_logins_from_settings_and_the_api(web: Web) -> None:
+    viewer, other = web.client("viewer"), web.client("viewer")
+    assert viewer.get("/api/v1/me").status_code == 200
+    admin = web.client("admin")
+    page = admin.get("/settings")
+    assert "Open logins" in page.text
+    assert 'aria-label="End the open logins of viewer@example.com"' in page.text
+    # Nobody else may: a form post from a viewer is refused.
+    own = csrf_of(viewer.get("/").text)
+    refused = viewer.post(f"/settings/users/{web.user_ids['admin']}/logout", data={"csrf": own})
+    assert refused.status_code == 403 and "Forbidden" in refused.text
+    ended = admin.post(
+        f"/settings/users/{web.user_ids['viewer']}/logout",
+        data={"csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert ended.status_code == 303 and "Logins+ended" in ended.headers["location"]
+    assert viewer.get("/api/v1/me").status_code == 401
+    assert other.get("/api/v1/me").status_code == 401
+    assert admin.get("/api/v1/me").status_code == 200
+    web.client("finance")
+    api = web.client(None)
+    api.headers["Authorization"] = f"Bearer {web.tokens['admin']}"
+    answer = api.post(f"/api/v1/admin/users/{web.user_ids['finance']}/logout")
+    assert answer.json() == {"ended": 1}
+    assert api.post("/api/v1/admin/users/999999/logout").status_code == 404
