@@ -42,9 +42,21 @@ NO_ACTIVITY_DATA = sa.case((col(Account.activity_known).is_(False), 1), else_=0)
 """SQL: 1 for a seat whose holder's source reports no activity (summed per product)."""
 
 
-def active_since(today: date) -> datetime:
-    """The cut-off time of 'active' seats."""
-    return datetime.combine(today - timedelta(days=ACTIVE_DAYS), clock.min, tzinfo=UTC)
+def active_since(today: date, *, now: datetime | None = None) -> datetime:
+    """The cut-off time of 'active' seats: ``ACTIVE_DAYS`` before now on the current day.
+
+    That is the rule of ``inventory products`` and ``/api/v1/products`` (``--active-days``
+    from the moment of the call), so pages and e-mails show the same figures as the CLI
+    and REST. For another day (an alert planned ``--as-of`` a past or future day) it is
+    ``ACTIVE_DAYS`` before the end of that day. A page's cached counts are at most
+    ``ReadCache.ttl`` seconds behind the moving cut-off.
+    """
+    now = now or datetime.now(UTC)
+    if today == date.today() or today == now.date():
+        return now - timedelta(days=ACTIVE_DAYS)
+    return datetime.combine(today + timedelta(days=1), clock.min, tzinfo=UTC) - timedelta(
+        days=ACTIVE_DAYS
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -27,11 +27,10 @@ from sqlmodel import Session, col, select
 
 from app.findings.models import Finding
 from app.inventory.models import Product, Subscription
-from app.inventory.seat_counts import NO_ACTIVITY_DATA
+from app.inventory.seat_counts import NO_ACTIVITY_DATA, active_since
 from app.people.models import Account, Assignment
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12, "biennial": 24, "triennial": 36}
-ACTIVE_WINDOW_DAYS = 30
 BUFFER = Decimal("0.10")
 CENT = Decimal("0.01")
 
@@ -111,7 +110,7 @@ def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tup
     """
     if not product_ids:
         return 0, 0, 0
-    cutoff = datetime.combine(as_of - timedelta(days=ACTIVE_WINDOW_DAYS), time.min, tzinfo=UTC)
+    cutoff = active_since(as_of)
     active_expr = sa.case((col(Account.last_active_at) >= cutoff, 1), else_=0)
     row = session.exec(
         select(

@@ -9,8 +9,15 @@ from sqlmodel import Session, select
 
 from app.inventory.detail_views import products_of
 from app.inventory.models import Application, Product
-from app.inventory.seat_counts import ReadCache, application_seats, product_seats
+from app.inventory.seat_counts import (
+    ReadCache,
+    active_since,
+    application_seats,
+    product_seats,
+)
+from app.inventory.service import inventory_products
 from app.inventory.views import application_rows
+from app.notify.figures import seat_counts
 from app.people.models import Account, Assignment
 from app.sync.models import ConnectorConfig, SyncRun
 
@@ -121,3 +128,38 @@ def test_free_skus_are_no_paid_seats_in_application_totals(session: Session) -> 
     page = application_rows(session=session, currency="EUR", today=TODAY, application_id=app_id)
     [row] = page.items
     assert row["bought"] == 0 and (row["assigned"], row["active"]) == (3, 1)
+
+
+def test_pages_and_e_mails_count_active_seats_as_the_cli_does(session: Session) -> None:
+    """Active means seen within 30 days of now, not since midnight 30 days ago: a holder
+    last seen 30 days and a minute ago is inactive on the page, in the alert and the CLI."""
+    app = Application(name="Zoom")
+    conn = ConnectorConfig(kind="slack", name="zoom")
+    session.add_all([app, conn])
+    session.flush()
+    product = Product(application_id=app.id, connector_id=conn.id, external_id="z", name="Pro")
+    session.add(product)
+    session.flush()
+    now = datetime.now(UTC)
+    for i, ago in enumerate(
+        [timedelta(days=30) - timedelta(minutes=1), timedelta(days=30, minutes=1)]
+    ):
+        account = Account(connector_id=conn.id, external_id=f"Z{i}", last_active_at=now - ago)
+        session.add(account)
+        session.flush()
+        session.add(Assignment(account_id=account.id, product_id=product.id))
+    session.flush()
+    today = date.today()
+    cli_rows, _ = inventory_products(session=session, today=today, now=datetime.now(UTC))
+    assert [(r["seats_assigned"], r["seats_active"]) for r in cli_rows] == [(2, 1)]
+    page = product_seats(session=session, today=today)[product.id or 0]
+    assert (page.assigned, page.active) == (2, 1)
+    assert application_seats(session=session, today=today) == {app.id: (2, 1)}
+    assert seat_counts(session=session, product_ids=[product.id or 0], as_of=today)[:2] == (2, 1)
+
+
+def test_the_active_cut_off_of_another_day_is_30_days_before_its_end() -> None:
+    now = datetime(2026, 12, 3, 15, 30, tzinfo=UTC)
+    assert active_since(now.date(), now=now) == now - timedelta(days=30)
+    assert active_since(date(2026, 12, 10), now=now) == datetime(2026, 11, 11, tzinfo=UTC)
+    assert active_since(date(2026, 11, 1), now=now) == datetime(2026, 10, 3, tzinfo=UTC)
