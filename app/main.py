@@ -35,6 +35,7 @@ ROUTER_MODULES = [
     "app.inventory.contracts_api",
     "app.spend.invoices_api",
     "app.auth.pages",
+    "app.auth.account_pages",
     "app.dashboard.pages",
     "app.inventory.pages",
     "app.findings.bulk_api",

@@ -6,9 +6,11 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from app.auth import service
 from app.auth.admin import end_sessions
+from app.auth.models import User
 from app.auth.schemas import UserRead
 from app.core.cli_runtime import db_session, print_json
 from app.core.errors import InvalidInputError, NotFoundError
@@ -31,12 +33,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Create a user."""
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if not password:
-            raise InvalidInputError("empty password given")
+        password = _read_password(password_stdin)
         with db_session() as session:
             user = service.create_user(
                 session=session, email=email, role=role.value, password=password
@@ -57,13 +54,26 @@ def register(app: typer.Typer) -> None:
         for r in rows:
             typer.echo(f"{r.email:40} {r.role:14} {'active' if r.is_active else 'disabled'}")
 
+    @users.command("set-password")
+    def set_password(
+        email: Annotated[str, typer.Argument(help="The user's login e-mail.")],
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+        ] = False,
+    ) -> None:
+        """Give a user a new password (a forgotten one); their open logins end."""
+        password = _read_password(password_stdin)
+        with db_session() as session:
+            user = _user(session, email)
+            service.set_password(session=session, user=user, password=password, actor="cli")
+        typer.echo(f"new password set for {user.email}; their logins ended")
+
     @users.command("logout")
     def logout(email: Annotated[str, typer.Argument(help="The user's login e-mail.")]) -> None:
         """Log a user out of every browser (a lost laptop, a shared computer)."""
         with db_session() as session:
-            user = service.get_user_by_email(session=session, email=email)
-            if user is None or user.id is None:
-                raise NotFoundError(f"no user with e-mail {service.normalise_email(email)}")
+            user = _user(session, email)
+            assert user.id is not None
             ended = end_sessions(session=session, user_id=user.id, actor="cli")
         typer.echo(f"ended {ended} login{'' if ended == 1 else 's'} of {user.email}")
 
@@ -76,3 +86,21 @@ def register(app: typer.Typer) -> None:
         with db_session() as session:
             token = service.create_token(session=session, email=email, name=name)
         typer.echo(token)
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A password from stdin's first line, or asked twice without echo."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise InvalidInputError("empty password given")
+    return password
+
+
+def _user(session: Session, email: str) -> User:
+    user = service.get_user_by_email(session=session, email=email)
+    if user is None:
+        raise NotFoundError(f"no user with e-mail {service.normalise_email(email)}")
+    return user

@@ -5,6 +5,16 @@ holds, so logging out, deactivating a user or an admin ending their sessions tak
 effect on the next request even for a copied cookie. Failed logins are counted per
 e-mail and client address within a window; past the limit the login form refuses to
 check passwords until the oldest counted failure leaves the window.
+
+Each attempt is recorded as a failure, and committed, *before* its password is checked
+(the edge does it in a transaction of its own), and the count includes it: parallel
+guesses then see one another, instead of all reading "4 so far" and all being checked.
+A success deletes the pair's failures, its own included.
+
+There is deliberately no limit per client address over all e-mails: an office behind
+one NAT address (or a proxy whose ``X-Forwarded-For`` is not trusted) would let one
+person lock everyone out. Nor per e-mail over all addresses, which would let anyone
+lock a known user out.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.auth.models import LoginFailure, LoginSession, User
 from app.core.db import utcnow
@@ -22,8 +32,8 @@ from app.core.security import hash_token
 
 #: A session's last use is written at most this often (not on every page view).
 TOUCH_EVERY = timedelta(seconds=60)
-#: One client address may fail this many times the per-e-mail limit, over all e-mails.
-CLIENT_FACTOR = 4
+#: Longest client address kept (an IPv6 address with a zone fits).
+CLIENT_LENGTH = 64
 
 
 def start_session(
@@ -53,7 +63,7 @@ def start_session(
             key_hash=hash_token(key),
             created_at=now,
             last_seen_at=now,
-            client=(client or "")[:64] or None,
+            client=(client or "")[:CLIENT_LENGTH] or None,
             user_agent=(user_agent or "")[:200] or None,
         )
     )
@@ -65,17 +75,26 @@ def session_user(
 ) -> User | None:
     """The active user of a live session key, or None (ended, idle too long, unknown)."""
     now = now or utcnow()
-    row = session.exec(select(LoginSession).where(LoginSession.key_hash == hash_token(key))).first()
-    if row is None:
+    found = session.execute(
+        sa.select(
+            col(LoginSession.id), col(LoginSession.user_id), col(LoginSession.last_seen_at)
+        ).where(col(LoginSession.key_hash) == hash_token(key))
+    ).first()
+    if found is None:
         return None
-    if row.last_seen_at <= now - timedelta(seconds=max_age):
-        session.delete(row)
+    row_id, user_id, last_seen = found
+    # Core statements, not ORM changes: a logout or an admin ending the login meanwhile
+    # deletes the row, and a flush expecting to update it would fail the whole request.
+    if last_seen <= now - timedelta(seconds=max_age):
+        session.execute(sa.delete(LoginSession).where(col(LoginSession.id) == row_id))
         return None
-    user = session.get(User, row.user_id)
+    user = session.get(User, user_id)
     if user is None or not user.is_active:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
+    if now - last_seen >= TOUCH_EVERY:
+        session.execute(
+            sa.update(LoginSession).where(col(LoginSession.id) == row_id).values(last_seen_at=now)
+        )
     return user
 
 
@@ -90,10 +109,15 @@ def end_user_sessions(*, session: Session, user_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def count_sessions(*, session: Session) -> dict[int, int]:
-    """Open login sessions per user id (for the users' list)."""
+def count_sessions(
+    *, session: Session, max_age: int, now: datetime | None = None
+) -> dict[int, int]:
+    """Open login sessions per user id (for the users' list); idle ones are over."""
+    since = (now or utcnow()) - timedelta(seconds=max_age)
     rows = session.execute(
-        sa.select(col(LoginSession.user_id), sa.func.count()).group_by(col(LoginSession.user_id))
+        sa.select(col(LoginSession.user_id), sa.func.count())
+        .where(col(LoginSession.last_seen_at) > since)
+        .group_by(col(LoginSession.user_id))
     ).all()
     return {int(user_id): int(n) for user_id, n in rows}
 
@@ -120,50 +144,59 @@ def lockout(
     window_minutes: int,
     now: datetime | None = None,
 ) -> Lockout | None:
-    """Whether logins of ``email`` from ``client`` are refused for now.
+    """Whether this attempt of ``email`` from ``client``, already recorded, is refused.
 
-    Refused once the pair has failed ``max_failures`` times within the window, or the
-    client ``CLIENT_FACTOR`` times as often over any e-mails (one address trying many
-    accounts). Counting per pair means a stranger guessing someone's password locks
-    out only themselves.
+    Refused when the pair had ``max_failures`` failures within the window before it;
+    the count includes the attempt itself (see the module's docstring).
     """
     now = now or utcnow()
-    since = now - timedelta(minutes=window_minutes)
-    recent = col(LoginFailure.at) > since
-    for where, limit in (
-        ((col(LoginFailure.email) == email, col(LoginFailure.client) == client), max_failures),
-        ((col(LoginFailure.client) == client,), max_failures * CLIENT_FACTOR),
-    ):
-        times = session.execute(
+    counted = list(
+        session.execute(
             sa.select(col(LoginFailure.at))
-            .where(recent, *where)
+            .where(
+                col(LoginFailure.at) > now - timedelta(minutes=window_minutes),
+                col(LoginFailure.email) == email,
+                col(LoginFailure.client) == client[:CLIENT_LENGTH],
+            )
             .order_by(col(LoginFailure.at).desc())
-            .limit(limit)
+            .limit(max_failures + 1)
         ).scalars()
-        counted = list(times)
-        if len(counted) >= limit:
-            free_at = counted[-1] + timedelta(minutes=window_minutes)
-            return Lockout(retry_after=max(1, int((free_at - now).total_seconds() + 0.999)))
-    return None
+    )
+    if len(counted) <= max_failures:
+        return None
+    free_at = counted[-1] + timedelta(minutes=window_minutes)
+    return Lockout(retry_after=max(1, int((free_at - now).total_seconds() + 0.999)))
 
 
-def record_failure(
+def record_attempt(
     *, session: Session, email: str, client: str, window_minutes: int, now: datetime | None = None
-) -> None:
-    """Count a failed login; failures older than the window are deleted on the way."""
+) -> int:
+    """Count an attempt as a failure until it succeeds; return its row id.
+
+    Failures older than the window are deleted on the way.
+    """
     now = now or utcnow()
     session.execute(
         sa.delete(LoginFailure).where(
             col(LoginFailure.at) <= now - timedelta(minutes=window_minutes)
         )
     )
-    session.add(LoginFailure(email=email, client=client[:64], at=now))
+    row = LoginFailure(email=email, client=client[:CLIENT_LENGTH], at=now)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def forget_attempt(*, session: Session, attempt_id: int) -> None:
+    """Uncount an attempt refused unchecked (a locked-out one must not extend the lockout)."""
+    session.execute(sa.delete(LoginFailure).where(col(LoginFailure.id) == attempt_id))
 
 
 def clear_failures(*, session: Session, email: str, client: str) -> None:
     """Forget a pair's failures after it logged in."""
     session.execute(
         sa.delete(LoginFailure).where(
-            col(LoginFailure.email) == email, col(LoginFailure.client) == client
+            col(LoginFailure.email) == email, col(LoginFailure.client) == client[:CLIENT_LENGTH]
         )
     )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.auth import logins, service
+from app.auth.models import User
+from app.core.settings import Settings
 from app.core.templating import templates
 from app.deps import SESSION_KEY, SessionDep, SettingsDep
 
@@ -64,35 +68,72 @@ def login(
 
     if not csrf_ok(request, csrf):
         return form("Session expired; try again.", 400)
-    address, client = service.normalise_email(email), client_address(request)
-    window = settings.login_lockout_minutes
-    locked = logins.lockout(
-        session=session,
-        email=address,
-        client=client,
-        max_failures=settings.login_max_failures,
-        window_minutes=window,
-    )
-    if locked is not None:
-        service.audit(session=session, actor=address, action="login.locked", client=client)
-        return form(locked.message(), 429, {"Retry-After": str(locked.retry_after)})
-    user = service.authenticate(session=session, email=email, password=password)
-    if user is None:
-        logins.record_failure(session=session, email=address, client=client, window_minutes=window)
+    found: list[User] = []
+
+    def check() -> bool:
+        user = service.authenticate(session=session, email=email, password=password)
+        found.extend([user] if user is not None else [])
+        return user is not None
+
+    outcome = guarded_check(request, session, settings, service.normalise_email(email), check)
+    if isinstance(outcome, logins.Lockout):
+        return form(outcome.message(), 429, {"Retry-After": str(outcome.retry_after)})
+    if not outcome:
         return form(LOGIN_FAILED, 401)
-    logins.clear_failures(session=session, email=address, client=client)
+    start_login(request, session, settings, found[0])
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    return RedirectResponse(target, status_code=303)
+
+
+def guarded_check(
+    request: Request, session: Session, settings: Settings, email: str, check: Callable[[], bool]
+) -> bool | logins.Lockout:
+    """Run a password ``check`` for ``email`` unless this client is locked out of it.
+
+    The attempt is recorded and committed first (with whatever the request did before:
+    this is the edge; see :mod:`app.auth.logins`); a refusal uncounts it, a success
+    forgets the pair's failures, and the failure that reaches the limit is audited as
+    ``login.locked``.
+    """
+    client, window = client_address(request), settings.login_lockout_minutes
+
+    def locked(limit: int) -> logins.Lockout | None:
+        return logins.lockout(
+            session=session, email=email, client=client, max_failures=limit, window_minutes=window
+        )
+
+    attempt = logins.record_attempt(
+        session=session, email=email, client=client, window_minutes=window
+    )
+    session.commit()  # counted from now on by every parallel attempt
+    refused = locked(settings.login_max_failures)
+    if refused is not None:
+        logins.forget_attempt(session=session, attempt_id=attempt)
+        return refused
+    if check():
+        logins.clear_failures(session=session, email=email, client=client)
+        return True
+    if locked(settings.login_max_failures - 1) is not None:  # this failure reached the limit
+        service.audit(session=session, actor=email, action="login.locked", client=client)
+    return False
+
+
+def start_login(request: Request, session: Session, settings: Settings, user: User) -> None:
+    """Open a login for ``user`` in this browser, ending the one it held (whoever's it
+    was: a copy of the old cookie must not outlive the next login on a shared screen)."""
+    previous = request.session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        logins.end_session(session=session, key=previous)
     key = logins.start_session(
         session=session,
         user=user,
-        client=client,
+        client=client_address(request),
         user_agent=request.headers.get("user-agent"),
         max_age=settings.session_max_age,
     )
     request.session.clear()
     request.session[SESSION_KEY] = key
     request.session["csrf"] = secrets.token_urlsafe(32)
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    return RedirectResponse(target, status_code=303)
 
 
 def client_address(request: Request) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.auth.logins import end_user_sessions
 from app.auth.models import ApiToken, AuditLog, User
 from app.core.db import utcnow
 from app.core.emails import checked_address
@@ -44,8 +45,7 @@ def create_user(
     email = checked_address(email, "e-mail")
     if role not in VALID_ROLES:
         raise InvalidInputError(f"unknown role {role!r}; valid roles: {', '.join(VALID_ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInputError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    check_new_password(password)
     if get_user_by_email(session=session, email=email) is not None:
         raise ConflictError(f"a user with e-mail {email} already exists")
     user = User(email=email, role=role, password_hash=hash_password(password))
@@ -53,6 +53,26 @@ def create_user(
     session.flush()
     audit(session=session, actor=actor, action="user.create", target=email, role=role)
     return user
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short to be one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def set_password(*, session: Session, user: User, password: str, actor: str) -> None:
+    """Give a user a new password and end every login made with the old one.
+
+    Whoever knew the old password (the reason to change it, often) is logged out too;
+    the caller opens a fresh login for the browser that made the change, if any.
+    """
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    assert user.id is not None
+    ended = end_user_sessions(session=session, user_id=user.id)
+    audit(session=session, actor=actor, action="user.password", target=user.email, sessions=ended)
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:

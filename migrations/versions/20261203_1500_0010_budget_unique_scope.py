@@ -3,7 +3,8 @@
 The unique key over (department, cost_centre, year) never fired: a budget names one of
 the two and leaves the other NULL, and NULLs are never equal. Two partial unique
 indexes replace it, and a check that exactly one of the two is set. Duplicates left by
-two concurrent ``budget set`` are folded first: the latest (highest id) stays.
+two concurrent ``budget set`` are folded first: the latest (highest id) stays. A row
+naming both or neither (never written by Seatwise) stops the upgrade, naming its id.
 
 Revision ID: 0010_budget_unique_scope
 Revises: 0009_login_sessions
@@ -26,6 +27,17 @@ SCOPES = (("department", "cost_centre"), ("cost_centre", "department"))
 
 
 def upgrade() -> None:
+    both_or_neither = op.get_bind().execute(
+        sa.text(
+            "SELECT id FROM budget WHERE (department IS NULL) = (cost_centre IS NULL) ORDER BY id"
+        )
+    )
+    ids = [str(row[0]) for row in both_or_neither]
+    if ids:  # only hand-made rows: Seatwise never wrote one; which scope is meant is theirs
+        raise RuntimeError(
+            f"budget rows {', '.join(ids)} name both a department and a cost centre, or "
+            "neither; give each exactly one (or delete it) and upgrade again"
+        )
     for scope, other in SCOPES:
         op.execute(
             f"DELETE FROM budget WHERE {other} IS NULL AND id < ("  # noqa: S608

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.auth import logins
 from app.auth.models import AuditLog
-from app.auth.service import get_user_by_email
+from app.auth.service import authenticate, get_user_by_email
 from tests.conftest import Database
 
 
@@ -129,3 +129,25 @@ def test_user_logout_ends_every_login_of_that_user(cli: Any, committed_db: Datab
         assert logged.target == "a@example.com" and logged.details == {"sessions": 2}
     unknown = cli("user", "logout", "ghost@example.com")
     assert unknown.exit_code == 1 and "no user with e-mail ghost@example.com" in unknown.stderr
+
+
+def test_set_password_gives_a_new_one_and_ends_the_old_logins(
+    cli: Any, committed_db: Database
+) -> None:
+    args = ("user", "create", "--email", "a@example.com", "--role", "finance", "--password-stdin")
+    assert cli(*args, input="s3cret-pass\n").exit_code == 0
+    with Session(committed_db.engine) as s:
+        user = get_user_by_email(session=s, email="a@example.com")
+        assert user is not None
+        key = logins.start_session(session=s, user=user, client=None, user_agent=None, max_age=60)
+        s.commit()
+    done = cli("user", "set-password", "a@example.com", "--password-stdin", input="n3w-secret\n")
+    assert done.exit_code == 0 and "new password set for a@example.com" in done.stdout
+    with Session(committed_db.engine) as s:
+        assert logins.session_user(session=s, key=key, max_age=60) is None
+        assert authenticate(session=s, email="a@example.com", password="s3cret-pass") is None
+        assert authenticate(session=s, email="a@example.com", password="n3w-secret") is not None
+    short = cli("user", "set-password", "a@example.com", "--password-stdin", input="short\n")
+    assert short.exit_code == 1 and "at least 8 characters" in short.stderr
+    ghost = cli("user", "set-password", "b@example.com", "--password-stdin", input="n3w-secret\n")
+    assert ghost.exit_code == 1 and "no user with e-mail b@example.com" in ghost.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -220,6 +221,8 @@ def test_a_session_idle_longer_than_its_max_age_is_over(
         assert logins.session_user(session=s, key=key, max_age=max_age, now=much_later) == user
         s.commit()
         idle = much_later + timedelta(seconds=max_age)
+        assert logins.count_sessions(session=s, max_age=max_age, now=idle) == {}
+        assert logins.count_sessions(session=s, max_age=max_age, now=much_later) == {user.id: 1}
         assert logins.session_user(session=s, key=key, max_age=max_age, now=idle) is None
         s.commit()
         assert logins.session_user(session=s, key=key, max_age=max_age, now=much_later) is None
@@ -268,11 +271,42 @@ def test_a_successful_login_forgets_the_clients_failures(
         assert s.exec(select(LoginFailure)).all() == []
 
 
-def test_one_client_trying_many_emails_is_locked_out(client: TestClient) -> None:
-    for n in range(20):
+def test_failures_over_many_emails_lock_nobody_else_out(client: TestClient) -> None:
+    """An office behind one NAT address: one person's wrong guesses at other accounts
+    must not lock their colleagues out."""
+    for n in range(30):
         assert _login(client, f"user{n}@example.com", "guess") == 401
-    assert _login(client, "view@example.com", "viewer-pass") == 429
     assert _login(_app_of(client), "view@example.com", "viewer-pass") == 303
+    assert _login(client, "view@example.com", "viewer-pass") == 303
+
+
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(
+    client: TestClient, committed_db: Database
+) -> None:
+    page = client.get("/login")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match
+    data = {"email": "fin@example.com", "password": "wrong-guess", "csrf": match.group(1)}
+    cookies = dict(client.cookies)
+
+    def guess(_: int) -> int:
+        with TestClient(client.app, cookies=cookies) as c:
+            return c.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(guess, range(24)))
+    assert codes.count(401) <= 5 and codes.count(401) + codes.count(429) == 24, codes
+    with Session(committed_db.engine) as s:
+        assert len(s.exec(select(LoginFailure)).all()) == codes.count(401)
+
+
+def test_a_new_login_in_a_browser_ends_the_one_it_held(client: TestClient) -> None:
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    copy = _app_of(client)
+    copy.cookies.set("seatwise_session", client.cookies["seatwise_session"])
+    assert _login(client, "view@example.com", "viewer-pass") == 303
+    assert client.get("/api/v1/me").json()["email"] == "view@example.com"
+    assert copy.get("/api/v1/me").status_code == 401
 
 
 def test_lockout_settings_are_checked() -> None:
@@ -297,3 +331,59 @@ def test_the_requests_commit_comes_before_its_response(client: TestClient) -> No
     with TestClient(app, raise_server_exceptions=False) as c:
         response = c.post("/api/v1/_probe/duplicate-user")
     assert response.status_code == 500
+
+
+def _change_password(client: TestClient, current: str, new: str, confirm: str | None = None):  # type: ignore[no-untyped-def]
+    page = client.get("/account")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match
+    return client.post(
+        "/account/password",
+        data={"csrf": match.group(1), "current": current, "new": new, "confirm": confirm or new},
+        follow_redirects=False,
+    )
+
+
+def test_changing_your_password_logs_out_your_other_browsers(
+    client: TestClient, committed_db: Database
+) -> None:
+    other = _app_of(client)
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    assert _login(other, "fin@example.com", "finance-pass") == 303
+    page = client.get("/")
+    assert 'href="/account"' in page.text
+    account = client.get("/account")
+    assert "fin@example.com" in account.text and "Change your password" in account.text
+    done = _change_password(client, "finance-pass", "new-finance-pass")
+    assert (
+        done.status_code == 303 and done.headers["location"] == "/account?message=Password+changed"
+    )
+    assert client.get("/api/v1/me").json()["email"] == "fin@example.com"
+    assert other.get("/api/v1/me").status_code == 401
+    assert _login(_app_of(client), "fin@example.com", "finance-pass") == 401
+    assert _login(_app_of(client), "fin@example.com", "new-finance-pass") == 303
+    with Session(committed_db.engine) as s:
+        entry = s.exec(select(AuditLog).where(AuditLog.action == "user.password")).one()
+        assert entry.actor == entry.target == "fin@example.com"
+
+
+def test_a_password_change_is_refused_naming_what_is_wrong(client: TestClient) -> None:
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    cases = (
+        (("wrong-pass", "new-finance-pass", None), "Your current password is wrong."),
+        (("finance-pass", "new-finance-pass", "other-pass"), "its confirmation differ"),
+        (("finance-pass", "short", None), "The new password must be at least 8 characters."),
+    )
+    for args, message in cases:
+        refused = _change_password(client, *args)
+        assert refused.status_code == 400 and message in refused.text, message
+    assert _login(_app_of(client), "fin@example.com", "finance-pass") == 303
+
+
+def test_guessing_the_current_password_locks_the_form(client: TestClient) -> None:
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    for _ in range(5):
+        assert _change_password(client, "guess-guess", "new-finance-pass").status_code == 400
+    locked = _change_password(client, "finance-pass", "new-finance-pass")
+    assert locked.status_code == 429 and "Too many failed logins" in locked.text
+    assert _login(_app_of(client), "fin@example.com", "finance-pass") == 303

@@ -110,3 +110,22 @@ def test_budgets_are_unique_per_scope_and_year_and_duplicates_are_folded(
         conn.execute(insert, [{"d": "X", "c": None, "y": 2026, "a": 1}])
         conn.execute(insert, [{"d": None, "c": "X", "y": 2026, "a": 1}])
         conn.execute(sa.text("DELETE FROM budget"))
+
+
+def test_a_budget_naming_both_scopes_stops_the_upgrade_naming_it(database: Database) -> None:
+    migrate.downgrade(database.engine, "0009_login_sessions")
+    try:
+        with database.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO budget (id, department, cost_centre, year, amount, currency) "
+                    "VALUES (77, 'Sales', 'CC-1', 2026, 1, 'EUR')"
+                )
+            )
+        with pytest.raises(RuntimeError, match="budget rows 77 name both"):
+            migrate.upgrade(database.engine)
+        with database.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM budget"))
+    finally:
+        migrate.upgrade(database.engine)
+    assert migrate.current(database.engine) == migrate.head(database.engine)

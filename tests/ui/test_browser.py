@@ -30,6 +30,7 @@ AXE_PAGES = [
     "/connectors",
     "/connectors/new?kind=slack",
     "/settings",
+    "/account",
 ]
 
 

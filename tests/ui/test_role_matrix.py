@@ -75,6 +75,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/settings/notifications/reset"): area("settings"),
     # API
     ("GET", "/api/v1/me"): EVERY,
+    ("GET", "/account"): EVERY,
+    ("POST", "/account/password"): EVERY,
     ("GET", "/api/v1/users"): ADMIN,
     ("POST", "/api/v1/users"): ADMIN,
     ("GET", "/api/v1/renewals"): AM_PR,
