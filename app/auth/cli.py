@@ -16,6 +16,10 @@ from app.core.cli_runtime import db_session, print_json
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.security import Role
 
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from stdin's first line.")
+]
+
 
 def register(app: typer.Typer) -> None:
     """Add the `user` and `token` groups."""
@@ -28,9 +32,7 @@ def register(app: typer.Typer) -> None:
     def create(
         email: Annotated[str, typer.Option(help="Login e-mail.")],
         role: Annotated[Role, typer.Option(help="Role.", case_sensitive=False)],
-        password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
-        ] = False,
+        password_stdin: PasswordStdin = False,
     ) -> None:
         """Create a user."""
         password = _read_password(password_stdin)
@@ -57,9 +59,7 @@ def register(app: typer.Typer) -> None:
     @users.command("set-password")
     def set_password(
         email: Annotated[str, typer.Argument(help="The user's login e-mail.")],
-        password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="Read the password from stdin.")
-        ] = False,
+        password_stdin: PasswordStdin = False,
     ) -> None:
         """Give a user a new password (a forgotten one); their open logins end."""
         password = _read_password(password_stdin)

@@ -25,20 +25,21 @@ TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
-def _seed(session: Session) -> tuple[int, int, int]:
-    app = Application(name="Slack")
-    conn = ConnectorConfig(kind="slack", name="slack")
+def _seed(
+    session: Session, name: str = "Slack", seen: tuple[datetime | None, ...] | None = None
+) -> tuple[int, int, int]:
+    """An application with one product whose holders were last seen at ``seen``."""
+    app = Application(name=name)
+    conn = ConnectorConfig(kind="slack", name=name.lower())
     session.add_all([app, conn])
     session.flush()
     product = Product(application_id=app.id, connector_id=conn.id, external_id="pro", name="Pro")
     session.add(product)
     session.flush()
-    for i, days in enumerate([1, 45, None]):
-        account = Account(
-            connector_id=conn.id,
-            external_id=f"U{i}",
-            last_active_at=None if days is None else NOW - timedelta(days=days),
-        )
+    if seen is None:
+        seen = (NOW - timedelta(days=1), NOW - timedelta(days=45), None)
+    for i, at in enumerate(seen):
+        account = Account(connector_id=conn.id, external_id=f"U{i}", last_active_at=at)
         session.add(account)
         session.flush()
         session.add(Assignment(account_id=account.id, product_id=product.id))
@@ -133,29 +134,17 @@ def test_free_skus_are_no_paid_seats_in_application_totals(session: Session) -> 
 def test_pages_and_e_mails_count_active_seats_as_the_cli_does(session: Session) -> None:
     """Active means seen within 30 days of now, not since midnight 30 days ago: a holder
     last seen 30 days and a minute ago is inactive on the page, in the alert and the CLI."""
-    app = Application(name="Zoom")
-    conn = ConnectorConfig(kind="slack", name="zoom")
-    session.add_all([app, conn])
-    session.flush()
-    product = Product(application_id=app.id, connector_id=conn.id, external_id="z", name="Pro")
-    session.add(product)
-    session.flush()
     now = datetime.now(UTC)
-    for i, ago in enumerate(
-        [timedelta(days=30) - timedelta(minutes=1), timedelta(days=30, minutes=1)]
-    ):
-        account = Account(connector_id=conn.id, external_id=f"Z{i}", last_active_at=now - ago)
-        session.add(account)
-        session.flush()
-        session.add(Assignment(account_id=account.id, product_id=product.id))
-    session.flush()
+    month = timedelta(days=30)
+    seen = (now - month + timedelta(minutes=1), now - month - timedelta(minutes=1))
+    app_id, product_id, _ = _seed(session, "Zoom", seen)
     today = date.today()
     cli_rows, _ = inventory_products(session=session, today=today, now=datetime.now(UTC))
     assert [(r["seats_assigned"], r["seats_active"]) for r in cli_rows] == [(2, 1)]
-    page = product_seats(session=session, today=today)[product.id or 0]
+    page = product_seats(session=session, today=today)[product_id]
     assert (page.assigned, page.active) == (2, 1)
-    assert application_seats(session=session, today=today) == {app.id: (2, 1)}
-    assert seat_counts(session=session, product_ids=[product.id or 0], as_of=today)[:2] == (2, 1)
+    assert application_seats(session=session, today=today) == {app_id: (2, 1)}
+    assert seat_counts(session=session, product_ids=[product_id], as_of=today)[:2] == (2, 1)
 
 
 def test_the_active_cut_off_of_another_day_is_30_days_before_its_end() -> None:
