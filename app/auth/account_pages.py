@@ -34,9 +34,9 @@ def change_password(
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
-    current: Annotated[str, Form()],
-    new: Annotated[str, Form()],
-    confirm: Annotated[str, Form()],
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Change your own password; every other login of yours ends, this one starts afresh.
 

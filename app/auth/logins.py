@@ -193,10 +193,9 @@ def forget_attempt(*, session: Session, attempt_id: int) -> None:
     session.execute(sa.delete(LoginFailure).where(col(LoginFailure.id) == attempt_id))
 
 
-def clear_failures(*, session: Session, email: str, client: str) -> None:
-    """Forget a pair's failures after it logged in."""
-    session.execute(
-        sa.delete(LoginFailure).where(
-            col(LoginFailure.email) == email, col(LoginFailure.client) == client[:CLIENT_LENGTH]
-        )
-    )
+def clear_failures(*, session: Session, email: str, client: str | None = None) -> None:
+    """Forget a pair's failures after it logged in (every client's after a new password)."""
+    query = sa.delete(LoginFailure).where(col(LoginFailure.email) == email)
+    if client is not None:
+        query = query.where(col(LoginFailure.client) == client[:CLIENT_LENGTH])
+    session.execute(query)

@@ -19,6 +19,8 @@ from app.deps import SESSION_KEY, SessionDep, SettingsDep
 router = APIRouter(tags=["pages"])
 
 LOGIN_FAILED = "Invalid e-mail or password."
+#: The longest e-mail a user can have (RFC 5321's path limit; the column's length).
+MAX_EMAIL_LENGTH = 320
 
 
 def csrf_token(request: Request) -> str:
@@ -68,6 +70,9 @@ def login(
 
     if not csrf_ok(request, csrf):
         return form("Session expired; try again.", 400)
+    address = service.normalise_email(email)
+    if len(address) > MAX_EMAIL_LENGTH or "\x00" in address:  # no user has such an e-mail
+        return form(LOGIN_FAILED, 401)
     found: list[User] = []
 
     def check() -> bool:
@@ -75,7 +80,7 @@ def login(
         found.extend([user] if user is not None else [])
         return user is not None
 
-    outcome = guarded_check(request, session, settings, service.normalise_email(email), check)
+    outcome = guarded_check(request, session, settings, address, check)
     if isinstance(outcome, logins.Lockout):
         return form(outcome.message(), 429, {"Retry-After": str(outcome.retry_after)})
     if not outcome:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.auth.logins import end_user_sessions
+from app.auth.logins import clear_failures, end_user_sessions
 from app.auth.models import ApiToken, AuditLog, User
 from app.core.db import utcnow
 from app.core.emails import checked_address
@@ -72,6 +72,7 @@ def set_password(*, session: Session, user: User, password: str, actor: str) -> 
     session.add(user)
     assert user.id is not None
     ended = end_user_sessions(session=session, user_id=user.id)
+    clear_failures(session=session, email=user.email)  # a locked-out owner may log in at once
     audit(session=session, actor=actor, action="user.password", target=user.email, sessions=ended)
 
 

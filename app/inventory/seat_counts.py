@@ -47,12 +47,14 @@ def active_since(today: date, *, now: datetime | None = None) -> datetime:
 
     That is the rule of ``inventory products`` and ``/api/v1/products`` (``--active-days``
     from the moment of the call), so pages and e-mails show the same figures as the CLI
-    and REST. For another day (an alert planned ``--as-of`` a past or future day) it is
-    ``ACTIVE_DAYS`` before the end of that day. A page's cached counts are at most
-    ``ReadCache.ttl`` seconds behind the moving cut-off.
+    and REST. "The current day" is any date within a day of now's UTC date: pages pass
+    the server's date, alerts the date in ``SEATWISE_TIMEZONE``, and somewhere on earth
+    it is each of those three dates. For a day further off (an alert planned ``--as-of``
+    another day) it is ``ACTIVE_DAYS`` before the end of that day. A page's cached counts
+    are at most ``ReadCache.ttl`` seconds behind the moving cut-off.
     """
     now = now or datetime.now(UTC)
-    if today == date.today() or today == now.date():
+    if abs((today - now.astimezone(UTC).date()).days) <= 1:
         return now - timedelta(days=ACTIVE_DAYS)
     return datetime.combine(today + timedelta(days=1), clock.min, tzinfo=UTC) - timedelta(
         days=ACTIVE_DAYS

@@ -6,7 +6,8 @@ Rules (each is what the e-mail states, so a reader can check it):
 * **seats assigned** — active assignments (not removed) of the contract's product; when
   the contract names no product, of every product of its application.
 * **active (30 days)** — those assignments whose account (not removed) was last active
-  on or after ``as_of - 30 days``.
+  within 30 days of now, as ``inventory products`` counts (``active_since``; for an
+  ``as_of`` more than a day away, within 30 days of that day's end).
 * **annual cost** — ``total_cost`` (the price of one billing cycle) * 12 / cycle months;
   without a total, ``unit_price * seats * 12 / cycle months``. Unknown cycle: none.
 * **cost per active user** — annual cost / active seats (none when nobody is active).

@@ -387,3 +387,22 @@ def test_guessing_the_current_password_locks_the_form(client: TestClient) -> Non
     locked = _change_password(client, "finance-pass", "new-finance-pass")
     assert locked.status_code == 429 and "Too many failed logins" in locked.text
     assert _login(_app_of(client), "fin@example.com", "finance-pass") == 303
+
+
+def test_an_email_no_user_can_have_is_a_plain_failed_login(client: TestClient) -> None:
+    for email in ("a" * 400 + "@example.com", "fin\x00@example.com"):
+        assert _login(client, email, "finance-pass") == 401
+
+
+def test_a_new_password_set_by_an_admin_lifts_the_lockout(
+    client: TestClient, committed_db: Database
+) -> None:
+    for _ in range(5):
+        assert _login(client, "fin@example.com", "wrong-guess") == 401
+    assert _login(client, "fin@example.com", "finance-pass") == 429
+    with Session(committed_db.engine) as s:
+        user = service.get_user_by_email(session=s, email="fin@example.com")
+        assert user is not None
+        service.set_password(session=s, user=user, password="fresh-finance", actor="cli")
+        s.commit()
+    assert _login(client, "fin@example.com", "fresh-finance") == 303

@@ -149,6 +149,8 @@ def test_pages_and_e_mails_count_active_seats_as_the_cli_does(session: Session) 
 
 def test_the_active_cut_off_of_another_day_is_30_days_before_its_end() -> None:
     now = datetime(2026, 12, 3, 15, 30, tzinfo=UTC)
-    assert active_since(now.date(), now=now) == now - timedelta(days=30)
+    # Today anywhere on earth (pages: the server's date; alerts: SEATWISE_TIMEZONE's).
+    for today in (now.date() - timedelta(days=1), now.date(), now.date() + timedelta(days=1)):
+        assert active_since(today, now=now) == now - timedelta(days=30)
     assert active_since(date(2026, 12, 10), now=now) == datetime(2026, 11, 11, tzinfo=UTC)
     assert active_since(date(2026, 11, 1), now=now) == datetime(2026, 10, 3, tzinfo=UTC)
