@@ -51,11 +51,15 @@ def change_password(
         )
 
     outcome = guarded_check(
-        request, session, settings, user.email, lambda: verify_password(current, user.password_hash)
+        request,
+        session,
+        settings,
+        user.email,
+        lambda: user if verify_password(current, user.password_hash) else None,
     )
     if isinstance(outcome, logins.Lockout):
         return refused(outcome.message(), 429, {"Retry-After": str(outcome.retry_after)})
-    if not outcome:
+    if outcome is None:
         service.audit(session=session, actor=user.email, action="password.failed")
         return refused(CURRENT_WRONG, 400)
     if new != confirm:

@@ -7,7 +7,7 @@ e-mail and client address within a window; past the limit the login form refuses
 check passwords until the oldest counted failure leaves the window.
 
 Each attempt is recorded as a failure, and committed, *before* its password is checked
-(the edge does it in a transaction of its own), and the count includes it: parallel
+(the edge commits it, then checks), and the count includes it: parallel
 guesses then see one another, instead of all reading "4 so far" and all being checked.
 A success deletes the pair's failures, its own included.
 

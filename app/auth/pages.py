@@ -73,27 +73,31 @@ def login(
     address = service.normalise_email(email)
     if len(address) > MAX_EMAIL_LENGTH or "\x00" in address:  # no user has such an e-mail
         return form(LOGIN_FAILED, 401)
-    found: list[User] = []
-
-    def check() -> bool:
-        user = service.authenticate(session=session, email=email, password=password)
-        found.extend([user] if user is not None else [])
-        return user is not None
-
-    outcome = guarded_check(request, session, settings, address, check)
+    outcome = guarded_check(
+        request,
+        session,
+        settings,
+        address,
+        lambda: service.authenticate(session=session, email=email, password=password),
+    )
     if isinstance(outcome, logins.Lockout):
         return form(outcome.message(), 429, {"Retry-After": str(outcome.retry_after)})
-    if not outcome:
+    if outcome is None:
         return form(LOGIN_FAILED, 401)
-    start_login(request, session, settings, found[0])
+    start_login(request, session, settings, outcome)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     return RedirectResponse(target, status_code=303)
 
 
 def guarded_check(
-    request: Request, session: Session, settings: Settings, email: str, check: Callable[[], bool]
-) -> bool | logins.Lockout:
-    """Run a password ``check`` for ``email`` unless this client is locked out of it.
+    request: Request,
+    session: Session,
+    settings: Settings,
+    email: str,
+    check: Callable[[], User | None],
+) -> User | logins.Lockout | None:
+    """Run a password ``check`` for ``email`` (the user, or None when the password is
+    wrong) unless this client is locked out of that e-mail.
 
     The attempt is recorded and committed first (with whatever the request did before:
     this is the edge; see :mod:`app.auth.logins`); a refusal uncounts it, a success
@@ -115,12 +119,13 @@ def guarded_check(
     if refused is not None:
         logins.forget_attempt(session=session, attempt_id=attempt)
         return refused
-    if check():
+    user = check()
+    if user is not None:
         logins.clear_failures(session=session, email=email, client=client)
-        return True
+        return user
     if locked(settings.login_max_failures - 1) is not None:  # this failure reached the limit
         service.audit(session=session, actor=email, action="login.locked", client=client)
-    return False
+    return None
 
 
 def start_login(request: Request, session: Session, settings: Settings, user: User) -> None:
