@@ -13,9 +13,7 @@ and exits 1 when any page's p95 exceeds the target (200 ms).
 from __future__ import annotations
 
 import argparse
-import base64
 import gc
-import json
 import os
 import secrets
 import statistics
@@ -27,21 +25,19 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-import itsdangerous
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.auth import logins
 from app.auth.models import User
 from app.core import migrate
 from app.core.db import make_engine
 from app.core.settings import Settings
-from app.deps import SESSION_KEY
 from app.main import create_app
 from bench.web_inventory import Shape, build_inventory
+from tests.login_cookie import COOKIE, login_cookie
 
 TARGET_MS = 200.0
 PG_BASE_URL = os.environ.get(
@@ -68,22 +64,6 @@ def scratch_database(backend: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-BENCH_USER = "bench@example.com"
-
-
-def session_cookie(engine: sa.Engine, email: str) -> str:
-    """A login's cookie as the login form opens it and SessionMiddleware signs it."""
-    with Session(engine) as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-        key = logins.start_session(
-            session=session, user=user, client="bench", user_agent="bench", max_age=3600
-        )
-        session.commit()
-    data = {SESSION_KEY: key, "csrf": secrets.token_urlsafe(16)}
-    payload = base64.b64encode(json.dumps(data).encode())
-    return itsdangerous.TimestampSigner(SECRET).sign(payload).decode()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -132,9 +112,10 @@ def run_backend(backend: str, shape: Shape, requests: int, warmup: int) -> list[
             summary = ", ".join(f"{k} {v:,}" for k, v in built.counts.items() if v > 1000)
             print(f"[{backend}] built in {took:.1f} s: {summary}", flush=True)
             with Session(engine) as session:
-                admin = User(email=BENCH_USER, role="admin", password_hash="x")
+                admin = User(email="bench@example.com", role="admin", password_hash="x")
                 session.add(admin)
                 session.commit()
+                user_id = int(admin.id or 0)
             settings = Settings(
                 database_url=url, secret_key=SECRET, environment="test", reporting_currency="EUR"
             )
@@ -143,7 +124,7 @@ def run_backend(backend: str, shape: Shape, requests: int, warmup: int) -> list[
             gc.collect()
             gc.freeze()
             client = TestClient(create_app(settings, engine), base_url="http://testserver")
-            client.cookies.set("seatwise_session", session_cookie(engine, BENCH_USER))
+            client.cookies.set(COOKIE, login_cookie(engine, user_id, SECRET, 3600))
             pages = {
                 "dashboard": "/",
                 "applications": "/applications",

@@ -39,13 +39,13 @@ CLIENT_LENGTH = 64
 def start_session(
     *,
     session: Session,
-    user: User,
+    user_id: int,
     client: str | None,
     user_agent: str | None,
     max_age: int,
     now: datetime | None = None,
 ) -> str:
-    """Open a login session for ``user``; return the key for the cookie (stored hashed).
+    """Open a login session for a user; return the key for the cookie (stored hashed).
 
     Sessions idle for longer than ``max_age`` seconds are deleted on the way.
     """
@@ -56,10 +56,9 @@ def start_session(
         )
     )
     key = secrets.token_urlsafe(32)
-    assert user.id is not None
     session.add(
         LoginSession(
-            user_id=user.id,
+            user_id=user_id,
             key_hash=hash_token(key),
             created_at=now,
             last_seen_at=now,

@@ -134,9 +134,10 @@ def start_login(request: Request, session: Session, settings: Settings, user: Us
     previous = request.session.get(SESSION_KEY)
     if isinstance(previous, str):
         logins.end_session(session=session, key=previous)
+    assert user.id is not None
     key = logins.start_session(
         session=session,
-        user=user,
+        user_id=user.id,
         client=client_address(request),
         user_agent=request.headers.get("user-agent"),
         max_age=settings.session_max_age,

@@ -117,7 +117,9 @@ def test_user_logout_ends_every_login_of_that_user(cli: Any, committed_db: Datab
         user = get_user_by_email(session=s, email="a@example.com")
         assert user is not None
         keys = [
-            logins.start_session(session=s, user=user, client=None, user_agent=None, max_age=60)
+            logins.start_session(
+                session=s, user_id=user.id or 0, client=None, user_agent=None, max_age=60
+            )
             for _ in range(2)
         ]
         s.commit()
@@ -139,7 +141,9 @@ def test_set_password_gives_a_new_one_and_ends_the_old_logins(
     with Session(committed_db.engine) as s:
         user = get_user_by_email(session=s, email="a@example.com")
         assert user is not None
-        key = logins.start_session(session=s, user=user, client=None, user_agent=None, max_age=60)
+        key = logins.start_session(
+            session=s, user_id=user.id or 0, client=None, user_agent=None, max_age=60
+        )
         s.commit()
     done = cli("user", "set-password", "a@example.com", "--password-stdin", input="n3w-secret\n")
     assert done.exit_code == 0 and "new password set for a@example.com" in done.stdout

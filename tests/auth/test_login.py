@@ -210,7 +210,7 @@ def test_a_session_idle_longer_than_its_max_age_is_over(
         user = s.get(User, row.user_id)
         assert user is not None
         key = logins.start_session(
-            session=s, user=user, client=None, user_agent=None, max_age=max_age
+            session=s, user_id=row.user_id, client=None, user_agent=None, max_age=max_age
         )
         s.commit()
         later = utcnow() + timedelta(seconds=max_age - 5)

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import itsdangerous
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth import logins, service
+from app.auth import service
 from app.auth.models import User
 from app.core.security import VALID_ROLES, hash_password
 from app.core.settings import Settings
-from app.deps import SESSION_KEY
 from app.main import create_app
 from tests.conftest import Database
+from tests.login_cookie import COOKIE, login_cookie
 
 PASSWORD = "correct-horse-battery"
 
@@ -45,27 +41,18 @@ class Web:
     def client(self, role: str | None = None) -> TestClient:
         """A client with a session of ``role`` (anonymous when None).
 
-        The login session is opened and its cookie signed here as the login form and
-        SessionMiddleware would (a real login per client would spend an argon2
-        verification each); tests of the login form log in through it.
+        The login is opened without the form (:mod:`tests.login_cookie`); tests of the
+        login form log in through it.
         """
         client = TestClient(self.app, base_url="http://testserver")
         if role is not None:
-            with Session(self.db.engine) as s:
-                user = s.get(User, self.user_ids[role])
-                assert user is not None
-                key = logins.start_session(
-                    session=s,
-                    user=user,
-                    client="testclient",
-                    user_agent="test",
-                    max_age=self.settings.session_max_age,
-                )
-                s.commit()
-            data = {SESSION_KEY: key, "csrf": secrets.token_urlsafe(16)}
-            payload = base64.b64encode(json.dumps(data).encode())
-            signed = itsdangerous.TimestampSigner(self.settings.secret_key).sign(payload)
-            client.cookies.set("seatwise_session", signed.decode())
+            cookie = login_cookie(
+                self.db.engine,
+                self.user_ids[role],
+                self.settings.secret_key,
+                self.settings.session_max_age,
+            )
+            client.cookies.set(COOKIE, cookie)
         return client
 
 
