@@ -136,6 +136,7 @@ A, AM, FI, PR, VI = (
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "dashboard": (AM, FI, PR, VI),
     "applications": (AM, FI, PR),
+    "applications_write": (AM,),
     "people": (AM,),
     "findings": (AM, PR),
     "findings_write": (AM,),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class SeatwiseError(Exception):
     """An operational error whose message is shown to the user as is (CLI exit 1)."""
@@ -36,3 +38,10 @@ class PermissionDeniedError(SeatwiseError):
 
     status_code = 403
     title = "Forbidden"
+
+
+def problem_text(exc: ValidationError | SeatwiseError) -> str:
+    """What a refused form or command shows: each field and its problem, or the message."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+    return str(exc)

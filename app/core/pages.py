@@ -54,6 +54,7 @@ def may(user: User | None, area: str) -> bool:
 
 DashboardUser = Annotated[User, area_user("dashboard")]
 ApplicationsUser = Annotated[User, area_user("applications")]
+ApplicationsWriter = Annotated[User, area_user("applications_write")]
 PeopleUser = Annotated[User, area_user("people")]
 FindingsUser = Annotated[User, area_user("findings")]
 FindingsWriter = Annotated[User, area_user("findings_write")]

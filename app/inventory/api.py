@@ -1,4 +1,4 @@
-"""REST: synced products (with seat figures) and accounts, paginated and filterable."""
+"""REST: applications (owner and category editable), synced products and accounts."""
 
 from __future__ import annotations
 
@@ -10,11 +10,49 @@ from app.auth.models import User
 from app.core.db import utcnow
 from app.deps import SessionDep, area_user
 from app.inventory import service
-from app.inventory.inventory_schemas import AccountPage, AccountRead, ProductPage, ProductRead
+from app.inventory.app_edit import (
+    ApplicationRead,
+    ApplicationUpdate,
+    get_application,
+    list_applications,
+    read_application,
+    update_application,
+)
+from app.inventory.inventory_schemas import (
+    AccountPage,
+    AccountRead,
+    ApplicationPage,
+    ProductPage,
+    ProductRead,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 # Whoever may open the applications pages (which list each holder) may read these.
 InventoryReader = Annotated[User, area_user("applications")]
+InventoryWriter = Annotated[User, area_user("applications_write")]
+
+
+@router.get("/applications", response_model=ApplicationPage)
+def applications(
+    session: SessionDep,
+    _: InventoryReader,
+    search: str = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ApplicationPage:
+    """Applications by name with vendor, category and owner; ``search`` matches app or vendor."""
+    items, total = list_applications(session=session, search=search, limit=limit, offset=offset)
+    return ApplicationPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.patch("/applications/{application_id}", response_model=ApplicationRead)
+def patch_application(
+    application_id: int, body: ApplicationUpdate, session: SessionDep, user: InventoryWriter
+) -> ApplicationRead:
+    """Set an application's owner e-mail or category (an empty text clears it)."""
+    app = get_application(session=session, application_id=application_id)
+    update_application(session=session, application=app, changes=body, actor=user.email)
+    return read_application(session=session, application=app)
 
 
 @router.get("/products", response_model=ProductPage)

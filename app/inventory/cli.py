@@ -1,15 +1,24 @@
-"""`seatwise inventory products|accounts`: the synced inventory."""
+"""`seatwise inventory products|accounts|applications|set-app`: the inventory."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.core.cli_runtime import db_session, print_json
 from app.core.db import utcnow
+from app.core.errors import problem_text
 from app.inventory import service
+from app.inventory.app_edit import (
+    ApplicationUpdate,
+    find_application,
+    list_applications,
+    read_application,
+    update_application,
+)
 from app.sync.configs import get_connector_config
 
 
@@ -21,7 +30,9 @@ def _known_connector(session: Session, name: str | None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the `inventory` group."""
-    group = typer.Typer(help="Synced products (SKUs) and accounts.", no_args_is_help=True)
+    group = typer.Typer(
+        help="Synced products (SKUs) and accounts; applications.", no_args_is_help=True
+    )
     app.add_typer(group, name="inventory")
 
     @group.command("products")
@@ -84,3 +95,48 @@ def register(app: typer.Typer) -> None:
                 f"{a['connector']:16} {(a['email'] or a['external_id'])[:40]:40} "
                 f"{a['status']:10} {last:10} {len(a['products'])} product(s){guest}"
             )
+
+    @group.command("applications")
+    def applications(
+        json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        search: Annotated[
+            str, typer.Option(help="Part of the application's or vendor's name.")
+        ] = "",
+    ) -> None:
+        """Applications with their vendor, category and owner."""
+        with db_session() as session:
+            items, _ = list_applications(session=session, search=search, limit=1_000_000)
+        if json_:
+            print_json([a.model_dump() for a in items])
+            return
+        for a in items:
+            typer.echo(
+                f"{a.id:>5} {a.name[:32]:32} {(a.vendor or '-')[:24]:24} "
+                f"{(a.category or '-')[:24]:24} {a.owner_email or '-'}"
+            )
+
+    @group.command("set-app")
+    def set_app(
+        application: Annotated[str, typer.Argument(help="Application id or name.")],
+        owner: Annotated[
+            str | None, typer.Option(help="Owner e-mail; an empty text clears it.")
+        ] = None,
+        category: Annotated[
+            str | None, typer.Option(help="Category; an empty text clears it.")
+        ] = None,
+    ) -> None:
+        """Set an application's owner (renewal alerts fall back to it) or category."""
+        if owner is None and category is None:
+            raise typer.BadParameter("give --owner, --category or both")
+        fields = {"owner_email": owner, "category": category}
+        try:
+            changes = ApplicationUpdate(**{k: v for k, v in fields.items() if v is not None})
+        except ValidationError as exc:
+            raise typer.BadParameter(problem_text(exc)) from None
+        with db_session() as session:
+            app_row = find_application(session=session, ref=application)
+            update_application(session=session, application=app_row, changes=changes, actor="cli")
+            shown = read_application(session=session, application=app_row)
+        typer.echo(
+            f"{shown.name}: owner {shown.owner_email or '-'}, category {shown.category or '-'}"
+        )

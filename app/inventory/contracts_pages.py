@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import col, func, select
 
 from app.core.csrf import CsrfChecked
-from app.core.errors import SeatwiseError
+from app.core.errors import SeatwiseError, problem_text
 from app.core.pages import ContractsUser, ContractsWriter, render
 from app.deps import SessionDep
 from app.inventory import contracts as service
@@ -160,11 +160,7 @@ async def edit_contract(
         changes = ContractUpdate.model_validate(values)
         update_contract(session=session, contract_id=contract_id, changes=changes, actor=user.email)
     except (ValidationError, SeatwiseError) as exc:
-        error = (
-            "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-            if isinstance(exc, ValidationError)
-            else str(exc)
-        )
+        error = problem_text(exc)
         session.rollback()
         context = {**_detail(session, contract_id), "error": error, "saved": False}
         return render(request, "contracts/detail.html", user, context, status_code=422)

@@ -7,6 +7,17 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from app.inventory.app_edit import ApplicationRead
+
+
+class ApplicationPage(BaseModel):
+    """A page of applications."""
+
+    items: list[ApplicationRead]
+    total: int
+    limit: int
+    offset: int
+
 
 class ProductRead(BaseModel):
     """A synced product with its seat figures."""

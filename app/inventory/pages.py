@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from app.core import charts
-from app.core.pages import ApplicationsUser, render, today
+from app.core.csrf import CsrfChecked
+from app.core.errors import InvalidInputError, problem_text
+from app.core.pages import ApplicationsUser, ApplicationsWriter, render, today
 from app.deps import SessionDep, SettingsDep
 from app.findings import review
 from app.findings.review import FindingFilter
 from app.inventory import detail_views, views
+from app.inventory.app_edit import ApplicationUpdate, get_application, update_application
 from app.inventory.seat_counts import cache_of
 
 router = APIRouter(tags=["pages"])
@@ -63,17 +67,14 @@ def applications(
     )
 
 
-@router.get("/applications/{application_id}", response_class=HTMLResponse)
-def application_detail(
+def _detail_context(
     request: Request,
-    application_id: int,
-    user: ApplicationsUser,
     session: SessionDep,
     settings: SettingsDep,
-    show: str = "all",
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Response:
-    """One application: SKUs, contracts, seat history, holders, findings, overlaps."""
+    application_id: int,
+    show: str,
+    offset: int,
+) -> dict[str, Any]:
     day = today()
     currency = settings.reporting_currency
     cache = cache_of(request.app.state)
@@ -102,7 +103,7 @@ def application_detail(
         {"Seats assigned": history["assigned"], "Accounts active": history["active"]},
         y_title="Seats",
     )
-    context = {
+    return {
         "app": summary,
         "currency": currency,
         "products": detail_views.products_of(
@@ -120,5 +121,47 @@ def application_detail(
         "savings": savings,
         "overlaps": overlaps,
         "today": day,
+        "categories": views.categories(session=session),
+        "saved": request.query_params.get("saved") == "1",
+        "error": None,
     }
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def application_detail(
+    request: Request,
+    application_id: int,
+    user: ApplicationsUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    show: str = "all",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """One application: SKUs, contracts, seat history, holders, findings, overlaps."""
+    context = _detail_context(request, session, settings, application_id, show, offset)
     return render(request, "inventory/application.html", user, context)
+
+
+@router.post("/applications/{application_id}", response_class=HTMLResponse)
+def edit_application(
+    request: Request,
+    application_id: int,
+    user: ApplicationsWriter,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    settings: SettingsDep,
+    owner_email: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+) -> Response:
+    """Save the owner and category; a problem comes back on the page (422)."""
+    app = get_application(session=session, application_id=application_id)
+    try:
+        changes = ApplicationUpdate(owner_email=owner_email, category=category)
+        update_application(session=session, application=app, changes=changes, actor=user.email)
+    except (ValidationError, InvalidInputError) as exc:
+        error = problem_text(exc)
+        session.rollback()
+        context = _detail_context(request, session, settings, application_id, "all", 0)
+        context.update(error=error, owner_value=owner_email, category_value=category)
+        return render(request, "inventory/application.html", user, context, status_code=422)
+    return RedirectResponse(f"/applications/{application_id}?saved=1", status_code=303)

@@ -106,4 +106,8 @@ def seed_inventory(engine: Engine) -> dict[str, int]:
                 )
             )
         s.commit()
-        return {"slack": int(slack.id or 0), "person": int(people[2].id or 0)}
+        return {
+            "slack": int(slack.id or 0),
+            "zoom": int(zoom.id or 0),
+            "person": int(people[2].id or 0),
+        }

@@ -196,3 +196,18 @@ def test_notification_settings_save_on_enter_show_errors_inline_and_pass_axe(
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, serious
+
+
+def test_an_asset_manager_sets_an_applications_owner_and_category(browser: Any, site: Any) -> None:
+    _web, url, ids = site
+    page, errors = login(browser, url, "asset_manager")
+    page.goto(f"{url}/applications/{ids['zoom']}")
+    expect(page.locator(".card", has_text="owner")).to_contain_text("no owner")
+    page.click("summary:has-text('Owner and category')")
+    page.fill("#owner_email", "Video.Lead@X.test")
+    page.fill("#category", "Meetings")
+    page.click("button:has-text('Save owner and category')")
+    expect(page.locator("p.notice[role=status]")).to_contain_text("Saved.")
+    expect(page.locator(".card", has_text="owner")).to_contain_text("video.lead@x.test")
+    expect(page.locator(".card", has_text="category")).to_contain_text("Meetings")
+    assert not errors, errors

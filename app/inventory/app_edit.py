@@ -1,0 +1,144 @@
+"""Edit an application's owner and category by hand (page, REST and CLI).
+
+Nothing else sets them: syncs create applications with the catalogue's category and
+no owner. Yet both matter: renewal alerts go to a contract's owner and, when it names
+none, to its application's owner; spend by category and the overlap rules read the
+category. So asset managers set them here, and every change is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, select
+
+from app.auth.service import audit
+from app.core.emails import checked_address
+from app.core.errors import NotFoundError
+from app.inventory.models import Application, Vendor
+
+
+class ApplicationUpdate(BaseModel):
+    """Fields of an application to change; all optional. An empty text clears the field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner_email: str | None = Field(default=None, max_length=320)
+    category: str | None = Field(default=None, max_length=100)
+
+
+class ApplicationRead(BaseModel):
+    """One application as ``GET /api/v1/applications`` and ``inventory applications`` show it."""
+
+    id: int
+    name: str
+    vendor: str | None
+    category: str | None
+    owner_email: str | None
+    status: str
+
+
+def find_application(*, session: Session, ref: str) -> Application:
+    """An application by id or by name (any case), for the CLI.
+
+    Raises:
+        NotFoundError: naming what was asked for.
+    """
+    text = ref.strip()
+    app = session.get(Application, int(text)) if text.isdigit() else None
+    if app is None:
+        app = session.exec(
+            select(Application).where(sa.func.lower(col(Application.name)) == text.lower())
+        ).first()
+    if app is None:
+        raise NotFoundError(f"no application with id or name {ref!r}")
+    return app
+
+
+def get_application(*, session: Session, application_id: int) -> Application:
+    """One application by id."""
+    app = session.get(Application, application_id)
+    if app is None:
+        raise NotFoundError(f"no application with id {application_id}")
+    return app
+
+
+def update_application(
+    *, session: Session, application: Application, changes: ApplicationUpdate, actor: str
+) -> Application:
+    """Apply the given fields and audit what changed (nothing is audited when nothing did).
+
+    Raises:
+        InvalidInputError: the owner is not an e-mail address.
+    """
+    values: dict[str, Any] = {}
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        text = (value or "").strip()
+        values[name] = text or None
+    if values.get("owner_email"):
+        values["owner_email"] = checked_address(values["owner_email"], "owner_email")
+    before: dict[str, str | None] = {}
+    after: dict[str, str | None] = {}
+    for name, value in values.items():
+        if getattr(application, name) != value:
+            before[name], after[name] = getattr(application, name), value
+            setattr(application, name, value)
+    if after:
+        session.add(application)
+        session.flush()
+        audit(
+            session=session,
+            actor=actor,
+            action="application.update",
+            target=application.name,
+            before=before,
+            after=after,
+        )
+    return application
+
+
+def read_application(*, session: Session, application: Application) -> ApplicationRead:
+    """The API shape of one application."""
+    vendor = session.get(Vendor, application.vendor_id) if application.vendor_id else None
+    assert application.id is not None
+    return ApplicationRead(
+        id=application.id,
+        name=application.name,
+        vendor=vendor.name if vendor else None,
+        category=application.category,
+        owner_email=application.owner_email,
+        status=application.status,
+    )
+
+
+def list_applications(
+    *, session: Session, search: str = "", limit: int = 100, offset: int = 0
+) -> tuple[list[ApplicationRead], int]:
+    """Applications by name (a search matches the application's or the vendor's name)."""
+    query = sa.select(
+        col(Application.id),
+        col(Application.name),
+        col(Vendor.name),
+        col(Application.category),
+        col(Application.owner_email),
+        col(Application.status),
+    ).outerjoin(Vendor, col(Vendor.id) == col(Application.vendor_id))
+    if search.strip():
+        like = f"%{search.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(col(Application.name)).like(like),
+                sa.func.lower(col(Vendor.name)).like(like),
+            )
+        )
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(col(Application.name), col(Application.id)).limit(limit).offset(offset)
+    ).all()
+    items = [
+        ApplicationRead(id=i, name=n, vendor=v, category=c, owner_email=o, status=s)
+        for i, n, v, c, o, s in rows
+    ]
+    return items, int(total)
