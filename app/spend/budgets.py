@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from analytics.model import Finding
@@ -85,9 +86,16 @@ def set_budget(
             amount=amount,
             currency=currency,
         )
-    else:
-        budget.amount = amount
-        budget.currency = currency
+        try:
+            # A savepoint: when another request created the same budget since the
+            # lookup, the unique index refuses this row and that one is replaced instead.
+            with session.begin_nested():
+                session.add(budget)
+            return budget
+        except IntegrityError:
+            budget = session.exec(query).one()
+    budget.amount = amount
+    budget.currency = currency
     session.add(budget)
     session.flush()
     return budget

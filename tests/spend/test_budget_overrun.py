@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from analytics.spend import find_budget_overruns
 from app.spend.budgets import budget_overrun_findings, budget_status, set_budget
+from app.spend.models import Budget
 from tests.conftest import Database
 from tests.spend.spend_rows import known_company
 
@@ -129,3 +132,31 @@ def test_a_budget_needs_only_the_rates_of_its_own_spend(committed_db: Database, 
     assert result.exit_code == 0, result.stderr
     [row] = json.loads(result.stdout)
     assert (row["name"], row["currency"], row["actual"]) == ("CC-9", "GBP", "850.00")
+
+
+def test_two_budget_sets_racing_on_one_scope_leave_one_budget(committed_db: Database) -> None:
+    """The second set finds no budget, then meets the first one's row: it replaces it."""
+    engine = committed_db.engine
+    outcome: dict[str, Any] = {}
+
+    def second() -> None:
+        try:
+            with Session(engine) as s:
+                set_budget(
+                    session=s, department="Ops", year=2027, amount=Decimal(2), currency="USD"
+                )
+                s.commit()
+        except Exception as exc:  # reported below, with its type
+            outcome["error"] = exc
+
+    with Session(engine) as first:
+        set_budget(session=first, department="Ops", year=2027, amount=Decimal(1), currency="EUR")
+        racer = threading.Thread(target=second)
+        racer.start()
+        time.sleep(0.5)  # the second now waits on the first's row (or SQLite's write lock)
+        first.commit()
+    racer.join(30)
+    assert not racer.is_alive() and "error" not in outcome, outcome
+    with Session(engine) as s:
+        rows = s.exec(select(Budget)).all()
+    assert [(b.department, b.amount, b.currency) for b in rows] == [("Ops", Decimal(2), "USD")]
