@@ -73,8 +73,12 @@ def get_current_user(request: Request, session: SessionDep) -> User:
         return user
     key = request.session.get(SESSION_KEY) if "session" in request.scope else None
     if isinstance(key, str):
+        settings = get_settings_dep(request)
         user = logins.session_user(
-            session=session, key=key, max_age=get_settings_dep(request).session_max_age
+            session=session,
+            key=key,
+            max_age=settings.session_max_age,
+            lifetime=settings.session_lifetime,
         )
         if user is not None:
             _check_api_csrf(request)

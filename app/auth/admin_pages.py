@@ -28,7 +28,9 @@ def _context(session: SessionDep, settings: SettingsDep, offset: int = 0) -> dic
     entries, total = admin.audit_page(session=session, limit=50, offset=offset)
     return {
         "users": auth_service.list_users(session=session),
-        "logins": count_sessions(session=session, max_age=settings.session_max_age),
+        "logins": count_sessions(
+            session=session, max_age=settings.session_max_age, lifetime=settings.session_lifetime
+        ),
         "roles": VALID_ROLES,
         "tokens": admin.list_tokens(session=session),
         "policies": policies.list_policies(session=session, settings=settings),

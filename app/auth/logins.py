@@ -43,18 +43,19 @@ def start_session(
     client: str | None,
     user_agent: str | None,
     max_age: int,
+    lifetime: int | None = None,
     now: datetime | None = None,
 ) -> str:
     """Open a login session for a user; return the key for the cookie (stored hashed).
 
-    Sessions idle for longer than ``max_age`` seconds are deleted on the way.
+    Sessions idle for longer than ``max_age`` seconds, or opened more than ``lifetime``
+    seconds ago, are deleted on the way.
     """
     now = now or utcnow()
-    session.execute(
-        sa.delete(LoginSession).where(
-            col(LoginSession.last_seen_at) < now - timedelta(seconds=max_age)
-        )
-    )
+    over = col(LoginSession.last_seen_at) < now - timedelta(seconds=max_age)
+    if lifetime is not None:
+        over = sa.or_(over, col(LoginSession.created_at) < now - timedelta(seconds=lifetime))
+    session.execute(sa.delete(LoginSession).where(over))
     key = secrets.token_urlsafe(32)
     session.add(
         LoginSession(
@@ -70,21 +71,34 @@ def start_session(
 
 
 def session_user(
-    *, session: Session, key: str, max_age: int, now: datetime | None = None
+    *,
+    session: Session,
+    key: str,
+    max_age: int,
+    lifetime: int | None = None,
+    now: datetime | None = None,
 ) -> User | None:
-    """The active user of a live session key, or None (ended, idle too long, unknown)."""
+    """The active user of a live session key, or None (ended, idle too long, unknown).
+
+    ``lifetime``: seconds a login lasts at most, however often it is used; a stolen
+    cookie kept busy then still stops working some day.
+    """
     now = now or utcnow()
     found = session.execute(
         sa.select(
-            col(LoginSession.id), col(LoginSession.user_id), col(LoginSession.last_seen_at)
+            col(LoginSession.id),
+            col(LoginSession.user_id),
+            col(LoginSession.last_seen_at),
+            col(LoginSession.created_at),
         ).where(col(LoginSession.key_hash) == hash_token(key))
     ).first()
     if found is None:
         return None
-    row_id, user_id, last_seen = found
+    row_id, user_id, last_seen, created = found
     # Core statements, not ORM changes: a logout or an admin ending the login meanwhile
     # deletes the row, and a flush expecting to update it would fail the whole request.
-    if last_seen <= now - timedelta(seconds=max_age):
+    expired = lifetime is not None and created <= now - timedelta(seconds=lifetime)
+    if expired or last_seen <= now - timedelta(seconds=max_age):
         session.execute(sa.delete(LoginSession).where(col(LoginSession.id) == row_id))
         return None
     user = session.get(User, user_id)
@@ -109,13 +123,16 @@ def end_user_sessions(*, session: Session, user_id: int) -> int:
 
 
 def count_sessions(
-    *, session: Session, max_age: int, now: datetime | None = None
+    *, session: Session, max_age: int, lifetime: int | None = None, now: datetime | None = None
 ) -> dict[int, int]:
-    """Open login sessions per user id (for the users' list); idle ones are over."""
-    since = (now or utcnow()) - timedelta(seconds=max_age)
+    """Open login sessions per user id (for the users' list); idle and expired ones are over."""
+    now = now or utcnow()
+    live = [col(LoginSession.last_seen_at) > now - timedelta(seconds=max_age)]
+    if lifetime is not None:
+        live.append(col(LoginSession.created_at) > now - timedelta(seconds=lifetime))
     rows = session.execute(
         sa.select(col(LoginSession.user_id), sa.func.count())
-        .where(col(LoginSession.last_seen_at) > since)
+        .where(*live)
         .group_by(col(LoginSession.user_id))
     ).all()
     return {int(user_id): int(n) for user_id, n in rows}

@@ -141,6 +141,7 @@ def start_login(request: Request, session: Session, settings: Settings, user: Us
         client=client_address(request),
         user_agent=request.headers.get("user-agent"),
         max_age=settings.session_max_age,
+        lifetime=settings.session_lifetime,
     )
     request.session.clear()
     request.session[SESSION_KEY] = key

@@ -203,6 +203,8 @@ class Settings(BaseSettings, NotificationSettings):
     mail_from: str = "seatwise@localhost"
 
     session_max_age: int = Field(default=60 * 60 * 12, ge=60)
+    session_lifetime: int = Field(default=60 * 60 * 24 * 7, ge=60)
+    """Seconds a login lasts at most, however often it is used (then one logs in again)."""
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     cookie_secure: bool = False

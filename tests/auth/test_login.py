@@ -11,7 +11,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from app.auth import logins, service
 from app.auth.admin import update_user
@@ -226,6 +226,32 @@ def test_a_session_idle_longer_than_its_max_age_is_over(
         assert logins.session_user(session=s, key=key, max_age=max_age, now=idle) is None
         s.commit()
         assert logins.session_user(session=s, key=key, max_age=max_age, now=much_later) is None
+
+
+def test_a_login_kept_busy_still_ends_after_its_lifetime(
+    client: TestClient, committed_db: Database
+) -> None:
+    week = 7 * 24 * 3600  # the default lifetime, which the client's app uses
+    assert _login(client, "fin@example.com", "finance-pass") == 303
+    assert client.get("/api/v1/me").status_code == 200
+    opened = utcnow() - timedelta(seconds=week - 60)
+    with Session(committed_db.engine) as s:
+        s.exec(update(LoginSession).values(created_at=opened))  # type: ignore[call-overload]
+        s.commit()
+    assert client.get("/api/v1/me").status_code == 200  # a minute left
+    with Session(committed_db.engine) as s:
+        [row] = s.exec(select(LoginSession)).all()
+        counted = logins.count_sessions(session=s, max_age=3600, lifetime=week)
+        assert counted == {row.user_id: 1}
+        later = utcnow() + timedelta(seconds=61)
+        assert logins.count_sessions(session=s, max_age=3600, lifetime=week, now=later) == {}
+        earlier = update(LoginSession).values(created_at=opened - timedelta(seconds=61))
+        s.exec(earlier)  # type: ignore[call-overload]
+        s.commit()
+    # Used a moment ago, yet opened over a week ago: over, and no longer counted open.
+    assert client.get("/api/v1/me").status_code == 401
+    with Session(committed_db.engine) as s:
+        assert logins.count_sessions(session=s, max_age=3600, lifetime=week) == {}
 
 
 def test_repeated_wrong_passwords_lock_that_email_out_for_that_client(
