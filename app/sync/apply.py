@@ -343,7 +343,10 @@ class SnapshotApplier:
             )
             return
         s.load(ACCOUNTS, columns, rows, micros=ACCOUNT_TIMES)
-        sets = ", ".join(f"{f} = {ACCOUNTS}.{f}" for f in columns[1:])
+        staged = {f: f"{ACCOUNTS}.{f}" for f in columns[1:]}
+        sets = ", ".join(
+            f"{f} = {s.stored_time(v) if f in ACCOUNT_TIMES else v}" for f, v in staged.items()
+        )
         s.run(
             f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
             f"FROM {ACCOUNTS} WHERE account.id = {ACCOUNTS}.account_id",
@@ -410,8 +413,9 @@ class SnapshotApplier:
         if updates:
             rows = [(k >> SEAT_BITS, k & mask, at) for k, at in updates.items()]
             s.load(SEATS, SEAT_COLUMNS, rows, micros=SEAT_TIMES)
+            assigned = s.stored_time(f"{SEATS}.assigned_at")
             s.run(
-                f"UPDATE assignment SET assigned_at = COALESCE({SEATS}.assigned_at, "
+                f"UPDATE assignment SET assigned_at = COALESCE({assigned}, "
                 f"assignment.assigned_at), removed_at = NULL, last_seen_at = :stamp FROM {SEATS} "
                 f"WHERE assignment.account_id = {SEATS}.account_id "
                 f"AND assignment.product_id = {SEATS}.product_id",

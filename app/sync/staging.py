@@ -41,8 +41,15 @@ PENDING_COLUMNS = ("seq", "account_external_id", "product_external_id", "assigne
 USAGE_COLUMNS = ("seq", "account_external_id", "product_external_id", "day", "activity")
 
 
+MICROS_TABLES = (ACCOUNTS, SEATS)
+"""On PostgreSQL these hold times as µs since the epoch (``BIGINT``), which the applying
+``UPDATE`` converts (:meth:`Staging.stored_time`): copying integers and converting in SQL
+takes a third of the time of making a datetime per value in Python and copying those."""
+
+
 def _ddl(pg: bool) -> list[str]:
     ts = "TIMESTAMPTZ" if pg else "TEXT"
+    us = "BIGINT" if pg else "TEXT"  # MICROS_TABLES
     flag = "BOOLEAN" if pg else "INTEGER"
     day = "DATE" if pg else "TEXT"
     tail = " ON COMMIT DROP" if pg else ""
@@ -51,10 +58,10 @@ def _ddl(pg: bool) -> list[str]:
     return [
         f"CREATE TEMP TABLE {ACCOUNTS} (account_id INTEGER PRIMARY KEY, email TEXT, "
         f"display_name TEXT, status TEXT NOT NULL, is_guest {flag} NOT NULL, "
-        f"is_admin {flag} NOT NULL, department TEXT, vendor_created_at {ts}, "
-        f"last_active_at {ts}, activity_known {flag} NOT NULL, person_id INTEGER){tail}",
+        f"is_admin {flag} NOT NULL, department TEXT, vendor_created_at {us}, "
+        f"last_active_at {us}, activity_known {flag} NOT NULL, person_id INTEGER){tail}",
         f"CREATE TEMP TABLE {SEATS} (account_id INTEGER NOT NULL, product_id INTEGER NOT NULL, "
-        f"assigned_at {ts}, PRIMARY KEY (account_id, product_id)){keyed}",
+        f"assigned_at {us}, PRIMARY KEY (account_id, product_id)){keyed}",
         f"CREATE TEMP TABLE {GONE_ACCOUNTS} (id INTEGER PRIMARY KEY){tail}",
         f"CREATE TEMP TABLE {GONE_SEATS} (account_id INTEGER NOT NULL, product_id INTEGER "
         f"NOT NULL, PRIMARY KEY (account_id, product_id)){keyed}",
@@ -101,7 +108,14 @@ class Staging:
 
         Times in the columns named in ``micros`` are given as µs since the epoch.
         """
+        if self.pg and table in MICROS_TABLES:
+            bulk.check_micros(table, columns, rows, micros)
+            micros = ()  # stored as they are; see stored_time
         bulk.insert(self.conn, table, columns, rows, micros=micros)
+
+    def stored_time(self, column: str) -> str:
+        """SQL for a time column of a ``MICROS_TABLES`` table as the inventory stores it."""
+        return bulk.from_micros_pg(column) if self.pg else column
 
     def clear(self, *tables: str) -> None:
         """Empty batch tables for the next batch."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -166,3 +167,22 @@ def test_a_time_no_datetime_can_hold_is_refused_naming_the_column(
     person = session.exec(select(Person)).one()
     assert person.created_at == datetime(1, 1, 1, tzinfo=UTC)
     assert person.updated_at == datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_microseconds_turn_into_stored_times_exactly_in_sql(session: Session) -> None:
+    """Every admitted time, also past 2**53 µs, where a double would round it."""
+    conn = session.connection()
+    pg = bulk.is_pg(conn)
+    rng = random.Random(7)
+    values = [micros(t) for t in TIMES] + [
+        rng.randint(bulk.MIN_MICROS, bulk.MAX_MICROS) for _ in range(200)
+    ]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    wrong = []
+    for value in values:
+        sql = bulk.from_micros_pg(str(value)) if pg else bulk.from_micros_sql(str(value))
+        got = conn.exec_driver_sql(f"SELECT {sql}").scalar()
+        expected = epoch + timedelta(microseconds=value)
+        if got != (expected if pg else bulk.sqlite_time(expected)):
+            wrong.append((value, got, expected))
+    assert not wrong, wrong[:5]

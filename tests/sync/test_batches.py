@@ -235,3 +235,35 @@ def test_an_account_listed_twice_in_a_batch_is_compared_with_what_is_stored(
     later = datetime(2026, 11, 2, tzinfo=UTC)
     _run(engine, m365, [_ann("ann.lee@example.com", t), _ann("ann.lee@example.com", later)])
     assert _person_of(engine, "id-ann")[:2] == (later, "ann.lee@example.com")
+
+
+EXTREMES = [
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 11, 24, 8, 0, 0, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+]
+
+
+def test_changed_times_of_accounts_and_seats_are_stored_exactly(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Updates go through the staging tables (µs since the epoch on PostgreSQL)."""
+    engine, m365 = _ann_synced(committed_db, monkeypatch, "ann@example.com", EXTREMES[2])
+    product = ProductRecord(external_id="sku-e3", name="E3")
+    _run(engine, m365, [product, _ann("ann@example.com", EXTREMES[2])])
+    for when in EXTREMES:
+        account = AccountRecord(
+            "id-ann", "ann@example.com", "Ann", "active", department="Sales",
+            created_at=when, last_active_at=when,
+        )  # fmt: skip
+        counts, _ = _run(
+            engine, m365, [product, account, AssignmentRecord("id-ann", "sku-e3", when)]
+        )
+        assert counts["accounts_updated"] == 1, when
+        with Session(engine) as s:
+            stored = s.exec(select(Account)).one()
+            seat = s.exec(select(Assignment)).one()
+        assert (stored.vendor_created_at, stored.last_active_at, seat.assigned_at) == (
+            when, when, when,
+        )  # fmt: skip
