@@ -98,11 +98,13 @@ def _detail_context(
         session=session, flt=FindingFilter(application=str(application_id)), limit=20
     )
     overlaps = [f for f in findings if f.kind in ("overlap", "suite_overlap")]
-    chart = charts.lines(
-        history["months"],
-        {"Seats assigned": history["assigned"], "Accounts active": history["active"]},
-        y_title="Seats",
-    )
+    # Monthly activity comes only from usage reports; a line at zero for an application
+    # whose sources send none (Microsoft 365 here) would contradict the "active" figures,
+    # which come from sign-in times. So that line is drawn only when there is usage.
+    series = {"Seats assigned": history["assigned"]}
+    if any(history["active"]):
+        series["Accounts active"] = history["active"]
+    chart = charts.lines(history["months"], series, y_title="Seats")
     return {
         "app": summary,
         "currency": currency,
@@ -112,6 +114,7 @@ def _detail_context(
         "contracts": detail_views.contracts_of(session=session, application_id=application_id),
         "history_chart": chart,
         "has_history": any(history["assigned"]) or any(history["active"]),
+        "has_usage": any(history["active"]),
         "holders": holders,
         "show": show,
         "filters": detail_views.HOLDER_FILTERS,

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 from sqlmodel import Session, select, update
 
 from app.findings.models import Finding
+from app.inventory.models import Product
 from app.inventory.seat_counts import cache_of
 from app.people.models import Account
 from app.sync.models import ConnectorConfig
+from app.usage.models import UsageDaily
 from tests.ui.conftest import Web, csrf_of
 from tests.ui.seed import seed_inventory
 
@@ -289,3 +292,21 @@ def test_an_admin_ends_a_users_logins_from_settings_and_the_api(web: Web) -> Non
     answer = api.post(f"/api/v1/admin/users/{web.user_ids['finance']}/logout")
     assert answer.json() == {"ended": 1}
     assert api.post("/api/v1/admin/users/999999/logout").status_code == 404
+
+
+def test_monthly_activity_is_drawn_only_from_usage_reports(web: Web) -> None:
+    ids = seed_inventory(web.db.engine)
+    client = web.client("admin")
+    page = client.get(f"/applications/{ids['slack']}").text
+    assert "No monthly activity" in page and "Accounts active" not in page
+    with Session(web.db.engine) as s:
+        account = s.exec(select(Account).where(Account.email == "p0@x.test")).first()
+        product = s.exec(select(Product).where(Product.application_id == ids["slack"])).first()
+        assert account is not None and product is not None
+        assert account.id is not None and product.id is not None
+        day = date.today()
+        s.add(UsageDaily(account_id=account.id, product_id=product.id, day=day, activity={"m": 3}))
+        s.commit()
+    cache_of(web.app.state).clear()  # changed behind the app's back: no sync run says so
+    page = client.get(f"/applications/{ids['slack']}").text
+    assert "No monthly activity" not in page and "Accounts active" in page
