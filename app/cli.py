@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 operational error, one line on stderr (traceback with
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 from typing import Annotated
 
@@ -51,6 +52,9 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit
 
 
+VENDOR_LOGGERS = ("msal", "googleapiclient", "google.auth", "slack_sdk")
+
+
 @app.callback()
 def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -63,6 +67,10 @@ def root(
 ) -> None:
     """Seatwise: find unused SaaS seats, overlapping tools and renewals before they bite."""
     state.debug = debug
+    # Vendor SDKs log the failures Seatwise explains itself (msal even with a traceback
+    # and the raw answer): one line on stderr, unless --debug asks for more.
+    for name in VENDOR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.CRITICAL)
 
 
 for _module in COMMAND_MODULES:

@@ -16,11 +16,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
+
+if TYPE_CHECKING:
+    import requests
 
 from connectors.base import (
     ConnectorConfigError,
@@ -83,8 +86,8 @@ def ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
         ) from exc
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Read ``Retry-After`` (delta-seconds or HTTP date) from a response."""
+def retry_after_seconds(response: httpx.Response | requests.Response) -> float | None:
+    """Read ``Retry-After`` (delta-seconds or HTTP date) from a response (httpx or requests)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -97,6 +100,12 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def backoff_seconds(policy: RetryPolicy, attempt: int) -> float:
+    """The wait before retry ``attempt + 1`` when the vendor names none: capped, jittered."""
+    backoff = min(policy.backoff_cap, policy.backoff_base * 2.0 ** (attempt - 1))
+    return backoff * random.uniform(0.5, 1.0)
 
 
 def _attempts(count: int) -> str:
@@ -202,8 +211,7 @@ class HttpClient:
                 return response
             wait = retry_after_seconds(response)
             if wait is None:
-                backoff = min(policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1))
-                wait = backoff * random.uniform(0.5, 1.0)
+                wait = backoff_seconds(policy, attempt)
             if attempt >= policy.max_attempts or time.monotonic() + wait > deadline:
                 raise self._gave_up(response, attempt, wait)
             self.sleep(wait)

@@ -251,6 +251,8 @@ class Microsoft365Connector(Connector):
             graph_url=cfg.graph_url,
             ca_path=ca_path,
             timeout=cfg.timeout_seconds,
+            retry=self.retry,
+            sleep=self.sleep,
         )
         return HttpClient(
             vendor="Microsoft Graph",

@@ -9,12 +9,15 @@ endpoint cannot answer.
 
 from __future__ import annotations
 
+import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import msal
+import msal.exceptions
 import requests
 from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
 
@@ -24,8 +27,10 @@ from connectors.base import (
     ConnectorDataError,
     ConnectorError,
     ConnectorPermissionError,
+    ConnectorRateLimited,
     ConnectorUnavailable,
 )
+from connectors.http import RetryPolicy, backoff_seconds, retry_after_seconds
 
 NEXT_STEP = "then run `seatwise connector test <name>`"
 # Graph's resource host in each Microsoft cloud; a token is asked for that resource.
@@ -56,16 +61,42 @@ class NoPremiumLicence(ConnectorPermissionError):
     """Graph refused sign-in activity: the tenant has no Entra ID P1/P2."""
 
 
-class _TimeoutSession(requests.Session):
-    """A session whose requests time out (msal sets none on a custom client)."""
+class _TokenSession(requests.Session):
+    """msal's HTTP client: requests time out, and throttling and server errors are retried.
 
-    def __init__(self, timeout: float) -> None:
+    msal sets no timeout on a custom client and retries nothing: a 429 or 503 from the
+    token endpoint would end the sync at once, and msal would then answer further calls
+    from its own cache of that failure for its Retry-After. So retries happen here,
+    below msal, under the same policy as Graph's requests (``RetryPolicy``).
+    """
+
+    def __init__(self, timeout: float, retry: RetryPolicy, sleep: Callable[[float], None]) -> None:
         super().__init__()
         self.timeout = timeout
+        self.retry = retry
+        self.sleep = sleep
+        self.gave_up: tuple[int, int, float] | None = None
+        """(HTTP status, attempts, last wait) of a request retried in vain, for the message."""
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        deadline = time.monotonic() + self.retry.budget
+        self.gave_up = None
+        attempt = 0
+        while True:
+            attempt += 1
+            response = super().request(method, url, *args, **kwargs)
+            status = response.status_code
+            if status != 429 and status < 500:
+                return response
+            wait = retry_after_seconds(response)
+            if wait is None:
+                wait = backoff_seconds(self.retry, attempt)
+            if attempt >= self.retry.max_attempts or time.monotonic() + wait > deadline:
+                self.gave_up = (status, attempt, wait)
+                return response
+            response.close()
+            self.sleep(wait)
 
 
 class GraphTokens:
@@ -79,6 +110,8 @@ class GraphTokens:
         graph_url: Graph base URL; the token's scope follows from it (``graph_scope``).
         ca_path: PEM file to trust instead of the system store, or None.
         timeout: Seconds per request.
+        retry: Retries of 429 and 5xx answers of the token endpoint.
+        sleep: Replaced in tests that must not wait.
     """
 
     def __init__(
@@ -91,6 +124,8 @@ class GraphTokens:
         graph_url: str,
         ca_path: str | None,
         timeout: float,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.authority = f"{authority_host}/{tenant_id}"
         self.host = urlsplit(authority_host).hostname or authority_host
@@ -101,9 +136,10 @@ class GraphTokens:
         self.ca_path = ca_path
         self.timeout = timeout
         self._app: msal.ConfidentialClientApplication | None = None
+        self._http = self._session(retry or RetryPolicy(), sleep)
 
-    def _session(self) -> requests.Session:
-        session = _TimeoutSession(self.timeout)
+    def _session(self, retry: RetryPolicy, sleep: Callable[[float], None]) -> _TokenSession:
+        session = _TokenSession(self.timeout, retry, sleep)
         if self.ca_path:
             session.verify = self.ca_path
             session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides verify
@@ -118,7 +154,7 @@ class GraphTokens:
                     self.client_id,
                     client_credential=self.client_secret,
                     authority=self.authority,
-                    http_client=self._session(),
+                    http_client=self._http,
                     instance_discovery=None if known else False,
                 )
             except requests.RequestException as exc:
@@ -156,14 +192,38 @@ class GraphTokens:
             result: dict[str, Any] = app.acquire_token_for_client(scopes=[self.scope])
         except requests.RequestException as exc:
             raise self._unreachable(exc) from exc
+        except msal.exceptions.MsalServiceError as exc:  # an error status without JSON
+            raise self._failing(exc) from exc
         except ValueError as exc:
             raise ConnectorDataError(
-                f"Microsoft Entra ID sent an unreadable answer: {exc}"
+                f"Microsoft Entra ID sent an unreadable answer: {_first_line(str(exc))}"
             ) from exc
         token = result.get("access_token")
         if isinstance(token, str) and token:
             return token
+        if self._http.gave_up is not None:  # throttled or failing, not refused
+            raise self._failing(token_error(result))
         raise token_error(result)
+
+    def _failing(self, exc: Exception) -> ConnectorError:
+        """The token endpoint kept answering 429 or 5xx (or an error without a reason)."""
+        if self._http.gave_up is None:
+            return ConnectorUnavailable(
+                f"Microsoft Entra ID at {self.netloc} failed to issue a token "
+                f"({_first_line(str(exc))}); try again later."
+            )
+        status, attempts, wait = self._http.gave_up
+        if status == 429:
+            return ConnectorRateLimited(
+                f"Microsoft Entra ID at {self.netloc} kept throttling token requests "
+                f"(HTTP 429, {attempts} attempt(s)); try the sync again in "
+                f"{max(wait, 1):.0f} s or at a quieter time.",
+                retry_after=wait,
+            )
+        return ConnectorUnavailable(
+            f"Microsoft Entra ID at {self.netloc} kept failing token requests with HTTP "
+            f"{status} after {attempts} attempt(s); the service may be down, try again later."
+        )
 
 
 def _first_line(text: str) -> str:
@@ -241,7 +301,7 @@ def permission_error(missing: str, detail: str = "") -> ConnectorPermissionError
     why = _NEEDED_FOR.get(missing, "")
     said = f"; Graph said {detail}" if detail else ""
     return ConnectorPermissionError(
-        f"Microsoft Graph refused: the app lacks {missing} ({why}){said}. "
+        f"Microsoft Graph refused: the app lacks {missing} ({why}){said.rstrip('.')}. "
         f"Grant it as an application permission with admin consent in Entra ID, {NEXT_STEP}.",
         missing=missing,
     )

@@ -152,6 +152,10 @@ class CliResult:
     stderr: str
 
 
+CLI_SECRET_KEY = "test-secret-key-" + "x" * 32
+"""The secret key the ``cli`` fixture's runs use (a process of a test's own must too)."""
+
+
 @pytest.fixture
 def cli(
     committed_db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -160,7 +164,7 @@ def cli(
     from app.core import cli_runtime
 
     monkeypatch.setenv("SEATWISE_DATABASE_URL", committed_db.url)
-    monkeypatch.setenv("SEATWISE_SECRET_KEY", "test-secret-key-" + "x" * 32)
+    monkeypatch.setenv("SEATWISE_SECRET_KEY", CLI_SECRET_KEY)
     monkeypatch.chdir(Path(__file__).parent)
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:

@@ -55,6 +55,9 @@ class GraphFaults:
     slow_seconds: float = 0.0  # delay before answering ...
     slow_page: int = 0  # ... this users page; 0 = every Graph call
     page_size_cap: int = 0  # serve at most this many users a page, whatever $top says
+    token_error: int = 503  # status the token endpoint answers while token_error_times lasts:
+    token_error_times: int = 0  # 429 (AADSTS50196, with retry_after) or a 5xx page, not JSON
+    token_malformed: bool = False  # the token endpoint answers 200 with JSON cut short
 
 
 def _fires(faults: GraphFaults, name: str) -> bool:
@@ -191,6 +194,16 @@ class GraphSimulator:
     async def token(self, tenant: str, request: Request) -> Response:
         """Client-credentials grant: checks tenant, client id, secret and scope."""
         form = await request.form()
+        f = self.faults
+        if _fires(f, "token_error_times"):
+            if f.token_error == 429:
+                text = "The server is temporarily unavailable (throttled)."
+                body = self._aad_error("temporarily_unavailable", 50196, text)
+                extra = {"Retry-After": f.retry_after} if f.retry_after is not None else None
+                return _json(body, 429, extra)
+            return Response("<html><body>Service Unavailable</body></html>", f.token_error)
+        if f.token_malformed:
+            return Response(b'{"token_type": "Bearer", "expires_in": 35', 200)
         client_id = str(form.get("client_id", ""))
         if not self._tenant_known(tenant):
             return _json(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
@@ -257,6 +258,7 @@ def test_missing_user_read_permission_is_named(graph_sandbox: SandboxHandle) -> 
     with pytest.raises(ConnectorPermissionError) as caught:
         sync(graph_sandbox)
     assert caught.value.missing == "User.Read.All"
+    assert "operation. Grant it as an application permission" in str(caught.value)
 
 
 # --------------------------------------------------------------------------- faults
@@ -345,6 +347,55 @@ def test_malformed_json_is_data_error_naming_the_url(paged: SandboxHandle) -> No
     paged.simulator.faults.malformed_page = 2
     with pytest.raises(ConnectorDataError, match=r"not valid JSON from https://.*/v1.0/users"):
         sync(paged)
+
+
+def test_token_endpoint_throttling_is_retried_after_its_retry_after(
+    graph_sandbox: SandboxHandle,
+) -> None:
+    graph_sandbox.simulator.faults.token_error = 429
+    graph_sandbox.simulator.faults.token_error_times = 2
+    graph_sandbox.simulator.faults.retry_after = "3"
+    sleeps = Sleeps()
+    records = sync(graph_sandbox, sleep=sleeps)
+    assert sleeps == [3.0, 3.0]
+    assert len(of(records, AccountRecord)) == len(m365_people(graph_sandbox))
+
+
+def test_token_endpoint_that_keeps_throttling_is_rate_limited_not_bad_credentials(
+    graph_sandbox: SandboxHandle,
+) -> None:
+    graph_sandbox.simulator.faults.token_error = 429
+    graph_sandbox.simulator.faults.token_error_times = -1
+    graph_sandbox.simulator.faults.retry_after = "2"
+    sleeps = Sleeps()
+    with pytest.raises(ConnectorRateLimited, match="kept throttling token requests") as caught:
+        sync(graph_sandbox, sleep=sleeps)
+    assert f"HTTP 429, {FAST.max_attempts} attempt(s)" in str(caught.value)
+    assert "credentials" not in str(caught.value) and caught.value.retry_after == 2.0
+    assert sleeps == [2.0] * (FAST.max_attempts - 1)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_token_endpoint_server_errors_are_retried_then_named(
+    graph_sandbox: SandboxHandle, status: int
+) -> None:
+    faults = graph_sandbox.simulator.faults
+    faults.token_error, faults.token_error_times = status, 1
+    assert len(of(sync(graph_sandbox), AccountRecord)) == len(m365_people(graph_sandbox))
+    faults.token_error_times = -1
+    with pytest.raises(ConnectorUnavailable) as caught:
+        sync(graph_sandbox)
+    assert str(caught.value) == (
+        f"Microsoft Entra ID at {urlsplit(graph_sandbox.config['authority_host']).netloc} kept "
+        f"failing token requests with HTTP {status} after {FAST.max_attempts} attempt(s); the "
+        "service may be down, try again later."
+    )
+
+
+def test_unreadable_token_answer_is_a_data_error(graph_sandbox: SandboxHandle) -> None:
+    graph_sandbox.simulator.faults.token_malformed = True
+    with pytest.raises(ConnectorDataError, match="Microsoft Entra ID sent an unreadable answer"):
+        sync(graph_sandbox)
 
 
 def test_slow_response_times_out_with_clear_message(graph_sandbox: SandboxHandle) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ from sqlmodel import Session, select
 from app.sync.models import ConnectorConfig
 from connectors import microsoft365
 from connectors.sandbox.server import Sandboxes
+from tests.conftest import CLI_SECRET_KEY, Database
 from tests.sync.conftest import fault
 
 PRODUCT_KEYS = {
@@ -183,6 +187,40 @@ def test_sync_failure_exits_1_naming_connector_and_reason(
     assert cli("sync", "nosuch").exit_code == 1
     assert cli("connector", "remove", "m365").exit_code == 0
     assert json.loads(cli("connector", "list", "--json").stdout) == []
+
+
+def test_token_endpoint_failures_are_one_line_on_stderr(
+    cli: Any, committed_db: Database, sandboxes: Sandboxes, env: dict[str, str]
+) -> None:
+    """msal logs an unreadable answer with a traceback; the CLI shows only its own line.
+
+    Run as a process of its own: the fetch runs in a forked child, whose stderr only
+    the real file descriptor shows.
+    """
+    assert _add(cli, sandboxes, "microsoft365", "m365").exit_code == 0
+    fault(sandboxes, "microsoft365", token_malformed=True)
+    process_env = {
+        **os.environ, **env, "SEATWISE_DATABASE_URL": committed_db.url,
+        "SEATWISE_SECRET_KEY": CLI_SECRET_KEY,
+    }  # fmt: skip
+
+    def seatwise(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", "from app.cli import main; main()", *args]
+        return subprocess.run(
+            command, env=process_env, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    synced = seatwise("sync", "m365")
+    assert synced.returncode == 1
+    assert synced.stderr.strip().splitlines() == [
+        "seatwise: error: sync of m365 failed: Microsoft Entra ID sent an unreadable answer: "
+        "Expecting ',' "
+        "delimiter: line 1 column 42 (char 41)"
+    ], synced.stderr
+    fault(sandboxes, "microsoft365", token_malformed=False, token_error=503, token_error_times=-1)
+    tested = seatwise("connector", "test", "m365")
+    assert tested.returncode == 1 and "Traceback" not in tested.stderr
+    assert "kept failing token requests with HTTP 503" in tested.stdout + tested.stderr
 
 
 def test_secrets_are_not_stored_under_a_made_up_key(session: Any, sandboxes: Sandboxes) -> None:
