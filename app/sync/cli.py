@@ -160,9 +160,8 @@ def register(app: typer.Typer) -> None:
                 c = r.counts
                 typer.echo(
                     f"{r.connector}: synced (run {r.run_id}): {c.get('products', 0)} products, "
-                    f"{c.get('accounts', 0)} accounts (+{c.get('accounts_added', 0)} "
-                    f"-{c.get('accounts_removed', 0)}), {c.get('assignments', 0)} seats "
-                    f"(+{c.get('assignments_added', 0)} -{c.get('assignments_removed', 0)}), "
+                    f"{c.get('accounts', 0)} accounts ({_changes(c, 'accounts')}), "
+                    f"{c.get('assignments', 0)} seats ({_changes(c, 'assignments')}), "
                     f"{c.get('persons_created', 0)} new people"
                 )
                 for warning in r.warnings:
@@ -189,3 +188,10 @@ def register(app: typer.Typer) -> None:
         from connectors.sandbox.server import serve_forever
 
         serve_forever(seed=seed, size=size, tls_dir=tls_dir, host=host, echo=typer.echo)
+
+
+def _changes(counts: dict[str, int], what: str) -> str:
+    """``+added -removed``, and the restored ones (seen again after removal) when any."""
+    text = f"+{counts.get(f'{what}_added', 0)} -{counts.get(f'{what}_removed', 0)}"
+    restored = counts.get(f"{what}_restored", 0)
+    return f"{text}, {restored} back" if restored else text

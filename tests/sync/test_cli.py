@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from app.sync.cli import _changes
 from app.sync.models import ConnectorConfig
 from connectors import microsoft365
 from connectors.sandbox.server import Sandboxes
@@ -235,3 +236,9 @@ def test_secrets_are_not_stored_under_a_made_up_key(session: Any, sandboxes: San
             session=session, settings=made_up, kind="slack", name="sl",
             config=sandboxes.configs["slack"],
         )  # fmt: skip
+
+
+def test_sync_summary_counts_what_came_back() -> None:
+    counts = {"accounts_added": 2, "accounts_removed": 1, "assignments_restored": 3}
+    assert _changes(counts, "accounts") == "+2 -1"
+    assert _changes(counts, "assignments") == "+0 -0, 3 back"
