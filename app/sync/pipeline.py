@@ -21,11 +21,13 @@ typed exception; when the consumer stops early, the fetch is stopped.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import struct
 import sys
 import tempfile
@@ -137,6 +139,26 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal the kernel sends a process when its parent thread ends."""
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel terminate this forked fetch when the run's process dies (Linux).
+
+    Otherwise a run killed outright (``kill -9``, the OOM killer) leaves its fetch
+    fetching pages nobody will apply. The forking thread is the one consuming the
+    chunks, so it outlives the child in every orderly run.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # no prctl here: the broken pipe still ends it
+        return
+    if os.getppid() != parent:  # the run died before the signal was armed
+        os._exit(1)
+
+
 @contextlib.contextmanager
 def fetched_in_process(
     pages: Pages, *, to_chunk: ToChunk = _unmapped, plain: bool = False
@@ -171,7 +193,14 @@ def fetched_in_process(
     spool = tempfile.TemporaryFile(prefix="seatwise-sync-")  # noqa: SIM115 - closed below
     fd = spool.fileno()
 
+    parent = os.getpid()
+
     def produce() -> None:
+        # Only the run reads the pipe. With the child's copy of the reading end closed,
+        # a run that died (killed, say) breaks the pipe and the next notice ends the
+        # child; the kernel's parent-death signal ends it sooner.
+        receiver.close()
+        _end_with_parent(parent)
         # The child inherits the parent's whole heap. A cyclic collection would walk all
         # of it (and copy every page it touches): a third of the child's CPU time when
         # measured. The child is short-lived and its records hold no cycles.

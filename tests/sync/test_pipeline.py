@@ -5,10 +5,13 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +32,7 @@ from connectors.base import (
 from connectors.rows import Chunk, chunked, records
 
 WAYS = [fetched_in_process, fetched_in_background]
+ROOT = Path(__file__).resolve().parents[2]
 T = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -241,3 +245,51 @@ def test_a_connector_that_yields_pages_without_mapping_them_is_named() -> None:
         fetched_in_background(connector.pages, to_chunk=connector.chunk) as chunks,
     ):
         list(chunks)
+
+
+FOREVER_FETCH = """
+import sys, time
+from app.sync.pipeline import fetched_in_process
+from connectors.base import AccountRecord
+from connectors.rows import chunked
+
+def endless():
+    for i in range(10**9):
+        time.sleep(0.02)
+        yield AccountRecord(f"id-{i}", None, None, "active")
+
+with fetched_in_process(lambda: chunked(endless(), 1)) as chunks:
+    next(chunks)
+    print("fetching", flush=True)
+    time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not pipeline.fork_available(), reason="the fetch forks on Linux only")
+def test_a_run_killed_outright_takes_its_fetch_with_it() -> None:
+    run = subprocess.Popen(
+        [sys.executable, "-c", FOREVER_FETCH], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert run.stdout is not None and run.stdout.readline().strip() == "fetching"
+        with open(f"/proc/{run.pid}/task/{run.pid}/children") as children:
+            [fetch] = [int(pid) for pid in children.read().split()]
+        assert _alive(fetch)
+        run.kill()
+        run.wait(10)
+        deadline = time.monotonic() + 5
+        while _alive(fetch) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(fetch), "the fetch outlived its run"
+    finally:
+        run.kill()
+        run.wait(10)
