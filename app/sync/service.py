@@ -116,6 +116,32 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
         )
 
 
+INTERRUPTED = (
+    "interrupted: the process running it ended before it finished (killed, or the machine "
+    "stopped); nothing of it was applied"
+)
+
+
+def _close_interrupted(session: Session, connector_id: int, run_id: int) -> None:
+    """Mark failed the runs of this connector still 'running' from a process that died.
+
+    A run records its end itself, so one killed outright stays 'running' (and the
+    connector's page shows a sync in progress) until someone says otherwise. Holding the
+    connector's claim, this run knows no other one is alive on PostgreSQL. On SQLite,
+    where there is no claim, a run truly alive beside this one records its own end over
+    this later. "Nothing applied" is true either way: runs apply all at once, at the end.
+    """
+    session.execute(
+        sa.update(SyncRun)
+        .where(
+            col(SyncRun.connector_id) == connector_id,
+            col(SyncRun.status) == "running",
+            col(SyncRun.id) != run_id,
+        )
+        .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
+    )
+
+
 def sync_connector(
     *,
     engine: Engine,
@@ -151,6 +177,7 @@ def sync_connector(
                     keep_index=connector.plain_values,
                     run_id=run_id,
                 )
+                _close_interrupted(session, row.id, run_id)
                 for chunk in chunks:
                     applier.add_chunk(chunk)
                     if on_record is not None and (seen + chunk.count) // 1000 > seen // 1000:

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from app.core.db import session_scope
+from app.core.db import session_scope, utcnow
 from app.core.security import SecretBox
 from app.core.settings import Settings
 from app.people.models import Account, Person
 from app.sync import configs
 from app.sync.models import ConnectorConfig, SyncRun
-from app.sync.service import _claim, sync_connector
+from app.sync.service import INTERRUPTED, _claim, sync_connector
 from connectors.sandbox.server import Sandboxes
 from tests.sync.conftest import FAST, SECRET_KEY, fault, inventory_state
 
@@ -169,3 +169,24 @@ def test_a_run_beside_another_run_of_the_same_connector_is_refused_by_name(
     assert inventory_state(engine) == before
     again = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
     assert again.status == "succeeded", again.error
+
+
+def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(
+    synced: Any, settings: Settings
+) -> None:
+    engine = synced.engine
+    with Session(engine) as session:
+        connector_id = session.exec(select(ConnectorConfig.id)).one()
+        assert connector_id is not None
+        dead = SyncRun(connector_id=connector_id, status="running", started_at=utcnow())
+        session.add(dead)
+        session.commit()
+        dead_id = dead.id
+    result = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+    assert result.status == "succeeded", result.error
+    with Session(engine) as session:
+        closed = session.get(SyncRun, dead_id)
+        assert closed is not None and closed.status == "failed"
+        assert closed.error == INTERRUPTED and closed.finished_at is not None
+        statuses = session.exec(select(SyncRun.status)).all()
+    assert "running" not in statuses
