@@ -11,6 +11,7 @@ import inspect
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
@@ -120,9 +121,13 @@ def add_connector(
         )
     validated = validate_config(kind, config)
     _check_settings(kind, validated)
-    existing = session.exec(select(ConnectorConfig).where(ConnectorConfig.name == name)).first()
+    # Names differing only in case would be told apart in commands by case alone.
+    existing = session.exec(
+        select(ConnectorConfig).where(sa.func.lower(ConnectorConfig.name) == name.lower())
+    ).first()
     if existing is not None:
-        raise ConflictError(f"a connector named {name} already exists")
+        same = "" if existing.name == name else f" ({existing.name}: names ignore case)"
+        raise ConflictError(f"a connector named {name} already exists{same}")
     plain, secret = split_secrets(validated)
     if secret and settings.secret_key_generated:
         raise SeatwiseError(

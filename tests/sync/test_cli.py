@@ -120,6 +120,9 @@ def test_duplicate_name_exits_1_and_secrets_are_encrypted_and_masked(
     assert first.exit_code == 0, first.stderr
     again = _add(cli, sandboxes, "microsoft365", "m365")
     assert again.exit_code == 1 and "a connector named m365 already exists" in again.stderr
+    upper = _add(cli, sandboxes, "microsoft365", "M365")
+    assert upper.exit_code == 1
+    assert "a connector named M365 already exists (m365: names ignore case)" in upper.stderr
     secret = sandboxes.configs["microsoft365"]["client_secret"]
     with Session(committed_db.engine) as s:
         row = s.exec(select(ConnectorConfig)).one()
