@@ -106,3 +106,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def contains_text(search: str, *columns: Any) -> Any:
+    """A case-insensitive "contains" over ``columns`` (any of them), or None for no text.
+
+    ``%`` and ``_`` in the text match themselves: someone searching "a_b" means that.
+    """
+    text = search.strip().lower()
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from app.auth.service import audit
+from app.core.db import contains_text
 from app.core.emails import checked_address
 from app.core.errors import NotFoundError
 from app.inventory.models import Application, Vendor
@@ -125,14 +126,9 @@ def list_applications(
         col(Application.owner_email),
         col(Application.status),
     ).outerjoin(Vendor, col(Vendor.id) == col(Application.vendor_id))
-    if search.strip():
-        like = f"%{search.strip().lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(col(Application.name)).like(like),
-                sa.func.lower(col(Vendor.name)).like(like),
-            )
-        )
+    matches = contains_text(search, col(Application.name), col(Vendor.name))
+    if matches is not None:
+        query = query.where(matches)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
         query.order_by(col(Application.name), col(Application.id)).limit(limit).offset(offset)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from app.core.db import contains_text
 from app.core.errors import NotFoundError, SeatwiseError
 from app.inventory.models import Application, Product, Subscription, Vendor
 from app.inventory.seat_counts import ReadCache, application_seats
@@ -176,14 +177,9 @@ def application_rows(
     filters: list[Any] = []
     if application_id is not None:
         filters.append(col(Application.id) == application_id)
-    if search.strip():
-        like = f"%{search.strip().lower()}%"
-        filters.append(
-            sa.or_(
-                sa.func.lower(col(Application.name)).like(like),
-                sa.func.lower(col(Vendor.name)).like(like),
-            )
-        )
+    matches = contains_text(search, col(Application.name), col(Vendor.name))
+    if matches is not None:
+        filters.append(matches)
     if category:
         filters.append(col(Application.category) == category)
     query = (

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from app.core.db import contains_text
 from app.core.errors import NotFoundError
 from app.inventory.models import Application, Product
 from app.inventory.views import Page
@@ -68,14 +69,9 @@ def people_rows(
         .outerjoin(accounts, accounts.c.pid == col(Person.id))
         .outerjoin(seats, seats.c.pid == col(Person.id))
     )
-    if search.strip():
-        like = f"%{search.strip().lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(col(Person.email)).like(like),
-                sa.func.lower(col(Person.display_name)).like(like),
-            )
-        )
+    matches = contains_text(search, col(Person.email), col(Person.display_name))
+    if matches is not None:
+        query = query.where(matches)
     if status:
         query = query.where(col(Person.status) == status)
     counted = sa.select(sa.func.count()).select_from(Person)

@@ -108,6 +108,14 @@ def test_rest_lists_and_patches_applications(web: Web) -> None:
             "status": "active",
         }
     ]
+    # LIKE's wildcards in the text match themselves, not any character.
+    with Session(web.db.engine) as s:
+        s.add(Application(name="Zoom_Rooms 100%"))
+        s.commit()
+    cases = (("_", 1), ("m_r", 1), ("0%", 1), ("o%", 0), ("\\", 0), ("ZOO", 2), ("", 3))
+    for text, total in cases:
+        page = api.get("/api/v1/applications", params={"search": text}).json()
+        assert page["total"] == total, text
     url = f"/api/v1/applications/{ids['slack']}"
     patched = api.patch(url, json={"owner_email": "Chat.Owner@X.test"})
     assert patched.status_code == 200, patched.text
