@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.auth import logins
 from app.auth import service as auth_service
 from app.auth.models import User
+from app.core.db import MAX_ROW_ID
 from app.core.security import Role
 from app.core.settings import Settings
 
@@ -137,6 +138,9 @@ A, AM, FI, PR, VI = (
 
 #: Roles (besides admin) allowed in each area of the UI and of the REST reads of the same
 #: data; ``*_write`` areas change data.
+RowId = Annotated[int, Path(ge=0, le=MAX_ROW_ID, description="A row id.")]
+"""A row id in a URL: a larger number is a 422 naming the limit, not a database error."""
+
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "dashboard": (AM, FI, PR, VI),
     "applications": (AM, FI, PR),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.auth import admin
 from app.auth.schemas import UserRead
-from app.deps import AdminUser, SessionDep, SettingsDep
+from app.deps import AdminUser, RowId, SessionDep, SettingsDep
 from app.findings import catalog_service, policies
 from app.notify import notification_settings
 from app.notify.schemas import (
@@ -57,7 +57,7 @@ class CatalogEntrySet(BaseModel):
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: AdminUser) -> UserRead:
+def update_user(user_id: RowId, body: UserUpdate, session: SessionDep, user: AdminUser) -> UserRead:
     """Change a user's role or deactivate them."""
     changed = admin.update_user(
         session=session, user_id=user_id, actor=user.email, role=body.role, active=body.is_active
@@ -66,7 +66,7 @@ def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: Admin
 
 
 @router.post("/users/{user_id}/logout")
-def end_sessions(user_id: int, session: SessionDep, user: AdminUser) -> dict[str, int]:
+def end_sessions(user_id: RowId, session: SessionDep, user: AdminUser) -> dict[str, int]:
     """Log a user out of every browser; answers how many logins ended."""
     return {"ended": admin.end_sessions(session=session, user_id=user_id, actor=user.email)}
 
@@ -85,7 +85,7 @@ def create_token(body: TokenCreate, session: SessionDep, user: AdminUser) -> dic
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, session: SessionDep, user: AdminUser) -> None:
+def revoke_token(token_id: RowId, session: SessionDep, user: AdminUser) -> None:
     """Revoke a token."""
     admin.revoke_token(session=session, token_id=token_id, actor=user.email)
 

@@ -15,7 +15,7 @@ from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
 from app.core.pages import SettingsUser, render
 from app.core.security import VALID_ROLES
-from app.deps import SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep
 from app.findings import catalog_service, policies
 from app.jobs import job_specs, next_runs, recent_runs
 from app.notify import notification_settings
@@ -124,7 +124,7 @@ def add_user(
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
 def change_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     user: SettingsUser,
     _csrf: CsrfChecked,
     session: SessionDep,
@@ -145,7 +145,7 @@ def change_user(
 @router.post("/settings/users/{user_id}/logout", response_class=HTMLResponse)
 def end_logins(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     user: SettingsUser,
     _csrf: CsrfChecked,
     session: SessionDep,
@@ -180,7 +180,9 @@ def add_token(
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
-def revoke(token_id: int, user: SettingsUser, _csrf: CsrfChecked, session: SessionDep) -> Response:
+def revoke(
+    token_id: RowId, user: SettingsUser, _csrf: CsrfChecked, session: SessionDep
+) -> Response:
     """Revoke a token."""
     admin.revoke_token(session=session, token_id=token_id, actor=user.email)
     return _done("Token+revoked")

@@ -119,3 +119,7 @@ def contains_text(search: str, *columns: Any) -> Any:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a table's ``INTEGER`` key holds on PostgreSQL (SQLite holds more)."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.auth.models import User
 from app.core.db import utcnow
-from app.deps import SessionDep, area_user
+from app.deps import RowId, SessionDep, area_user
 from app.inventory import service
 from app.inventory.app_edit import (
     ApplicationRead,
@@ -47,7 +47,7 @@ def applications(
 
 @router.patch("/applications/{application_id}", response_model=ApplicationRead)
 def patch_application(
-    application_id: int, body: ApplicationUpdate, session: SessionDep, user: InventoryWriter
+    application_id: RowId, body: ApplicationUpdate, session: SessionDep, user: InventoryWriter
 ) -> ApplicationRead:
     """Set an application's owner e-mail or category (an empty text clears it)."""
     app = get_application(session=session, application_id=application_id)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from app.auth.service import audit
-from app.core.db import contains_text
+from app.core.db import MAX_ROW_ID, contains_text
 from app.core.emails import checked_address
 from app.core.errors import NotFoundError
 from app.inventory.models import Application, Vendor
@@ -48,7 +48,9 @@ def find_application(*, session: Session, ref: str) -> Application:
         NotFoundError: naming what was asked for.
     """
     text = ref.strip()
-    app = session.get(Application, int(text)) if text.isdigit() else None
+    number = int(text) if text.isascii() and text.isdigit() else None
+    in_range = number is not None and number <= MAX_ROW_ID
+    app = session.get(Application, number) if in_range else None
     if app is None:
         app = session.exec(
             select(Application).where(sa.func.lower(col(Application.name)) == text.lower())

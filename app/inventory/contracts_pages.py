@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError, problem_text
 from app.core.pages import ContractsUser, ContractsWriter, render
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.inventory import contracts as service
 from app.inventory.contract_edit import (
     BILLING_CYCLES,
@@ -133,7 +133,7 @@ def _detail(session: SessionDep, contract_id: int) -> dict[str, Any]:
 
 @router.get("/contracts/{contract_id}", response_class=HTMLResponse)
 def contract_page(
-    request: Request, contract_id: int, user: ContractsUser, session: SessionDep
+    request: Request, contract_id: RowId, user: ContractsUser, session: SessionDep
 ) -> Response:
     """One contract, with the edit form for those who may edit."""
     context = {
@@ -147,7 +147,7 @@ def contract_page(
 @router.post("/contracts/{contract_id}", response_class=HTMLResponse)
 async def edit_contract(
     request: Request,
-    contract_id: int,
+    contract_id: RowId,
     user: ContractsWriter,
     _csrf: CsrfChecked,
     session: SessionDep,

@@ -13,7 +13,7 @@ from app.core import charts
 from app.core.csrf import CsrfChecked
 from app.core.errors import InvalidInputError, problem_text
 from app.core.pages import ApplicationsUser, ApplicationsWriter, render, today
-from app.deps import SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep
 from app.findings import review
 from app.findings.review import FindingFilter
 from app.inventory import detail_views, views
@@ -133,7 +133,7 @@ def _detail_context(
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
 def application_detail(
     request: Request,
-    application_id: int,
+    application_id: RowId,
     user: ApplicationsUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -148,7 +148,7 @@ def application_detail(
 @router.post("/applications/{application_id}", response_class=HTMLResponse)
 def edit_application(
     request: Request,
-    application_id: int,
+    application_id: RowId,
     user: ApplicationsWriter,
     _csrf: CsrfChecked,
     session: SessionDep,

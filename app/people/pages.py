@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.pages import PeopleUser, render
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.people import views
 
 router = APIRouter(tags=["pages"])
@@ -43,7 +43,7 @@ def people_page(
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person_page(
-    request: Request, person_id: int, user: PeopleUser, session: SessionDep
+    request: Request, person_id: RowId, user: PeopleUser, session: SessionDep
 ) -> Response:
     """One person's accounts and licences."""
     return render(

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.core.csrf import CsrfChecked
 from app.core.errors import NotFoundError
 from app.core.pages import RenewalsUser, RenewalsWriter, render, today
-from app.deps import SessionDep, SettingsDep
+from app.deps import RowId, SessionDep, SettingsDep
 from app.inventory.models import Subscription
 from app.inventory.seat_counts import cache_of
 from app.inventory.views import application_rows
@@ -89,7 +89,7 @@ def renewals_page(
 
 
 @router.get("/renewals/{subscription_id}")
-def renewal_link(subscription_id: int, user: RenewalsUser, session: SessionDep) -> Response:
+def renewal_link(subscription_id: RowId, user: RenewalsUser, session: SessionDep) -> Response:
     """Where a renewal alert's link lands: the renewals page at that contract's month and row."""
     contract = session.get(Subscription, subscription_id)
     if contract is None:

@@ -175,3 +175,21 @@ def test_renewal_alert_of_a_contract_without_owner_goes_to_the_application_owner
     assert recipients() == [PROCUREMENT]
     assert cli("inventory", "set-app", "Figma", "--owner", "design@example.com").exit_code == 0
     assert recipients() == ["design@example.com"]
+
+
+def test_ids_beyond_any_row_are_refused_by_name_not_a_database_error(
+    web: Web, cli: Any, committed_db: Any
+) -> None:
+    huge = "99999999999999999999"
+    api = web.client(None)
+    api.headers["Authorization"] = f"Bearer {web.tokens['admin']}"
+    patched = api.patch(f"/api/v1/applications/{huge}", json={"category": "X"})
+    assert patched.status_code == 422 and "less than or equal to 2147483647" in patched.text
+    page = web.client("admin").get(f"/applications/{huge}")
+    assert page.status_code == 422
+    assert web.client("admin").get("/contracts/2147483648").status_code == 422
+    assert api.patch("/api/v1/applications/2147483647", json={}).status_code == 404
+    for ref in (huge, "²", "0"):
+        result = cli("inventory", "set-app", ref, "--category", "X")
+        assert result.exit_code == 1, ref
+        assert f"no application with id or name {ref!r}" in result.stderr, result.stderr
