@@ -15,7 +15,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.exc import IntegrityError
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlmodel import Session, col, select
 
 from analytics.model import Finding
@@ -72,32 +74,22 @@ def set_budget(
     check_year(year)
     amount = parse_amount(amount)
     currency = normalise_currency(currency)
-    query = select(Budget).where(Budget.year == year)
-    if department is not None:
-        query = query.where(Budget.department == department, col(Budget.cost_centre).is_(None))
-    else:
-        query = query.where(Budget.cost_centre == cost_centre, col(Budget.department).is_(None))
-    budget = session.exec(query).first()
-    if budget is None:
-        budget = Budget(
-            department=department,
-            cost_centre=cost_centre,
-            year=year,
-            amount=amount,
-            currency=currency,
-        )
-        try:
-            # A savepoint: when another request created the same budget since the
-            # lookup, the unique index refuses this row and that one is replaced instead.
-            with session.begin_nested():
-                session.add(budget)
-            return budget
-        except IntegrityError:
-            budget = session.exec(query).one()
-    budget.amount = amount
-    budget.currency = currency
-    session.add(budget)
-    session.flush()
+    scope, other = ("department", "cost_centre") if department else ("cost_centre", "department")
+    # One statement, not a lookup then an insert: two sets racing on one scope and year
+    # would otherwise meet on the unique index, and the later one fail. The conflict
+    # target names the partial unique index of this scope (``_unique_per_year``).
+    dialect_insert = pg_insert if session.connection().dialect.name == "postgresql" else lite_insert
+    insert = dialect_insert(Budget).values(
+        department=department, cost_centre=cost_centre, year=year, amount=amount, currency=currency
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[scope, "year"],
+        index_where=sa.text(f"{other} IS NULL"),
+        set_={"amount": insert.excluded.amount, "currency": insert.excluded.currency},
+    ).returning(col(Budget.id))
+    budget_id = session.execute(upsert).scalar_one()
+    budget = session.get(Budget, budget_id, populate_existing=True)
+    assert budget is not None
     return budget
 
 

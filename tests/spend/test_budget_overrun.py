@@ -160,3 +160,12 @@ def test_two_budget_sets_racing_on_one_scope_leave_one_budget(committed_db: Data
     with Session(engine) as s:
         rows = s.exec(select(Budget)).all()
     assert [(b.department, b.amount, b.currency) for b in rows] == [("Ops", Decimal(2), "USD")]
+
+
+def test_a_budget_set_in_a_request_that_fails_is_not_kept(committed_db: Database) -> None:
+    """Setting writes inside the caller's transaction only (no savepoint committing early)."""
+    with Session(committed_db.engine) as s:
+        set_budget(session=s, department="Ops", year=2027, amount=Decimal(1), currency="EUR")
+        s.rollback()
+    with Session(committed_db.engine) as s:
+        assert s.exec(select(Budget)).all() == []
