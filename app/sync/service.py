@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from analytics.seats import gc_paused
@@ -120,26 +122,46 @@ INTERRUPTED = (
     "interrupted: the process running it ended before it finished (killed, or the machine "
     "stopped); nothing of it was applied"
 )
+STALE_AFTER = timedelta(minutes=10)
+"""A run 'running' for longer than this without holding its connector's claim is dead:
+a live run claims its connector within moments of starting."""
 
 
-def _close_interrupted(session: Session, connector_id: int, run_id: int) -> None:
-    """Mark failed the runs of this connector still 'running' from a process that died.
+def _close_interrupted(engine: Engine, connector_id: int, run_id: int) -> None:
+    """Mark failed the runs of this connector left 'running' by a process that died.
 
-    A run records its end itself, so one killed outright stays 'running' (and the
-    connector's page shows a sync in progress) until someone says otherwise. Holding the
-    connector's claim, this run knows no other one is alive on PostgreSQL. On SQLite,
-    where there is no claim, a run truly alive beside this one records its own end over
-    this later. "Nothing applied" is true either way: runs apply all at once, at the end.
+    A run records its end itself, so one killed outright would stay 'running' (and its
+    connector's page show a sync in progress) for good. Called by a run holding the
+    connector's claim (on PostgreSQL): an older run still 'running' cannot hold it, so
+    its process is gone. Runs younger than ``STALE_AFTER`` may be alive and about to
+    claim (or be refused), so they are left alone. SQLite has no claim: a run alive for
+    that long beside this one, not yet writing, would be marked too, and records its own
+    end over the mark when it finishes. "Nothing applied" is true of a dead run: runs
+    apply all at once, at the end.
+
+    Its own short transaction, so the rows are not held locked for this whole run; best
+    effort, as tidying up must never fail the run.
     """
-    session.execute(
-        sa.update(SyncRun)
-        .where(
-            col(SyncRun.connector_id) == connector_id,
-            col(SyncRun.status) == "running",
-            col(SyncRun.id) != run_id,
-        )
-        .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
+    old = utcnow() - STALE_AFTER
+    stale = (
+        col(SyncRun.connector_id) == connector_id,
+        col(SyncRun.status) == "running",
+        col(SyncRun.id) != run_id,
+        col(SyncRun.started_at) < old,
     )
+    try:
+        with session_scope(engine) as session:
+            # Look before writing: SQLite's write lock is only wanted when there is a
+            # dead run to close (rarely), not on every run.
+            if session.exec(select(SyncRun.id).where(*stale)).first() is None:
+                return
+            session.execute(
+                sa.update(SyncRun)
+                .where(*stale)
+                .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
+            )
+    except SQLAlchemyError:
+        return
 
 
 def sync_connector(
@@ -161,6 +183,7 @@ def sync_connector(
         connector = build_connector(row, settings, **(connector_options or {}))
         with Session(engine, expire_on_commit=False) as session, session.begin():
             _claim(session, row.id, name)
+            _close_interrupted(engine, row.id, run_id)
             stamp = utcnow()
             seen = 0
             # No cyclic garbage collection while records stream in: it builds millions
@@ -177,7 +200,6 @@ def sync_connector(
                     keep_index=connector.plain_values,
                     run_id=run_id,
                 )
-                _close_interrupted(session, row.id, run_id)
                 for chunk in chunks:
                     applier.add_chunk(chunk)
                     if on_record is not None and (seen + chunk.count) // 1000 > seen // 1000:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from app.core.settings import Settings
 from app.people.models import Account, Person
 from app.sync import configs
 from app.sync.models import ConnectorConfig, SyncRun
-from app.sync.service import INTERRUPTED, _claim, sync_connector
+from app.sync.service import INTERRUPTED, STALE_AFTER, _claim, sync_connector
 from connectors.sandbox.server import Sandboxes
 from tests.sync.conftest import FAST, SECRET_KEY, fault, inventory_state
 
@@ -178,15 +179,18 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(
     with Session(engine) as session:
         connector_id = session.exec(select(ConnectorConfig.id)).one()
         assert connector_id is not None
-        dead = SyncRun(connector_id=connector_id, status="running", started_at=utcnow())
-        session.add(dead)
+        long_ago = utcnow() - STALE_AFTER - timedelta(seconds=1)
+        dead = SyncRun(connector_id=connector_id, status="running", started_at=long_ago)
+        # Started a moment ago: maybe alive, about to claim the connector (or be refused).
+        young = SyncRun(connector_id=connector_id, status="running", started_at=utcnow())
+        session.add_all([dead, young])
         session.commit()
-        dead_id = dead.id
+        dead_id, young_id = dead.id, young.id
     result = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
     assert result.status == "succeeded", result.error
     with Session(engine) as session:
         closed = session.get(SyncRun, dead_id)
         assert closed is not None and closed.status == "failed"
         assert closed.error == INTERRUPTED and closed.finished_at is not None
-        statuses = session.exec(select(SyncRun.status)).all()
-    assert "running" not in statuses
+        left = session.get(SyncRun, young_id)
+        assert left is not None and left.status == "running" and left.error is None
