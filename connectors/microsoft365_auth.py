@@ -159,6 +159,8 @@ class GraphTokens:
                 )
             except requests.RequestException as exc:
                 raise self._unreachable(exc) from exc
+            except msal.exceptions.MsalServiceError as exc:  # discovery kept failing
+                raise self._failing(exc, "discovery requests") from exc
             except ValueError as exc:
                 raise ConnectorAuthError(
                     f"Microsoft Entra ID at {self.authority} did not accept the tenant "
@@ -205,23 +207,23 @@ class GraphTokens:
             raise self._failing(token_error(result))
         raise token_error(result)
 
-    def _failing(self, exc: Exception) -> ConnectorError:
-        """The token endpoint kept answering 429 or 5xx (or an error without a reason)."""
+    def _failing(self, exc: Exception, what: str = "token requests") -> ConnectorError:
+        """Entra ID kept answering 429 or 5xx (or an error without a reason) to ``what``."""
         if self._http.gave_up is None:
             return ConnectorUnavailable(
-                f"Microsoft Entra ID at {self.netloc} failed to issue a token "
+                f"Microsoft Entra ID at {self.netloc} failed {what} "
                 f"({_first_line(str(exc))}); try again later."
             )
         status, attempts, wait = self._http.gave_up
         if status == 429:
             return ConnectorRateLimited(
-                f"Microsoft Entra ID at {self.netloc} kept throttling token requests "
+                f"Microsoft Entra ID at {self.netloc} kept throttling {what} "
                 f"(HTTP 429, {attempts} attempt(s)); try the sync again in "
                 f"{max(wait, 1):.0f} s or at a quieter time.",
                 retry_after=wait,
             )
         return ConnectorUnavailable(
-            f"Microsoft Entra ID at {self.netloc} kept failing token requests with HTTP "
+            f"Microsoft Entra ID at {self.netloc} kept failing {what} with HTTP "
             f"{status} after {attempts} attempt(s); the service may be down, try again later."
         )
 

@@ -11,7 +11,6 @@ import inspect
 import re
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
@@ -122,11 +121,13 @@ def add_connector(
     validated = validate_config(kind, config)
     _check_settings(kind, validated)
     # Names differing only in case would be told apart in commands by case alone.
-    existing = session.exec(
-        select(ConnectorConfig).where(sa.func.lower(ConnectorConfig.name) == name.lower())
-    ).first()
+    # Compared here, as few connectors exist: SQLite's lower() folds ASCII letters only.
+    key = name.casefold()
+    existing = next(
+        (n for n in session.exec(select(ConnectorConfig.name)) if n.casefold() == key), None
+    )
     if existing is not None:
-        same = "" if existing.name == name else f" ({existing.name}: names ignore case)"
+        same = "" if existing == name else f" ({existing}: names ignore case)"
         raise ConflictError(f"a connector named {name} already exists{same}")
     plain, secret = split_secrets(validated)
     if secret and settings.secret_key_generated:

@@ -150,6 +150,9 @@ def _end_with_parent(parent: int) -> None:
     fetching pages nobody will apply. The forking thread is the one consuming the
     chunks, so it outlives the child in every orderly run.
     """
+    # The run's SIGTERM handler (the worker's or the web server's graceful stop) came
+    # along with the fork; here it would swallow the death signal.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -58,6 +58,7 @@ class GraphFaults:
     token_error: int = 503  # status the token endpoint answers while token_error_times lasts:
     token_error_times: int = 0  # 429 (AADSTS50196, with retry_after) or a 5xx page, not JSON
     token_malformed: bool = False  # the token endpoint answers 200 with JSON cut short
+    discovery_error_times: int = 0  # OIDC discovery answers token_error this many times
 
 
 def _fires(faults: GraphFaults, name: str) -> bool:
@@ -160,6 +161,10 @@ class GraphSimulator:
 
     async def discovery(self, tenant: str, request: Request) -> Response:
         """OIDC discovery document of the tenant (https endpoints, as msal needs)."""
+        if _fires(self.faults, "discovery_error_times"):
+            return Response(
+                "<html><body>Service Unavailable</body></html>", self.faults.token_error
+            )
         base = str(request.base_url).rstrip("/")
         if not self._tenant_known(tenant):
             text = f"Tenant '{tenant}' not found."

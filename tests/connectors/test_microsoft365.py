@@ -392,6 +392,20 @@ def test_token_endpoint_server_errors_are_retried_then_named(
     )
 
 
+def test_openid_discovery_that_keeps_failing_is_named_as_an_outage(
+    graph_sandbox: SandboxHandle,
+) -> None:
+    faults = graph_sandbox.simulator.faults
+    faults.token_error, faults.discovery_error_times = 503, 1
+    assert len(of(sync(graph_sandbox), AccountRecord)) == len(m365_people(graph_sandbox))
+    faults.discovery_error_times = -1
+    with pytest.raises(ConnectorUnavailable) as caught:
+        sync(graph_sandbox)
+    assert f"kept failing discovery requests with HTTP 503 after {FAST.max_attempts}" in str(
+        caught.value
+    )
+
+
 def test_unreadable_token_answer_is_a_data_error(graph_sandbox: SandboxHandle) -> None:
     graph_sandbox.simulator.faults.token_malformed = True
     with pytest.raises(ConnectorDataError, match="Microsoft Entra ID sent an unreadable answer"):

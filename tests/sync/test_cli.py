@@ -130,6 +130,9 @@ def test_duplicate_name_exits_1_and_secrets_are_encrypted_and_masked(
     listed = cli("connector", "list", "--json")
     assert secret not in listed.stdout
     assert json.loads(listed.stdout)[0]["config"]["client_secret"] == "••••"
+    assert _add(cli, sandboxes, "microsoft365", "Ökonomie").exit_code == 0
+    folded = _add(cli, sandboxes, "microsoft365", "ökonomie")  # not ASCII: SQLite's lower() fails
+    assert folded.exit_code == 1 and "(Ökonomie: names ignore case)" in folded.stderr
 
 
 def test_connector_test_reports_ok_and_refused_credentials(

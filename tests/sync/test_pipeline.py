@@ -248,14 +248,18 @@ def test_a_connector_that_yields_pages_without_mapping_them_is_named() -> None:
 
 
 FOREVER_FETCH = """
-import sys, time
+import signal, sys, time
 from app.sync.pipeline import fetched_in_process
 from connectors.base import AccountRecord
 from connectors.rows import chunked
 
+# As in `seatwise worker` and `serve`: a graceful-stop handler the fork inherits.
+signal.signal(signal.SIGTERM, lambda *_: None)
+
 def endless():
-    for i in range(10**9):
-        time.sleep(0.02)
+    yield AccountRecord("id-0", None, None, "active")
+    for i in range(1, 10**9):
+        time.sleep(60)  # a vendor slow to answer: no write would break the pipe soon
         yield AccountRecord(f"id-{i}", None, None, "active")
 
 with fetched_in_process(lambda: chunked(endless(), 1)) as chunks:
