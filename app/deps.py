@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -140,6 +140,11 @@ A, AM, FI, PR, VI = (
 #: data; ``*_write`` areas change data.
 RowId = Annotated[int, Path(ge=0, le=MAX_ROW_ID, description="A row id.")]
 """A row id in a URL: a larger number is a 422 naming the limit, not a database error."""
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Rows to skip.")]
+"""A page's offset: bounded like ids, as the databases' integers are."""
+ActiveDays = Annotated[
+    int, Query(ge=1, le=36_500, description="An assignee counts as active within this many days.")
+]
 
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "dashboard": (AM, FI, PR, VI),

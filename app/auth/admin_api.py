@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.auth import admin
 from app.auth.schemas import UserRead
-from app.deps import AdminUser, RowId, SessionDep, SettingsDep
+from app.deps import AdminUser, Offset, RowId, SessionDep, SettingsDep
 from app.findings import catalog_service, policies
 from app.notify import notification_settings
 from app.notify.schemas import (
@@ -96,7 +96,7 @@ def audit_log(
     _: AdminUser,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Who did what, newest first."""
     rows, total = admin.audit_page(session=session, limit=limit, offset=offset, action=action)

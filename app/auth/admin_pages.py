@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import admin
@@ -15,7 +15,7 @@ from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
 from app.core.pages import SettingsUser, render
 from app.core.security import VALID_ROLES
-from app.deps import RowId, SessionDep, SettingsDep
+from app.deps import Offset, RowId, SessionDep, SettingsDep
 from app.findings import catalog_service, policies
 from app.jobs import job_specs, next_runs, recent_runs
 from app.notify import notification_settings
@@ -73,7 +73,7 @@ def settings_page(
     user: SettingsUser,
     session: SessionDep,
     settings: SettingsDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Everything an admin configures, on one page."""
     context = {

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from app.auth.models import User
-from app.deps import AssetManagerUser, SessionDep, SettingsDep, area_user
+from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user
 from app.findings import review
 from app.findings.review import FindingFilter
 from app.findings.schemas import (
@@ -35,7 +35,7 @@ def list_findings(
     application: Annotated[str | None, Query(description="Application name or id")] = None,
     severity: Annotated[str | None, Query(description="Only this severity")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> FindingPage:
     """List findings, most severe and most valuable first, with their savings per currency."""
     flt = FindingFilter(kind=kind, status=status, application=application, severity=severity)

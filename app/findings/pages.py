@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
 from app.core.pages import FindingsUser, FindingsWriter, render
-from app.deps import SessionDep
+from app.deps import Offset, SessionDep
 from app.findings import review
 from app.findings.bulk import review_many
 from app.findings.csv_export import findings_csv
@@ -56,7 +56,7 @@ def findings_page(
     status: str = "",
     application: str = "",
     severity: str = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Findings matching the filter, with their savings total."""
     query = {"kind": kind, "status": status, "application": application, "severity": severity}

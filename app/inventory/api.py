@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.auth.models import User
 from app.core.db import utcnow
-from app.deps import RowId, SessionDep, area_user
+from app.deps import ActiveDays, Offset, RowId, SessionDep, area_user
 from app.inventory import service
 from app.inventory.app_edit import (
     ApplicationRead,
@@ -38,7 +38,7 @@ def applications(
     _: InventoryReader,
     search: str = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ApplicationPage:
     """Applications by name with vendor, category and owner; ``search`` matches app or vendor."""
     items, total = list_applications(session=session, search=search, limit=limit, offset=offset)
@@ -60,9 +60,9 @@ def list_products(
     session: SessionDep,
     _: InventoryReader,
     connector: str | None = None,
-    active_days: Annotated[int, Query(ge=1)] = 30,
+    active_days: ActiveDays = 30,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ProductPage:
     """Products with seats purchased, consumed, assigned and active (within active_days)."""
     now = utcnow()
@@ -88,7 +88,7 @@ def list_accounts(
     status: str | None = None,
     product: Annotated[str | None, Query(description="A product external id.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AccountPage:
     """Current accounts; filter by connector name, status and held product."""
     items, total = service.inventory_accounts(

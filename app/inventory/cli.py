@@ -39,7 +39,10 @@ def register(app: typer.Typer) -> None:
     def products(
         json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         active_days: Annotated[
-            int, typer.Option(min=1, help="An assignee counts as active within this many days.")
+            int,
+            typer.Option(
+                min=1, max=36_500, help="An assignee counts as active within this many days."
+            ),
         ] = 30,
         connector: Annotated[str | None, typer.Option(help="Only this connector.")] = None,
     ) -> None:

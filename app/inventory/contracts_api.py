@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.models import User
 from app.core.security import Role
-from app.deps import SessionDep, area_user, require_roles
+from app.deps import Offset, SessionDep, area_user, require_roles
 from app.inventory import contracts as service
 from app.inventory.contract_rows import parse_contracts
 from app.inventory.contract_schemas import (
@@ -37,7 +37,7 @@ def list_subscriptions(
     session: SessionDep,
     _: ContractsReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> SubscriptionPage:
     """Contracts by renewal date, with notice deadlines; money as decimal strings."""
     items, total = service.list_subscriptions(session=session, limit=limit, offset=offset)

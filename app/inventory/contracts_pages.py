@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import col, func, select
@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError, problem_text
 from app.core.pages import ContractsUser, ContractsWriter, render
-from app.deps import RowId, SessionDep
+from app.deps import Offset, RowId, SessionDep
 from app.inventory import contracts as service
 from app.inventory.contract_edit import (
     BILLING_CYCLES,
@@ -72,7 +72,7 @@ def contracts_page(
     request: Request,
     user: ContractsUser,
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Every contract by renewal date."""
     context = _list_context(session, offset)

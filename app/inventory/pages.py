@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -13,7 +13,7 @@ from app.core import charts
 from app.core.csrf import CsrfChecked
 from app.core.errors import InvalidInputError, problem_text
 from app.core.pages import ApplicationsUser, ApplicationsWriter, render, today
-from app.deps import RowId, SessionDep, SettingsDep
+from app.deps import Offset, RowId, SessionDep, SettingsDep
 from app.findings import review
 from app.findings.review import FindingFilter
 from app.inventory import detail_views, views
@@ -33,7 +33,7 @@ def applications(
     q: str = "",
     category: str = "",
     sort: str = "app",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Every application with seats, cost and next renewal."""
     page = views.application_rows(
@@ -138,7 +138,7 @@ def application_detail(
     session: SessionDep,
     settings: SettingsDep,
     show: str = "all",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """One application: SKUs, contracts, seat history, holders, findings, overlaps."""
     context = _detail_context(request, session, settings, application_id, show, offset)

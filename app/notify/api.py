@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from app.deps import AdminUser, SessionDep
+from app.deps import AdminUser, Offset, SessionDep
 from app.notify.models import Notification
 
 router = APIRouter(prefix="/api/v1", tags=["outbox"])
@@ -49,7 +49,7 @@ def get_outbox(
     status: Literal["pending", "sent", "failed"] | None = None,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> NotificationPage:
     """Outbox rows, newest first, with attempts and the last error."""
     query = select(Notification)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.auth.models import User
-from app.deps import SessionDep, area_user
+from app.deps import Offset, SessionDep, area_user
 from app.people import service
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
@@ -20,7 +20,7 @@ def list_people(
     _: PeopleReader,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """People (same fields as `seatwise people list --json`), by e-mail."""
     items, total = service.list_people(session=session, status=status, limit=limit, offset=offset)

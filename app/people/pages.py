@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.pages import PeopleUser, render
-from app.deps import RowId, SessionDep
+from app.deps import Offset, RowId, SessionDep
 from app.people import views
 
 router = APIRouter(tags=["pages"])
@@ -24,7 +23,7 @@ def people_page(
     q: str = "",
     status: str = "",
     sort: str = "email",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Everyone known, leavers first when filtered."""
     page = views.people_rows(

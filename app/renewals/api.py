@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.models import User
 from app.core.security import Role
-from app.deps import SessionDep, SettingsDep, require_roles
+from app.deps import Offset, SessionDep, SettingsDep, require_roles
 from app.renewals.service import list_renewals, set_state
 
 router = APIRouter(prefix="/api/v1", tags=["renewals"])
@@ -67,7 +67,7 @@ def get_renewals(
     settings: SettingsDep,
     user: RenewalsUser,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RenewalPage:
     """Upcoming renewals, soonest first."""
     views = list_renewals(session=session, as_of=_today(settings))

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from analytics.spend import parse_month
 from app.core.errors import InvalidInputError
-from app.deps import FinanceUser, SessionDep, SettingsDep
+from app.deps import FinanceUser, Offset, SessionDep, SettingsDep
 from app.spend import budgets as budget_service
 from app.spend import export, fx, service
 from app.spend import forecast_service as forecasting
@@ -131,7 +131,7 @@ def list_budgets(
     user: FinanceUser,
     year: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> BudgetPage:
     """Budgets against actual and forecast spend."""
     rows = budget_service.budget_status(session=session, today=_today(settings), year=year)
@@ -163,7 +163,7 @@ def list_fx_rates(
     base: str | None = None,
     quote: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> FxRatePage:
     """Stored FX rates, newest first."""
     rows = fx.list_rates(session=session, base=base, quote=quote)

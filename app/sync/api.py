@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.auth.models import User
-from app.deps import AssetManagerUser, SessionDep, SettingsDep, area_user
+from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user
 from app.sync import configs
 from app.sync.models import ConnectorConfig
 from app.sync.schemas import (
@@ -30,7 +30,7 @@ def list_connectors(
     session: SessionDep,
     _: ConnectorsReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ConnectorPage:
     """Configured connectors; secret fields are masked."""
     rows = configs.list_connectors(session=session)
@@ -46,7 +46,7 @@ def list_sync_runs(
     connector: str | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> SyncRunPage:
     """Sync runs, newest first; filter by connector name and status."""
     runs, total = list_runs(

@@ -193,3 +193,23 @@ def test_ids_beyond_any_row_are_refused_by_name_not_a_database_error(
         result = cli("inventory", "set-app", ref, "--category", "X")
         assert result.exit_code == 1, ref
         assert f"no application with id or name {ref!r}" in result.stderr, result.stderr
+
+
+def test_huge_offsets_and_windows_are_refused_naming_the_limit(web: Web, cli: Any) -> None:
+    api = web.client(None)
+    api.headers["Authorization"] = f"Bearer {web.tokens['admin']}"
+    huge = "9" * 30
+    for url in (
+        f"/api/v1/products?offset={huge}",
+        f"/api/v1/accounts?offset={huge}",
+        f"/api/v1/applications?offset={huge}",
+        f"/api/v1/findings?offset={huge}",
+        f"/api/v1/products?active_days={huge}",
+    ):
+        response = api.get(url)
+        assert response.status_code == 422, (url, response.text)
+        assert "less than or equal to" in response.json()["detail"], url
+    assert web.client("admin").get(f"/applications?offset={huge}").status_code == 422
+    assert api.get("/api/v1/products?offset=2147483647").status_code == 200
+    result = cli("inventory", "products", "--active-days", huge)
+    assert result.exit_code == 2 and "36500" in result.stderr
