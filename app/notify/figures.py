@@ -14,6 +14,10 @@ Rules (each is what the e-mail states, so a reader can check it):
 * **recommended seats** — active seats + a 10 % buffer, rounded up, never above the
   seats bought (a renewal is where you shrink, not grow); none without usage data
   (no product linked and no assignments).
+* **shared with** — other contracts on the same product still running on the day
+  (no end date, or one not before it). The seat figures above are the product's, so
+  they then count the seats of all these contracts together; the e-mail says so, with
+  each contract's seats, rather than let a reader take them for this contract's alone.
 """
 
 from __future__ import annotations
@@ -63,6 +67,14 @@ class ContractFigures:
     seats_activity_unknown: int = 0
     """Assigned seats whose holder's source reports no sign-in data: never counted active,
     so the e-mails say the active figures undercount rather than suggest cutting them."""
+    shared_with: list[tuple[str, int | None]] = field(default_factory=list)
+    """Other running contracts on the same product: (contract number, seats)."""
+
+    @property
+    def shared_seats_bought(self) -> int | None:
+        """Seats bought by this contract and those it shares the product with (None: unknown)."""
+        seats = [self.seats_bought, *(n for _, n in self.shared_with)]
+        return None if any(n is None for n in seats) else sum(n for n in seats if n is not None)
 
     @property
     def findings_savings(self) -> dict[str, Decimal]:
@@ -129,6 +141,24 @@ def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tup
     return int(row[0]), int(row[1]), int(row[2])
 
 
+def sharing_contracts(
+    *, session: Session, subscription: Subscription, as_of: date
+) -> list[tuple[str, int | None]]:
+    """Other contracts on the contract's product still running on ``as_of``, by number."""
+    if subscription.product_id is None:
+        return []
+    rows = session.exec(
+        select(Subscription.contract_number, Subscription.seats)
+        .where(
+            Subscription.product_id == subscription.product_id,
+            Subscription.id != subscription.id,
+            sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= as_of),
+        )
+        .order_by(col(Subscription.contract_number))
+    ).all()
+    return [(str(number), seats) for number, seats in rows]
+
+
 def open_findings(*, session: Session, application_id: int) -> list[FindingLine]:
     """Open findings on an application, largest savings first."""
     rows = session.exec(
@@ -165,4 +195,5 @@ def contract_figures(
         ),
         currency=subscription.currency,
         findings=open_findings(session=session, application_id=subscription.application_id),
+        shared_with=sharing_contracts(session=session, subscription=subscription, as_of=as_of),
     )

@@ -288,3 +288,38 @@ def test_contract_without_owner_goes_to_procurement_only(
     )
     assert [line.recipient for line in _renewals(report)] == [PROCUREMENT]
     assert [row.status for row in outbox(committed_db.engine)] == ["sent", "sent"]
+
+
+def test_alert_says_when_other_contracts_share_the_product_and_its_seat_figures(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    day = RENEWAL - timedelta(days=60)
+    seeded = seed_contract(committed_db.engine, renewal_date=RENEWAL, seats=20)
+    seed_seats(committed_db.engine, product_id=seeded.product_id, as_of=day, active=30, idle=5)
+    later = seed_contract(
+        committed_db.engine, contract_number="C-200", renewal_date=date(2028, 3, 1), seats=30
+    )
+    ended = seed_contract(
+        committed_db.engine, contract_number="C-050", renewal_date=date(2026, 3, 1), seats=99,
+        end_date=day - timedelta(days=1),
+    )  # fmt: skip
+    with Session(committed_db.engine) as s:
+        for other in (later, ended):
+            sub = s.get(Subscription, other.subscription_id)
+            assert sub is not None
+            sub.product_id = seeded.product_id
+            s.add(sub)
+        s.commit()
+    run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    [message] = mailbox.to("owner@example.com")
+    text, html = part(message), part(message, "html")
+    note = (
+        "1 other contract(s) cover the same product: C-200 (30). Seats assigned and active "
+        "below are the product's, for the 50 seats bought by all of them together, not for "
+        "this contract alone."
+    )
+    assert f"NOTE: {note}" in text
+    assert "cover the same product: C-200 (30)" in html
+    assert "for the 50 seats bought by all of them together" in html
+    assert "Seats assigned:        35" in text and "C-050" not in text
