@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.core.db import make_engine
 from app.core.errors import SeatwiseError
+from app.core.nul_guard import RefuseNul
 from app.core.settings import Settings, get_settings
 from app.core.templating import templates
 from app.core.vendor_assets import vendor_app
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             del response.headers["Content-Security-Policy"]
         return response
 
+    app.add_middleware(RefuseNul)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -35,7 +35,10 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, submitted: str) -> bool:
     """Whether a submitted form carries the session's CSRF token."""
     expected = request.session.get("csrf")
-    return isinstance(expected, str) and secrets.compare_digest(expected, submitted)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a forged token may have).
+    return isinstance(expected, str) and secrets.compare_digest(
+        expected.encode(), submitted.encode("utf-8", "surrogatepass")
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
