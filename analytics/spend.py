@@ -78,6 +78,11 @@ def month_label(index: int) -> str:
     return f"{year:04d}-{month0 + 1:02d}"
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Months reports accept: far enough for any contract, and periods around them (a year
+before, months ahead) stay within the dates Python can hold."""
+
+
 def parse_month(text: str) -> int:
     """Return the month index of a ``YYYY-MM`` text.
 
@@ -87,6 +92,8 @@ def parse_month(text: str) -> int:
     match = _MONTH_RE.match(text.strip())
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"expected a month as YYYY-MM (e.g. 2026-01), got {text!r}")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise ValueError(f"expected a year from {FIRST_YEAR} to {LAST_YEAR}, got {text!r}")
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 

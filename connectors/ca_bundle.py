@@ -32,6 +32,11 @@ def ca_bundle_path(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     if _PEM_MARKER in value:
+        if not value.isascii():
+            raise ConnectorConfigError(
+                "ca_bundle: the PEM text holds characters other than ASCII; paste the "
+                "certificate exactly as exported"
+            )
         digest = hashlib.sha256(value.encode()).hexdigest()[:16]
         target = Path(tempfile.gettempdir()) / f"seatwise-ca-{digest}.pem"
         if not target.exists():
@@ -40,8 +45,12 @@ def ca_bundle_path(value: str | None) -> str | None:
                 handle.write(value)
             os.replace(tmp, target)
         return str(target)
-    path = Path(value).expanduser()
-    if not path.is_file():
+    try:
+        path = Path(value).expanduser()
+        found = path.is_file()
+    except (OSError, RuntimeError, ValueError):  # too long, an unknown ~user, a NUL
+        found = False
+    if not found:
         raise ConnectorConfigError(
             f"ca_bundle: no file at {value!r}. Give the path of a PEM file holding the CA "
             "certificates to trust (or the PEM text itself), or leave ca_bundle empty to "

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.auth.logins import end_user_sessions
 from app.auth.models import ApiToken, AuditLog, User
 from app.auth.service import audit, create_token, get_user
-from app.core.db import utcnow
+from app.core.db import MAX_ROW_ID, utcnow
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.core.security import VALID_ROLES
 
@@ -70,13 +70,18 @@ def end_sessions(*, session: Session, user_id: int, actor: str) -> int:
     return ended
 
 
+TOKEN_NAME_LENGTH = 100
+
+
 def new_token(*, session: Session, user_id: int, name: str, actor: str) -> str:
     """Make an API token for a user; the token is returned once and stored hashed."""
-    user = get_user(session=session, user_id=user_id)
+    user = get_user(session=session, user_id=user_id) if 0 <= user_id <= MAX_ROW_ID else None
     if user is None:
         raise NotFoundError(f"no user with id {user_id}")
     if not name.strip():
         raise InvalidInputError("a token needs a name (what it is for)")
+    if len(name.strip()) > TOKEN_NAME_LENGTH:
+        raise InvalidInputError(f"a token's name has at most {TOKEN_NAME_LENGTH} characters")
     token = create_token(session=session, email=user.email, name=name.strip(), actor=actor)
     session.flush()
     return token

@@ -28,6 +28,8 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 MONEY = sa.Numeric(18, 4)
 """Money column type: exact decimals (SQLite round-trips through SQLAlchemy's scale)."""
+MAX_MONEY = Decimal(10) ** 14
+"""Amounts must stay below this: ``MONEY`` holds 14 digits before the decimal point."""
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

@@ -68,6 +68,10 @@ def _unknown(values: Iterable[str], known: Iterable[str]) -> list[str]:
     return sorted({v for v in values if v not in known_set})
 
 
+KEY_LENGTH = 100
+"""As long as ``CatalogEntry.key`` may be."""
+
+
 def add_entry(
     *,
     session: Session,
@@ -87,6 +91,8 @@ def add_entry(
         InvalidInputError: The category or a capability is not in the catalogue's
             vocabulary (the message names them), or the entry is otherwise malformed.
     """
+    if not 0 < len(key.strip()) <= KEY_LENGTH:
+        raise InvalidInputError(f"a catalogue key has 1 to {KEY_LENGTH} characters")
     base = load_catalog()
     caps = [c.strip() for c in capabilities if c.strip()]
     bad_caps = _unknown(caps, base.capabilities)

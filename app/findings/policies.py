@@ -52,9 +52,15 @@ def find_application(*, session: Session, name: str) -> Application:
     return found
 
 
+MAX_DAYS = 36_500
+"""A hundred years: longer windows mean nothing, and the databases' integers end soon after."""
+
+
 def _check_days(name: str, value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or value <= 0):
-        raise InvalidInputError(f"{name} must be a positive number of days, got {value}")
+    if value is not None and (isinstance(value, bool) or not 0 < value <= MAX_DAYS):
+        raise InvalidInputError(
+            f"{name} must be a positive number of days up to {MAX_DAYS}, got {value}"
+        )
 
 
 def set_policy(

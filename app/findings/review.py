@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.auth.service import audit
-from app.core.db import utcnow
+from app.core.db import MAX_ROW_ID, utcnow
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.findings.fingerprint import MATERIAL_EVIDENCE
 from app.findings.models import Finding
@@ -65,7 +65,7 @@ def _conditions(flt: FindingFilter) -> list[Any]:
         # application index rather than joined and compared name by name.
         name = flt.application.strip()
         match = sa.func.lower(col(Application.name)) == name.lower()
-        if name.isdigit():
+        if name.isascii() and name.isdigit() and int(name) <= MAX_ROW_ID:
             match = match | (col(Application.id) == int(name))
         conditions.append(
             col(Finding.application_id).in_(sa.select(col(Application.id)).where(match))

@@ -10,12 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.auth.service import audit
-from app.core.db import utcnow
+from app.core.db import MAX_MONEY, MAX_ROW_ID, utcnow
 from app.core.emails import checked_address
 from app.core.errors import InvalidInputError, NotFoundError
 from app.inventory.models import Subscription
 
 BILLING_CYCLES = ("monthly", "quarterly", "annual", "biennial", "triennial")
+REQUIRED = ("auto_renew", "billing_cycle", "notice_days")
+"""Fields every contract has: a change may set them, not clear them."""
 
 
 class ContractUpdate(BaseModel):
@@ -28,9 +30,9 @@ class ContractUpdate(BaseModel):
     auto_renew: bool | None = None
     notice_days: int | None = Field(default=None, ge=0, le=3650)
     billing_cycle: str | None = None
-    seats: int | None = Field(default=None, ge=0)
-    unit_price: Decimal | None = Field(default=None, ge=0)
-    total_cost: Decimal | None = Field(default=None, ge=0)
+    seats: int | None = Field(default=None, ge=0, le=MAX_ROW_ID)
+    unit_price: Decimal | None = Field(default=None, ge=0, lt=MAX_MONEY)
+    total_cost: Decimal | None = Field(default=None, ge=0, lt=MAX_MONEY)
     cost_centre: str | None = Field(default=None, max_length=100)
     owner_email: str | None = Field(default=None, max_length=320)
     notes: str | None = Field(default=None, max_length=10_000)
@@ -50,6 +52,9 @@ def update_contract(
     """Apply the given fields to a contract and audit what changed."""
     sub = get_contract(session=session, contract_id=contract_id)
     values: dict[str, Any] = changes.model_dump(exclude_unset=True)
+    kept = sorted(k for k in REQUIRED if k in values and values[k] is None)
+    if kept:
+        raise InvalidInputError(f"{', '.join(kept)}: required, cannot be cleared")
     cycle = values.get("billing_cycle")
     if cycle is not None and cycle not in BILLING_CYCLES:
         raise InvalidInputError(

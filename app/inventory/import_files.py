@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -164,15 +163,27 @@ def _read_csv(data: bytes, *, what: str) -> RawTable:
 
 
 def _read_xlsx(data: bytes, *, what: str) -> RawTable:
-    from openpyxl import load_workbook
+    """The workbook's one sheet; a damaged workbook is refused, naming what failed.
 
+    openpyxl reads a sheet's XML lazily, so damage inside the zip (a sheet that is not
+    XML, say) surfaces anywhere while reading, as whatever its parser raises.
+    """
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return _xlsx_table(data, what=what)
+    except ImportRefused:
+        raise
+    except Exception as exc:
+        detail = (str(exc).strip().splitlines() or [""])[0]
         raise ImportRefused(
             what,
-            [RowProblem(None, None, f"not an XLSX workbook: {exc.__class__.__name__}: {exc}")],
+            [RowProblem(None, None, f"not an XLSX workbook: {exc.__class__.__name__}: {detail}")],
         ) from exc
+
+
+def _xlsx_table(data: bytes, *, what: str) -> RawTable:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         names = list(workbook.sheetnames)
         if len(names) != 1:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from analytics.spend import FIRST_YEAR, LAST_YEAR
 from app.core.csrf import CsrfChecked
 from app.core.errors import NotFoundError
 from app.core.pages import RenewalsUser, RenewalsWriter, render, today
@@ -24,6 +25,8 @@ router = APIRouter(tags=["pages"])
 def _month(text: str, fallback: date) -> date:
     try:
         year, month = (int(p) for p in text.split("-"))
+        if not FIRST_YEAR <= year <= LAST_YEAR:  # the calendar's neighbours must exist
+            raise ValueError(year)
         return date(year, month, 1)
     except ValueError:
         return fallback.replace(day=1)

@@ -129,7 +129,7 @@ def list_budgets(
     session: SessionDep,
     settings: SettingsDep,
     user: FinanceUser,
-    year: int | None = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> BudgetPage:

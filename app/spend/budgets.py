@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from analytics.model import Finding
 from analytics.spend import find_budget_overruns, month_index
+from app.core.db import MAX_MONEY
 from app.core.errors import InvalidInputError
 from app.spend.allocation import assign_keys
 from app.spend.forecast_service import MAX_HORIZON, forecast_lines
@@ -47,6 +48,8 @@ def parse_amount(text: str | Decimal) -> Decimal:
         raise InvalidInputError(f"budget amount must be a number, got {text!r}")
     if amount < 0:
         raise InvalidInputError(f"budget amount must not be negative, got {text}")
+    if amount >= MAX_MONEY:
+        raise InvalidInputError(f"budget amount must be below 10^14, got {text}")
     return amount
 
 

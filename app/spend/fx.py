@@ -60,6 +60,10 @@ def normalise_currency(code: str) -> str:
     return value
 
 
+MAX_RATE = Decimal(10) ** 10
+"""Rates are stored with 10 digits before the decimal point (``FxRate.rate``)."""
+
+
 def parse_rate(text: str | Decimal) -> Decimal:
     """Return a positive rate.
 
@@ -72,6 +76,8 @@ def parse_rate(text: str | Decimal) -> Decimal:
         raise InvalidInputError(f"FX rate must be a positive number, got {text!r}") from None
     if not rate.is_finite() or rate <= 0:
         raise InvalidInputError(f"FX rate must be a positive number, got {text!r}")
+    if rate >= MAX_RATE:
+        raise InvalidInputError(f"FX rate must be below 10^10, got {text!r}")
     return rate
 
 

@@ -86,14 +86,20 @@ def _check_settings(kind: str, validated: connector_base.ConnectorConfig) -> Non
     The connector's checks run again at each sync and test (a file may go later), but a
     typo found only at the first nightly sync is found too late.
     """
+    if validated.schedule is not None and not validated.schedule.strip():
+        validated.schedule = None  # blank: no schedule of its own, as when left out
     try:
         if validated.schedule:
             validated.schedule = check_crontab(validated.schedule)
+    except ValueError as exc:
+        raise ConnectorConfigInvalid(
+            f"invalid {kind} connector config: schedule: {exc}", unknown=[], missing=[]
+        ) from None
+    try:
         connector_class(kind).check_settings(validated)
     except (ValueError, connector_base.ConnectorConfigError) as exc:
-        what = "schedule: " if isinstance(exc, ValueError) else ""
         raise ConnectorConfigInvalid(
-            f"invalid {kind} connector config: {what}{exc}", unknown=[], missing=[]
+            f"invalid {kind} connector config: {exc}", unknown=[], missing=[]
         ) from None
 
 

@@ -6,6 +6,8 @@ beyond the databases' integers and decimals, forged CSRF tokens, dates out of ra
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -62,3 +64,80 @@ def test_a_forged_csrf_token_with_other_characters_is_refused_not_a_crash(web: W
     forged_header = {"X-CSRF-Token": "é".encode()}  # raw UTF-8 bytes
     header = page.post("/api/v1/findings/bulk", json={}, headers=forged_header)
     assert header.status_code == 400
+
+
+def _refused(response: Any, *needles: str) -> None:
+    assert 400 <= response.status_code < 500, response.text
+    for needle in needles:
+        assert needle in response.text, (needle, response.text)
+
+
+def test_numbers_beyond_the_columns_are_refused_by_name(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    api = _api(web)
+    huge = 10**40
+    assert api.get("/api/v1/findings", params={"application": "2147483648"}).json()["total"] == 0
+    _refused(api.get("/api/v1/budgets", params={"year": "2147483648"}), "less than or equal")
+    body = {"department": "Ops", "year": 2027, "currency": "EUR"}
+    for amount in (huge, "1e400", "100000000000000"):
+        _refused(api.put("/api/v1/budgets", json={**body, "amount": amount}))
+    _refused(api.put("/api/v1/admin/policies", json={"inactive_days": 2**40}), "up to 36500, got")
+    _refused(api.post("/api/v1/admin/tokens", json={"user_id": 2**40, "name": "x"}), "no user")
+    contract = api.patch("/api/v1/contracts/1", json={"seats": 2**40})
+    _refused(contract, "less than or equal to 2147483647")
+    _refused(api.patch("/api/v1/contracts/1", json={"unit_price": "1e20"}), "less than")
+    _refused(api.put("/api/v1/fx-rates", json={"base": "EUR", "quote": "USD",
+                                               "day": "2026-01-01", "rate": "1e12"}))  # fmt: skip
+    page = web.client("admin")
+    csrf = csrf_of(page.get("/login").text)
+    form = page.post("/settings/tokens", data={"csrf": csrf, "user_id": "1", "name": "n" * 10_000})
+    _refused(form, "at most 100 characters")
+    catalog = {"csrf": csrf, "key": "k" * 10_000, "name": "X", "vendor": "Y", "category": "x"}
+    _refused(page.post("/settings/catalog", data=catalog), "1 to 100 characters")
+
+
+def test_clearing_a_contracts_required_field_is_refused_naming_it(web: Web) -> None:
+    seed_inventory(web.db.engine)
+    api = _api(web)
+    for field in ("notice_days", "billing_cycle", "auto_renew"):
+        response = api.patch("/api/v1/contracts/1", json={field: None})
+        _refused(response, f"{field}: required, cannot be cleared")
+    page = web.client("admin")
+    csrf = csrf_of(page.get("/contracts/1").text)
+    form = page.post("/contracts/1", data={"csrf": csrf, "notice_days": "", "billing_cycle": ""})
+    _refused(form, "billing_cycle, notice_days: required, cannot be cleared")
+
+
+def test_months_outside_the_years_reports_know_fall_back_or_are_refused(web: Web) -> None:
+    page = web.client("admin")
+    for month in ("9999-12", "0001-01", "1-1"):
+        assert page.get("/renewals", params={"month": month}).status_code == 200, month
+    for month in ("0001-01", "0000-01", "3000-01"):
+        assert page.get("/spend", params={"to": month}).status_code == 200, month
+    refused = _api(web).get("/api/v1/reports/spend", params={"to": "0001-01"})
+    _refused(refused, "expected a year from 1900 to 2999")
+
+
+def test_a_damaged_workbook_is_refused_as_no_xlsx(web: Web) -> None:
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types><broken")
+        archive.writestr("xl/workbook.xml", "not xml at all <<<")
+    upload = {"file": ("c.xlsx", damaged.getvalue(), "application/octet-stream")}
+    response = _api(web).post("/api/v1/imports/contracts", files=upload)
+    _refused(response, "not an XLSX workbook")
+
+
+def test_unusable_ca_bundle_values_are_refused_naming_the_setting(web: Web) -> None:
+    api = _api(web)
+    base = {"api_url": "https://127.0.0.1:9/api/", "token": "xoxb-1"}
+    for value in ("/" + "x" * 5000, "~nosuchuser/ca.pem", "-----BEGIN CERTIFICATE-----é"):
+        body = {"kind": "slack", "name": "s", "config": {**base, "ca_bundle": value}}
+        response = api.post("/api/v1/connectors", json=body)
+        _refused(response, "ca_bundle")
+        assert "schedule" not in response.text
+    blank = {"kind": "slack", "name": "s", "config": {**base, "schedule": "  "}}
+    assert api.post("/api/v1/connectors", json=blank).status_code == 201
+    listed = api.get("/api/v1/connectors").json()
+    [row] = listed["items"] if isinstance(listed, dict) else listed
+    assert not row["config"].get("schedule")
