@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.auth.logins import end_user_sessions
 from app.auth.models import ApiToken, AuditLog, User
 from app.auth.service import audit, create_token, get_user
-from app.core.db import MAX_ROW_ID, utcnow
+from app.core.db import MAX_ROW_ID, get_row, utcnow
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.core.security import VALID_ROLES
 
@@ -110,9 +110,7 @@ def list_tokens(*, session: Session) -> list[dict[str, Any]]:
 
 def revoke_token(*, session: Session, token_id: int, actor: str) -> None:
     """Revoke a token; it stops working at once."""
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFoundError(f"no API token with id {token_id}")
+    token = get_row(session, ApiToken, token_id, "API token")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)

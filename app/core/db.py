@@ -9,13 +9,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel, create_engine
+
+from app.core.errors import NotFoundError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -123,5 +125,18 @@ def contains_text(search: str, *columns: Any) -> Any:
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))
 
 
+_Row = TypeVar("_Row", bound=SQLModel)
 MAX_ROW_ID = 2**31 - 1
 """The largest id a table's ``INTEGER`` key holds on PostgreSQL (SQLite holds more)."""
+
+
+def get_row(session: Session, model: type[_Row], row_id: int, what: str) -> _Row:
+    """The row of ``model`` with this id.
+
+    Raises:
+        NotFoundError: naming ``what`` and the id (also for an id no row can have).
+    """
+    row = session.get(model, row_id) if 0 <= row_id <= MAX_ROW_ID else None
+    if row is None:
+        raise NotFoundError(f"no {what} with id {row_id}")
+    return row

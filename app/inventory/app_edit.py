@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from app.auth.service import audit
-from app.core.db import MAX_ROW_ID, contains_text
+from app.core.db import MAX_ROW_ID, contains_text, get_row
 from app.core.emails import checked_address
 from app.core.errors import NotFoundError
 from app.inventory.models import Application, Vendor
@@ -62,10 +62,7 @@ def find_application(*, session: Session, ref: str) -> Application:
 
 def get_application(*, session: Session, application_id: int) -> Application:
     """One application by id."""
-    app = session.get(Application, application_id)
-    if app is None:
-        raise NotFoundError(f"no application with id {application_id}")
-    return app
+    return get_row(session, Application, application_id, "application")
 
 
 def update_application(

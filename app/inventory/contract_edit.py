@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.auth.service import audit
-from app.core.db import MAX_MONEY, MAX_ROW_ID, utcnow
+from app.core.db import MAX_MONEY, MAX_ROW_ID, get_row, utcnow
 from app.core.emails import checked_address
-from app.core.errors import InvalidInputError, NotFoundError
+from app.core.errors import InvalidInputError
 from app.inventory.models import Subscription
 
 BILLING_CYCLES = ("monthly", "quarterly", "annual", "biennial", "triennial")
@@ -40,10 +40,7 @@ class ContractUpdate(BaseModel):
 
 def get_contract(*, session: Session, contract_id: int) -> Subscription:
     """One contract by id."""
-    sub = session.get(Subscription, contract_id)
-    if sub is None:
-        raise NotFoundError(f"no contract with id {contract_id}")
-    return sub
+    return get_row(session, Subscription, contract_id, "contract")
 
 
 def update_contract(

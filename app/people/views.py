@@ -7,8 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from app.core.db import contains_text
-from app.core.errors import NotFoundError
+from app.core.db import contains_text, get_row
 from app.inventory.models import Application, Product
 from app.inventory.views import Page
 from app.people.models import Account, Assignment, Person
@@ -88,9 +87,7 @@ def people_rows(
 
 def person_detail(*, session: Session, person_id: int) -> dict[str, Any]:
     """A person with each account (source, status) and each licence held."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFoundError(f"no person with id {person_id}")
+    person = get_row(session, Person, person_id, "person")
     accounts = session.execute(
         sa.select(Account, col(ConnectorConfig.name), col(ConnectorConfig.kind))
         .join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))

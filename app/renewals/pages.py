@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analytics.spend import FIRST_YEAR, LAST_YEAR
 from app.core.csrf import CsrfChecked
-from app.core.errors import NotFoundError
+from app.core.db import get_row
 from app.core.pages import RenewalsUser, RenewalsWriter, render, today
 from app.deps import RowId, SessionDep, SettingsDep
 from app.inventory.models import Subscription
@@ -94,9 +94,7 @@ def renewals_page(
 @router.get("/renewals/{subscription_id}")
 def renewal_link(subscription_id: RowId, user: RenewalsUser, session: SessionDep) -> Response:
     """Where a renewal alert's link lands: the renewals page at that contract's month and row."""
-    contract = session.get(Subscription, subscription_id)
-    if contract is None:
-        raise NotFoundError(f"no contract with id {subscription_id}")
+    contract = get_row(session, Subscription, subscription_id, "contract")
     month = (contract.renewal_date or today()).strftime("%Y-%m")
     return RedirectResponse(f"/renewals?month={month}#renewal-{subscription_id}", status_code=303)
 
