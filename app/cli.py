@@ -82,6 +82,10 @@ def _operational_message(exc: BaseException) -> str:
 
     if isinstance(exc, SettingsError | SeatwiseError | ConnectorError):
         return str(exc)
+    from alembic.util.exc import CommandError
+
+    if isinstance(exc, CommandError):  # e.g. a revision that does not exist
+        return f"migration: {exc}"
     if isinstance(exc, SQLAlchemyError):
         orig = getattr(exc, "orig", None)
         detail = str(orig or exc).strip().splitlines()[0]

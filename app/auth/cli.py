@@ -96,6 +96,10 @@ def _read_password(from_stdin: bool) -> str:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password:
         raise InvalidInputError("empty password given")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are no UTF-8 arrive as lone surrogates
+        raise InvalidInputError("the password is not UTF-8 text") from None
     return password
 
 

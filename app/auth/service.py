@@ -103,11 +103,17 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     return user
 
 
+TOKEN_NAME_LENGTH = 100
+"""As long as ``ApiToken.name`` may be."""
+
+
 def create_token(*, session: Session, email: str, name: str, actor: str = "cli") -> str:
     """Create an API token for a user; return the token (shown once, stored hashed)."""
     user = get_user_by_email(session=session, email=email)
     if user is None:
         raise NotFoundError(f"no user with e-mail {normalise_email(email)}")
+    if not 0 < len(name.strip()) <= TOKEN_NAME_LENGTH:
+        raise InvalidInputError(f"a token's name has 1 to {TOKEN_NAME_LENGTH} characters")
     token, prefix, token_hash = new_api_token()
     assert user.id is not None
     session.add(ApiToken(user_id=user.id, name=name, token_hash=token_hash, prefix=prefix))

@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
     @app.command("worker")
     def worker(
         poll_seconds: Annotated[
-            float, typer.Option(help="How often a follower checks whether it can take over.")
+            float,
+            typer.Option(
+                min=1.0, max=3600.0, help="How often a follower checks whether it can take over."
+            ),
         ] = 15.0,
     ) -> None:
         """Run the job scheduler alone (exactly one process leads; others stand by)."""

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import typer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -67,3 +68,22 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to stdout (dates ISO 8601, money as decimal strings)."""
     json.dump(data, sys.stdout, default=_default, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def parse_day(value: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` option; an impossible date or a year outside 1900-2999 exits 2.
+
+    The bound keeps the windows reckoned from the day (a year back, months ahead)
+    within the dates Python holds.
+    """
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option
+        ) from None
+    if not 1900 <= day.year <= 2999:
+        raise typer.BadParameter(
+            f"{value!r}: the year must be from 1900 to 2999", param_hint=option
+        )
+    return day

@@ -140,3 +140,12 @@ def get_row(session: Session, model: type[_Row], row_id: int, what: str) -> _Row
     if row is None:
         raise NotFoundError(f"no {what} with id {row_id}")
     return row
+
+
+def same_name(column: Any, name: str) -> Any:
+    """``column`` equals ``name`` ignoring case: exactly, or lower-cased on both sides.
+
+    SQLite's ``lower()`` folds ASCII letters only, so "Ünïcødé" lower-cased there differs
+    from Python's; the exact match keeps such a name from being taken for a new one.
+    """
+    return sa.or_(column == name, sa.func.lower(column) == name.lower())

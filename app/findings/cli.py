@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.core.cli_runtime import db_session, print_json, state
+from app.core.cli_runtime import db_session, parse_day, print_json, state
 from app.findings import review
 from app.findings.cli_config import register_catalog, register_policy
 from app.findings.review import SEVERITY_ORDER, FindingFilter
@@ -23,12 +23,7 @@ def parse_as_of(value: str | None) -> date:
     """Return the analysis day: ``--as-of YYYY-MM-DD``, else the real date."""
     if value is None:
         return date.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of"
-        ) from None
+    return parse_day(value, "--as-of")
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from analytics.model import ApplicationPolicy
 from analytics.model import Policy as AnalysisPolicy
 from app.auth.service import audit
-from app.core.db import utcnow
+from app.core.db import same_name, utcnow
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.settings import Settings
 from app.findings.models import Policy
@@ -40,11 +39,11 @@ class PolicyRow:
 
 def find_application(*, session: Session, name: str) -> Application:
     """Find an application by name or catalogue key (case-insensitive), or raise NotFound."""
-    clean = " ".join(name.split()).lower()
+    clean = " ".join(name.split())
     found = (
-        session.exec(select(Application).where(func.lower(Application.name) == clean)).first()
+        session.exec(select(Application).where(same_name(Application.name, clean))).first()
         or session.exec(
-            select(Application).where(func.lower(col(Application.catalog_key)) == clean)
+            select(Application).where(same_name(col(Application.catalog_key), clean))
         ).first()
     )
     if found is None:

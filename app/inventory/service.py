@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from app.core.db import same_name
 from app.inventory.models import Application, Product, Subscription, Vendor
 
 
 def resolve_vendor(*, session: Session, name: str) -> Vendor:
     """Find a vendor by name (case-insensitive) or create it."""
     clean = " ".join(name.split())
-    vendor = session.exec(select(Vendor).where(func.lower(Vendor.name) == clean.lower())).first()
+    vendor = session.exec(select(Vendor).where(same_name(Vendor.name, clean))).first()
     if vendor is None:
         vendor = Vendor(name=clean)
         session.add(vendor)
@@ -54,17 +55,13 @@ def resolve_application(
         if catalog_key:
             name = entry.name
     clean = " ".join(name.split())
-    found = session.exec(
-        select(Application).where(func.lower(Application.name) == clean.lower())
-    ).first()
+    found = session.exec(select(Application).where(same_name(Application.name, clean))).first()
     if found is not None:
         if found.catalog_key is None and entry is not None:
             found.catalog_key = entry.key
         return found
     app_name = entry.name if entry is not None else clean
-    clash = session.exec(
-        select(Application).where(func.lower(Application.name) == app_name.lower())
-    ).first()
+    clash = session.exec(select(Application).where(same_name(Application.name, app_name))).first()
     if clash is not None:
         return clash
     vendor = resolve_vendor(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.core.cli_runtime import db_session, print_json, state
+from app.core.cli_runtime import db_session, parse_day, print_json, state
 from app.core.db import utcnow
 
 STATUSES = ("pending", "sent", "failed")
@@ -17,12 +17,7 @@ def parse_as_of(value: str | None) -> date:
     """``--as-of YYYY-MM-DD`` (today in SEATWISE_TIMEZONE when absent); bad dates exit 2."""
     if value is None:
         return datetime.now(state.settings.tz).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of"
-        ) from None
+    return parse_day(value, "--as-of")
 
 
 AsOf = Annotated[

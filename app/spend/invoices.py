@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.core.db import same_name
 from app.inventory.import_files import ImportRefused, ImportResult, RowProblem
 from app.inventory.models import Application, Subscription, Vendor
 from app.inventory.service import resolve_application, resolve_vendor
@@ -31,8 +31,8 @@ _COMPARED = (
 
 
 def _find_vendor(session: Session, name: str) -> Vendor | None:
-    clean = " ".join(name.split()).lower()
-    return session.exec(select(Vendor).where(func.lower(Vendor.name) == clean)).first()
+    clean = " ".join(name.split())
+    return session.exec(select(Vendor).where(same_name(Vendor.name, clean))).first()
 
 
 def _contracts(session: Session, rows: list[InvoiceRow]) -> dict[int, Subscription]:

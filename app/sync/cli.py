@@ -41,20 +41,53 @@ def read_config_argument(value: str) -> dict[str, Any]:
     """Parse ``--config``: inline JSON, or ``@file.json``; usage errors exit 2."""
     text = value
     if value.startswith("@"):
-        path = Path(value[1:]).expanduser()
         try:
+            path = Path(value[1:]).expanduser()
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise _usage_error(
-                f"--config file {str(path)!r} cannot be read: {exc.strerror}"
+                f"--config file {value[1:]!r} cannot be read: {exc.strerror or exc}"
             ) from None
+        except RuntimeError:  # ~user naming nobody
+            raise _usage_error(f"--config file {value[1:]!r}: no such home directory") from None
+        except UnicodeDecodeError:
+            raise _usage_error(f"--config file {value[1:]!r} is not UTF-8 text") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _usage_error(f"--config is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise _usage_error("--config is nested too deeply to read") from None
     if not isinstance(data, dict):
         raise _usage_error("--config must be a JSON object of connector settings")
+    bad = _unstorable(data)
+    if bad:
+        raise _usage_error(f"--config: {bad}")
     return data
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a config's text cannot be stored (NUL, or half of a UTF-16 pair), else None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "a value contains a NUL character (\\u0000)"
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+            return "a value contains a lone UTF-16 surrogate (such as \\ud800), not text"
+        return None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        problem = _unstorable(key) if isinstance(key, str) else None
+        if problem is None:
+            problem = _unstorable(item)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _check_message(name: str, exc: ConnectorError) -> str:

@@ -262,3 +262,16 @@ def test_subscriptions_list_text_output(cli: Any, tmp_path: Path) -> None:
     assert "120.00 per seat EUR" in next(line for line in lines if "C-100" in line)
     assert "no price EUR" in next(line for line in lines if "C-101" in line)
     assert "None" not in "".join(lines)
+
+
+def test_a_vendor_named_beyond_ascii_is_found_again_on_reimport(cli: Any, tmp_path: Path) -> None:
+    """SQLite's lower() folds ASCII only: the exact name must still find the vendor."""
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes([contract(vendor="Ünïcødé 名前", application="アプリ")]))
+    first = cli("import", "contracts", str(path))
+    assert first.exit_code == 0, first.stderr
+    path.write_bytes(csv_bytes([contract(vendor="Ünïcødé 名前", application="アプリ", seats="11")]))
+    again = cli("import", "contracts", str(path))
+    assert again.exit_code == 0, again.stderr
+    [row] = _listing(cli)
+    assert row["vendor"] == "Ünïcødé 名前" and row["seats"] == 11

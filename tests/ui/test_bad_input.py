@@ -91,7 +91,7 @@ def test_numbers_beyond_the_columns_are_refused_by_name(web: Web) -> None:
     page = web.client("admin")
     csrf = csrf_of(page.get("/login").text)
     form = page.post("/settings/tokens", data={"csrf": csrf, "user_id": "1", "name": "n" * 10_000})
-    _refused(form, "at most 100 characters")
+    _refused(form, "name has 1 to 100 characters")
     catalog = {"csrf": csrf, "key": "k" * 10_000, "name": "X", "vendor": "Y", "category": "x"}
     _refused(page.post("/settings/catalog", data=catalog), "1 to 100 characters")
 
@@ -141,3 +141,29 @@ def test_unusable_ca_bundle_values_are_refused_naming_the_setting(web: Web) -> N
     listed = api.get("/api/v1/connectors").json()
     [row] = listed["items"] if isinstance(listed, dict) else listed
     assert not row["config"].get("schedule")
+
+
+def test_cli_bad_input_exits_with_a_message_not_a_crash(
+    cli: Any, committed_db: Any, tmp_path: Any
+) -> None:
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes('{"token": "caf\xe9"}'.encode("latin-1"))
+    cases = {
+        f"@{latin1}": "is not UTF-8 text",
+        "@~nosuchuser-seatwise/x.json": "no such home directory",
+        "[" * 100_000: "nested too deeply",
+        '{"token": "x", "api_url": "http://127.0.0.1/\\u0000"}': "NUL character",
+        '{"token": "x", "api_url": "http://127.0.0.1/\\ud800"}': "lone UTF-16 surrogate",
+    }
+    for config, needle in cases.items():
+        result = cli("connector", "add", "slack", "--name", "s", "--config", config)
+        assert result.exit_code == 2 and needle in result.stderr, (config[:40], result.stderr)
+    for as_of in ("0001-01-01", "3000-01-01"):
+        result = cli("analyze", "--as-of", as_of)
+        assert result.exit_code == 2 and "the year must be from 1900 to 2999" in result.stderr
+    assert cli("user", "create", "--email", "a@example.com", "--role", "admin",
+               "--password-stdin", input="long-enough-password\n").exit_code == 0  # fmt: skip
+    long_name = cli("token", "create", "--email", "a@example.com", "--name", "n" * 10_000)
+    assert long_name.exit_code == 1 and "1 to 100 characters" in long_name.stderr
+    migration = cli("db", "upgrade", "+99")
+    assert migration.exit_code == 1 and "seatwise: error: migration:" in migration.stderr
