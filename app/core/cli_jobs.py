@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         poll_seconds: Annotated[
             float,
             typer.Option(
-                min=1.0, max=3600.0, help="How often a follower checks whether it can take over."
+                min=0.1, max=3600.0, help="How often a follower checks whether it can take over."
             ),
         ] = 15.0,
     ) -> None:
