@@ -77,13 +77,36 @@ def money(value: Any) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+SQLITE_BUSY_MS = 30_000
+"""How long a statement on SQLite waits for another connection's write lock (ms)."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
+
+
+@contextmanager
+def sqlite_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
+    """Let statements on this SQLite connection wait ``seconds`` for the write lock.
+
+    Longer than :data:`SQLITE_BUSY_MS` where waiting out another writer is right (a sync
+    queued behind another one); the usual patience comes back after, as the connection
+    returns to the pool. Does nothing on other databases.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = conn.connection.driver_connection
+    raw.execute(f"PRAGMA busy_timeout={max(1, round(seconds * 1000))}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

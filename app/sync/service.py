@@ -1,15 +1,17 @@
 """The sync service: one run of one connector, all or nothing.
 
 Lifecycle: a ``SyncRun`` is committed as ``running`` in its own short transaction; then
-one transaction streams the connector's records — fetched in a separate process
-(:mod:`app.sync.pipeline`) so writing overlaps fetching — applies them in
-batches (:mod:`app.sync.apply`), marks what disappeared, records the counts and commits. Any
-error rolls everything back and the run is recorded ``failed`` with the reason in plain
-words, in a fresh transaction: the previous inventory stays exactly as it was.
+one transaction, once no other sync is writing (one writes at a time), streams the
+connector's records — fetched in a separate process (:mod:`app.sync.pipeline`) so
+writing overlaps fetching — applies them in batches (:mod:`app.sync.apply`), marks what
+disappeared, records the counts and commits. Any error rolls everything back and the run
+is recorded ``failed`` with the reason in plain words, in a fresh transaction: the
+previous inventory stays exactly as it was.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,11 +19,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from analytics.seats import gc_paused
-from app.core.db import session_scope, utcnow
+from app.core.db import session_scope, sqlite_patience, utcnow
 from app.core.errors import SeatwiseError
 from app.core.leader import SCHEMA_LOCK_KEY
 from app.core.settings import Settings
@@ -30,6 +32,7 @@ from app.sync.apply import SnapshotApplier
 from app.sync.configs import build_connector, get_connector_config, is_identity_provider
 from app.sync.models import ConnectorConfig, SyncRun
 from app.sync.pipeline import fetched
+from app.sync.staging import Staging
 from connectors.base import ConnectorError
 
 
@@ -67,16 +70,33 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail[0] if detail else ''}".rstrip(": ")
 
 
-def _start_run(engine: Engine, name: str) -> tuple[ConnectorConfig, int]:
-    with session_scope(engine) as session:
-        row = get_connector_config(session=session, name=name)
-        assert row.id is not None
-        run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        session.expunge(row)
-        return row, run.id
+def _start_run(engine: Engine, name: str, wait: float) -> tuple[ConnectorConfig, int]:
+    """Record the run as running, in its own transaction.
+
+    On SQLite another sync may hold the write lock for its whole run: this waits for it
+    as long as the run itself would (``wait`` seconds), not the usual 30 s.
+
+    Raises:
+        SeatwiseError: SQLite stayed locked for all of ``wait``; nothing was recorded.
+    """
+    try:
+        with session_scope(engine) as session:
+            row = get_connector_config(session=session, name=name)
+            assert row.id is not None
+            run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
+            with sqlite_patience(session.connection(), wait):
+                session.add(run)
+                session.flush()
+            assert run.id is not None
+            session.expunge(row)
+            return row, run.id
+    except OperationalError as exc:
+        if not _lock_wait_ended(exc):
+            raise
+        raise SeatwiseError(
+            f"connector {name!r} was not synced: another writer kept the database locked "
+            f"for {_duration(wait)}; nothing was recorded (try again later)"
+        ) from None
 
 
 def _fail_run(engine: Engine, run_id: int, error: str) -> None:
@@ -116,6 +136,120 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
             f"connector {name!r} is already being synced by another run; this run "
             "changed nothing (try again when that one has finished)"
         )
+
+
+WRITER_LOCK = "seatwise-sync-writer"
+"""What the PostgreSQL advisory lock letting one sync write at a time is named after."""
+SYNC_WAIT_SECONDS = 15 * 60.0
+"""How long a run waits for another sync to finish writing before it gives up."""
+WAIT_WORTH_SAYING = 1.0
+"""A wait for another sync at least this long (seconds) is noted in the run's warnings."""
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+
+
+def _lock_wait_ended(exc: OperationalError) -> bool:
+    """Whether the error is a lock wait that ran out (SQLite busy, PostgreSQL lock timeout)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL: lock_not_available
+        return True
+    return getattr(orig, "sqlite_errorcode", None) == 5 or "database is locked" in str(orig)
+
+
+def _others_running(session: Session, connector_id: int) -> str:
+    """Who a waiting run waits for, in words: the other connectors with a run in progress.
+
+    Some of those may be queued themselves; which one holds the right to write is not
+    recorded anywhere a waiting run could read it.
+    """
+    names = session.exec(
+        select(ConnectorConfig.name)
+        .join(SyncRun, col(SyncRun.connector_id) == col(ConnectorConfig.id))
+        .where(col(SyncRun.status) == "running", col(SyncRun.connector_id) != connector_id)
+        .distinct()
+        .order_by(col(ConnectorConfig.name))
+    ).all()
+    if not names:
+        return "another writer"
+    return "another sync (in progress: " + ", ".join(repr(n) for n in names) + ")"
+
+
+def _take_writer(conn: sa.Connection, *, wait: float | None) -> bool:
+    """Take the right to write for this transaction: at once (``wait`` None) or waiting.
+
+    PostgreSQL: an advisory lock held until the transaction ends. SQLite: its write
+    lock itself, taken by ``BEGIN IMMEDIATE`` (so every read of the run comes after the
+    previous sync's commit, which a run reading first and locking at its first write
+    would not see).
+    """
+    if conn.dialect.name == "postgresql":
+        if wait is None:
+            sql = f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})"
+            return bool(conn.execute(sa.text(sql), {"name": WRITER_LOCK}).scalar())
+        before = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
+        conn.execute(
+            sa.text("SELECT set_config('lock_timeout', :ms, true)"),
+            {"ms": f"{max(1, round(wait * 1000))}ms"},
+        )
+        conn.execute(
+            sa.text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})"), {"name": WRITER_LOCK}
+        )
+        conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": before})
+        return True
+    if conn.dialect.name != "sqlite":
+        return True
+    try:
+        with sqlite_patience(conn, 0 if wait is None else wait):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if wait is None and _lock_wait_ended(exc):
+            return False
+        raise
+    return True
+
+
+def _wait_to_write(
+    session: Session, connector_id: int, name: str, wait: float, queued: float = 0.0
+) -> str | None:
+    """Queue behind any other sync until it has committed: one sync writes at a time.
+
+    Two syncs writing at once would each decide from what the other had not committed
+    yet (a vendor, a person, an account to create) and the later one fail on a
+    duplicate, naming a table rather than the cause: syncs of several connectors
+    scheduled for the same minute did. So a run waits for the one before it, up to
+    ``wait`` seconds in all, ``queued`` of which it already spent (on SQLite, recording
+    the run itself waits for the write lock). Returns the warning to record when the
+    wait was long enough to notice.
+
+    Raises:
+        SeatwiseError: The other sync was still writing when the time was up.
+    """
+    conn = session.connection()
+    holder = "another writer"
+    if not _take_writer(conn, wait=None):
+        holder = _others_running(session, connector_id)
+        started = time.monotonic()
+        try:
+            _take_writer(conn, wait=max(wait - queued, 0.001))
+        except OperationalError as exc:
+            if not _lock_wait_ended(exc):
+                raise
+            raise SeatwiseError(
+                f"connector {name!r} was not synced: {holder} was still writing after "
+                f"{_duration(wait)}, and one sync writes at a time; this run changed "
+                "nothing (try again when it has finished)"
+            ) from None
+        queued += time.monotonic() - started
+    if queued < WAIT_WORTH_SAYING:
+        return None
+    return (
+        f"This run waited {_duration(queued)} for {holder} to finish writing "
+        "(one sync writes at a time)."
+    )
 
 
 INTERRUPTED = (
@@ -171,19 +305,27 @@ def sync_connector(
     name: str,
     connector_options: dict[str, Any] | None = None,
     on_record: Callable[[int], None] | None = None,
+    wait_seconds: float = SYNC_WAIT_SECONDS,
 ) -> SyncResult:
     """Run one full sync of the connector ``name``; never raises for a connector failure.
 
     ``connector_options`` go to the connector's constructor (tests pass fast retries);
-    ``on_record`` is called with the running record count every 1,000 records.
+    ``on_record`` is called with the running record count every 1,000 records. A sync
+    of another connector in progress is waited for, ``wait_seconds`` at most
+    (:func:`_wait_to_write`); one of the same connector on PostgreSQL refuses this run
+    (:func:`_claim`), while on SQLite it is waited for like any other.
     """
-    row, run_id = _start_run(engine, name)
+    started = time.monotonic()
+    row, run_id = _start_run(engine, name, wait_seconds)
+    queued = time.monotonic() - started
     assert row.id is not None
     try:
         connector = build_connector(row, settings, **(connector_options or {}))
         with Session(engine, expire_on_commit=False) as session, session.begin():
             _claim(session, row.id, name)
             _close_interrupted(engine, row.id, run_id)
+            Staging.prepare(session.connection())
+            waited = _wait_to_write(session, row.id, name, wait_seconds, queued)
             stamp = utcnow()
             seen = 0
             # No cyclic garbage collection while records stream in: it builds millions
@@ -206,6 +348,8 @@ def sync_connector(
                         on_record((seen + chunk.count) // 1000 * 1000)
                     seen += chunk.count
             counts, warnings = applier.finish()
+            if waited:
+                warnings = [waited, *warnings]
             # Contracts imported before their products first synced link up now.
             linked = relink_contracts(session=session)
             if linked:

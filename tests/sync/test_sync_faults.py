@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -9,12 +12,21 @@ import pytest
 from sqlmodel import Session, select
 
 from app.core.db import session_scope, utcnow
+from app.core.errors import SeatwiseError
 from app.core.security import SecretBox
 from app.core.settings import Settings
 from app.people.models import Account, Person
 from app.sync import configs
 from app.sync.models import ConnectorConfig, SyncRun
-from app.sync.service import INTERRUPTED, STALE_AFTER, _claim, sync_connector
+from app.sync.service import (
+    INTERRUPTED,
+    STALE_AFTER,
+    SyncResult,
+    _claim,
+    _take_writer,
+    _wait_to_write,
+    sync_connector,
+)
 from connectors.sandbox.server import Sandboxes
 from tests.sync.conftest import FAST, SECRET_KEY, fault, inventory_state
 
@@ -194,3 +206,124 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(
         assert closed.error == INTERRUPTED and closed.finished_at is not None
         left = session.get(SyncRun, young_id)
         assert left is not None and left.status == "running" and left.error is None
+
+
+@contextmanager
+def _another_sync_writing(engine: Any) -> Iterator[None]:
+    """Hold the right to write as a sync in progress does, until the block ends (commits)."""
+    with Session(engine) as other, other.begin():
+        assert _take_writer(other.connection(), wait=None)
+        yield
+
+
+def test_a_sync_waits_for_the_sync_writing_before_it_then_applies_everything(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+) -> None:
+    """Syncs scheduled for the same minute queue up: none fails on the other's rows."""
+    engine = committed_db.engine
+    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    results: list[SyncResult] = []
+
+    def run() -> None:
+        results.append(
+            sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+        )
+
+    with _another_sync_writing(engine):
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=1.5)
+        assert thread.is_alive(), "the run should wait for the writer, not fail or go ahead"
+    thread.join(timeout=60)
+    (result,) = results
+    assert result.status == "succeeded", result.error
+    assert result.counts["accounts_added"] > 0
+    assert result.warnings[0].startswith("This run waited"), result.warnings
+    assert "one sync writes at a time" in result.warnings[0]
+
+
+def test_a_sync_that_waited_in_vain_says_why_and_changes_nothing(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+) -> None:
+    engine = committed_db.engine
+    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    before = inventory_state(engine)
+    with _another_sync_writing(engine):
+        if engine.dialect.name == "sqlite":  # the write lock keeps the run from being recorded
+            with pytest.raises(SeatwiseError, match="another writer kept the database locked"):
+                sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.3)
+        else:
+            result = sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.3)
+            assert result.status == "failed"
+            assert result.error is not None
+            assert "'m365' was not synced: another writer was still writing" in result.error
+            assert "this run changed nothing" in result.error
+    assert inventory_state(engine) == before
+    with Session(engine) as session:
+        runs = session.exec(select(SyncRun)).all()
+    assert all(r.status == "failed" for r in runs)
+    again = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+    assert again.status == "succeeded", again.error
+    assert not any(w.startswith("This run waited") for w in again.warnings)
+
+
+def test_waiting_for_the_writer_times_out_with_the_other_syncs_named(
+    synced: Any, settings: Settings
+) -> None:
+    """The wait itself (past recording the run): who is in progress, and how long it waited."""
+    engine = synced.engine
+    with session_scope(engine) as session:
+        google = ConnectorConfig(name="google", kind="google_workspace", config={}, secrets="")
+        session.add(google)
+        session.flush()
+        assert google.id is not None
+        session.add(SyncRun(connector_id=google.id, status="running", started_at=utcnow()))
+        connector_id = session.exec(
+            select(ConnectorConfig.id).where(ConnectorConfig.name == "m365")
+        ).one()
+    assert connector_id is not None
+    with (
+        _another_sync_writing(engine),
+        Session(engine) as session,
+        session.begin(),
+        pytest.raises(SeatwiseError) as caught,
+    ):
+        _wait_to_write(session, connector_id, "m365", 0.3)
+    assert str(caught.value) == (
+        "connector 'm365' was not synced: another sync (in progress: 'google') was still "
+        "writing after 0.3 s, and one sync writes at a time; this run changed nothing "
+        "(try again when it has finished)"
+    )
+
+
+def test_two_connectors_synced_at_the_same_moment_both_succeed(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes, small_pages: None
+) -> None:
+    """Two tenants of one vendor, synced at once: each would otherwise create the vendor
+    and the same people the other had not committed yet, and one run failed on it."""
+    engine = committed_db.engine
+    for name in ("tenant_a", "tenant_b"):
+        _add(engine, settings, name, sandboxes.configs["microsoft365"])
+    fault(sandboxes, "microsoft365", slow_seconds=0.5, slow_page=2)  # the runs overlap
+    results: dict[str, SyncResult] = {}
+
+    def run(name: str) -> None:
+        results[name] = sync_connector(
+            engine=engine, settings=settings, name=name, connector_options=FAST
+        )
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("tenant_a", "tenant_b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert {n: r.status for n, r in results.items()} == {
+        "tenant_a": "succeeded",
+        "tenant_b": "succeeded",
+    }, {n: r.error for n, r in results.items()}
+    created = [r.counts["persons_created"] for r in results.values()]
+    with Session(engine) as session:
+        persons = session.exec(select(Person)).all()
+        accounts = session.exec(select(Account)).all()
+    assert sorted(created) == [0, len(persons)]
+    assert len(accounts) == 2 * results["tenant_a"].counts["accounts"]
