@@ -5,8 +5,9 @@ Transactions are owned at the edge (request, CLI command, job): services only fl
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -106,7 +107,9 @@ def sqlite_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
-        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        # An interrupt (Ctrl-C) during the wait closes the connection: nothing to restore.
+        with suppress(sqlite3.ProgrammingError):
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

@@ -1,7 +1,7 @@
 """The sync service: one run of one connector, all or nothing.
 
 Lifecycle: a ``SyncRun`` is committed as ``running`` in its own short transaction; then
-one transaction, once no other sync is writing (one writes at a time), streams the
+one transaction, once no other sync is applying (one at a time), streams the
 connector's records — fetched in a separate process (:mod:`app.sync.pipeline`) so
 writing overlaps fetching — applies them in batches (:mod:`app.sync.apply`), marks what
 disappeared, records the counts and commits. Any error rolls everything back and the run
@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,14 +26,13 @@ from sqlmodel import Session, col, select
 from analytics.seats import gc_paused
 from app.core.db import session_scope, sqlite_patience, utcnow
 from app.core.errors import SeatwiseError
-from app.core.leader import SCHEMA_LOCK_KEY
+from app.core.leader import SCHEMA_LOCK_KEY, FileLock
 from app.core.settings import Settings
 from app.inventory.contracts import relink_contracts
 from app.sync.apply import SnapshotApplier
 from app.sync.configs import build_connector, get_connector_config, is_identity_provider
 from app.sync.models import ConnectorConfig, SyncRun
 from app.sync.pipeline import fetched
-from app.sync.staging import Staging
 from connectors.base import ConnectorError
 
 
@@ -70,33 +70,41 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail[0] if detail else ''}".rstrip(": ")
 
 
+START_TRY_SECONDS = 0.25
+"""How long one try at recording a run waits for SQLite's write lock before the next."""
+
+
 def _start_run(engine: Engine, name: str, wait: float) -> tuple[ConnectorConfig, int]:
     """Record the run as running, in its own transaction.
 
-    On SQLite another sync may hold the write lock for its whole run: this waits for it
-    as long as the run itself would (``wait`` seconds), not the usual 30 s.
+    On SQLite a sync that is writing holds the database's write lock (for most of a
+    first load): recording waits for it as long as the run would wait for its turn
+    (``wait`` seconds), not the usual 30 s, in short tries so that Ctrl-C still works.
 
     Raises:
         SeatwiseError: SQLite stayed locked for all of ``wait``; nothing was recorded.
     """
-    try:
-        with session_scope(engine) as session:
-            row = get_connector_config(session=session, name=name)
-            assert row.id is not None
-            run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
-            with sqlite_patience(session.connection(), wait):
-                session.add(run)
-                session.flush()
-            assert run.id is not None
-            session.expunge(row)
-            return row, run.id
-    except OperationalError as exc:
-        if not _lock_wait_ended(exc):
-            raise
-        raise SeatwiseError(
-            f"connector {name!r} was not synced: another writer kept the database locked "
-            f"for {_duration(wait)}; nothing was recorded (try again later)"
-        ) from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with session_scope(engine) as session:
+                row = get_connector_config(session=session, name=name)
+                assert row.id is not None
+                run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
+                with sqlite_patience(session.connection(), START_TRY_SECONDS):
+                    session.add(run)
+                    session.flush()
+                assert run.id is not None
+                session.expunge(row)
+                return row, run.id
+        except OperationalError as exc:
+            if not _lock_wait_ended(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise SeatwiseError(
+                    f"connector {name!r} was not synced: another writer kept the database "
+                    f"locked for {_duration(wait)}; nothing was recorded (try again later)"
+                ) from None
 
 
 def _fail_run(engine: Engine, run_id: int, error: str) -> None:
@@ -138,10 +146,10 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
         )
 
 
-WRITER_LOCK = "seatwise-sync-writer"
-"""What the PostgreSQL advisory lock letting one sync write at a time is named after."""
+WRITER_LOCK = "seatwise-sync-turn"
+"""What the PostgreSQL advisory lock letting one sync apply at a time is named after."""
 SYNC_WAIT_SECONDS = 15 * 60.0
-"""How long a run waits for another sync to finish writing before it gives up."""
+"""How long a run waits for its turn (another sync to finish) before it gives up."""
 WAIT_WORTH_SAYING = 1.0
 """A wait for another sync at least this long (seconds) is noted in the run's warnings."""
 
@@ -153,18 +161,16 @@ def _duration(seconds: float) -> str:
 
 
 def _lock_wait_ended(exc: OperationalError) -> bool:
-    """Whether the error is a lock wait that ran out (SQLite busy, PostgreSQL lock timeout)."""
+    """Whether the error is SQLite's "database is locked" (its busy wait ran out)."""
     orig = exc.orig
-    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL: lock_not_available
-        return True
     return getattr(orig, "sqlite_errorcode", None) == 5 or "database is locked" in str(orig)
 
 
 def _others_running(session: Session, connector_id: int) -> str:
     """Who a waiting run waits for, in words: the other connectors with a run in progress.
 
-    Some of those may be queued themselves; which one holds the right to write is not
-    recorded anywhere a waiting run could read it.
+    Some of those may be queued themselves; which one holds the turn is not recorded
+    anywhere a waiting run could read it.
     """
     names = session.exec(
         select(ConnectorConfig.name)
@@ -174,81 +180,82 @@ def _others_running(session: Session, connector_id: int) -> str:
         .order_by(col(ConnectorConfig.name))
     ).all()
     if not names:
-        return "another writer"
+        return "another sync"
     return "another sync (in progress: " + ", ".join(repr(n) for n in names) + ")"
 
 
-def _take_writer(conn: sa.Connection, *, wait: float | None) -> bool:
-    """Take the right to write for this transaction: at once (``wait`` None) or waiting.
+class SyncTurn:
+    """The right to apply a run, which one sync holds at a time (:func:`_wait_for_turn`).
 
-    PostgreSQL: an advisory lock held until the transaction ends. SQLite: its write
-    lock itself, taken by ``BEGIN IMMEDIATE`` (so every read of the run comes after the
-    previous sync's commit, which a run reading first and locking at its first write
-    would not see).
+    PostgreSQL: an advisory lock of the run's transaction, gone when it ends. SQLite: a
+    ``flock`` on a file beside the database, held from before the run's transaction
+    until after its end is recorded. Not SQLite's own write lock: holding that for the
+    whole run (the fetch included) kept every other writer out — logins, API tokens
+    noting their use, the analysis after a scheduled sync — for as long as the vendor
+    took to answer; the turn keeps out only other syncs, and the run takes the write
+    lock when it first writes, as any writer does.
     """
-    if conn.dialect.name == "postgresql":
-        if wait is None:
-            sql = f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})"
-            return bool(conn.execute(sa.text(sql), {"name": WRITER_LOCK}).scalar())
-        before = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
-        conn.execute(
-            sa.text("SELECT set_config('lock_timeout', :ms, true)"),
-            {"ms": f"{max(1, round(wait * 1000))}ms"},
-        )
-        conn.execute(
-            sa.text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})"), {"name": WRITER_LOCK}
-        )
-        conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": before})
-        return True
-    if conn.dialect.name != "sqlite":
-        return True
-    try:
-        with sqlite_patience(conn, 0 if wait is None else wait):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    except OperationalError as exc:
-        if wait is None and _lock_wait_ended(exc):
-            return False
-        raise
-    return True
+
+    def __init__(self, session: Session) -> None:
+        self._conn = session.connection()
+        self._file: FileLock | None = None
+        database = self._conn.engine.url.database
+        if self._conn.dialect.name == "sqlite" and database and database != ":memory:":
+            self._file = FileLock(Path(database).resolve().with_suffix(".sync.lock"))
+
+    def try_take(self) -> bool:
+        """Take the turn if no other sync has it; True when this run holds it."""
+        if self._file is not None:
+            return self._file.try_acquire()
+        if self._conn.dialect.name != "postgresql":
+            return True
+        sql = f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})"
+        return bool(self._conn.execute(sa.text(sql), {"name": WRITER_LOCK}).scalar())
+
+    def release(self) -> None:
+        """Give the turn back (the file lock; PostgreSQL's ends with the transaction)."""
+        if self._file is not None:
+            self._file.release()
 
 
-def _wait_to_write(
-    session: Session, connector_id: int, name: str, wait: float, queued: float = 0.0
+TURN_POLL_SECONDS = 0.1
+"""How often a waiting run asks for the turn: polling keeps the wait interruptible
+(Ctrl-C, a stop signal) where a blocking wait inside the database driver is not."""
+
+
+def _wait_for_turn(
+    session: Session, turn: SyncTurn, connector_id: int, name: str, wait: float, queued: float
 ) -> str | None:
-    """Queue behind any other sync until it has committed: one sync writes at a time.
+    """Queue behind any other sync until it has committed: one sync applies at a time.
 
     Two syncs writing at once would each decide from what the other had not committed
     yet (a vendor, a person, an account to create) and the later one fail on a
     duplicate, naming a table rather than the cause: syncs of several connectors
     scheduled for the same minute did. So a run waits for the one before it, up to
-    ``wait`` seconds in all, ``queued`` of which it already spent (on SQLite, recording
-    the run itself waits for the write lock). Returns the warning to record when the
-    wait was long enough to notice.
+    ``wait`` seconds in all, ``queued`` of which it already spent recording itself (on
+    SQLite, a sync's writes hold the database's write lock). Returns the warning to
+    record when the wait was long enough to notice.
 
     Raises:
-        SeatwiseError: The other sync was still writing when the time was up.
+        SeatwiseError: The other sync still had the turn when the time was up.
     """
-    conn = session.connection()
     holder = "another writer"
-    if not _take_writer(conn, wait=None):
+    if not turn.try_take():
         holder = _others_running(session, connector_id)
         started = time.monotonic()
-        try:
-            _take_writer(conn, wait=max(wait - queued, 0.001))
-        except OperationalError as exc:
-            if not _lock_wait_ended(exc):
-                raise
-            raise SeatwiseError(
-                f"connector {name!r} was not synced: {holder} was still writing after "
-                f"{_duration(wait)}, and one sync writes at a time; this run changed "
-                "nothing (try again when it has finished)"
-            ) from None
+        while not turn.try_take():
+            if queued + time.monotonic() - started >= wait:
+                raise SeatwiseError(
+                    f"connector {name!r} was not synced: {holder} was still running after "
+                    f"{_duration(wait)}, and one sync applies at a time; this run changed "
+                    "nothing (try again when it has finished)"
+                )
+            time.sleep(TURN_POLL_SECONDS)
         queued += time.monotonic() - started
     if queued < WAIT_WORTH_SAYING:
         return None
     return (
-        f"This run waited {_duration(queued)} for {holder} to finish writing "
-        "(one sync writes at a time)."
+        f"This run waited {_duration(queued)} for {holder} to finish (one sync applies at a time)."
     )
 
 
@@ -312,20 +319,21 @@ def sync_connector(
     ``connector_options`` go to the connector's constructor (tests pass fast retries);
     ``on_record`` is called with the running record count every 1,000 records. A sync
     of another connector in progress is waited for, ``wait_seconds`` at most
-    (:func:`_wait_to_write`); one of the same connector on PostgreSQL refuses this run
+    (:func:`_wait_for_turn`); one of the same connector on PostgreSQL refuses this run
     (:func:`_claim`), while on SQLite it is waited for like any other.
     """
     started = time.monotonic()
     row, run_id = _start_run(engine, name, wait_seconds)
     queued = time.monotonic() - started
     assert row.id is not None
+    turn: SyncTurn | None = None
     try:
         connector = build_connector(row, settings, **(connector_options or {}))
         with Session(engine, expire_on_commit=False) as session, session.begin():
             _claim(session, row.id, name)
             _close_interrupted(engine, row.id, run_id)
-            Staging.prepare(session.connection())
-            waited = _wait_to_write(session, row.id, name, wait_seconds, queued)
+            turn = SyncTurn(session)
+            waited = _wait_for_turn(session, turn, row.id, name, wait_seconds, queued)
             stamp = utcnow()
             seen = 0
             # No cyclic garbage collection while records stream in: it builds millions
@@ -366,6 +374,9 @@ def sync_connector(
         if not isinstance(exc, Exception):
             raise
         return SyncResult(connector=name, run_id=run_id, status="failed", error=error)
+    finally:
+        if turn is not None:  # after the failure is recorded, before the next sync writes
+            turn.release()
     return SyncResult(
         connector=name, run_id=run_id, status="succeeded", counts=counts, warnings=warnings
     )

@@ -92,25 +92,13 @@ class Staging:
             # Only this transaction's commit waits less for the WAL flush; a crash right
             # after it could lose the run (never corrupt it), and the next run redoes it.
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-        elif not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
-            self.prepare(conn)
+        else:
+            conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
+            conn.exec_driver_sql("PRAGMA cache_size = -65536")
         self.drop()
         for ddl in _ddl(self.pg):
             conn.exec_driver_sql(ddl)
         self._stamp_type = UTCDateTime()
-
-    @staticmethod
-    def prepare(conn: Connection) -> None:
-        """Set what SQLite lets a connection change only outside a transaction.
-
-        The staging tables live in memory, beside a 64 MB page cache for the run's
-        writes. A sync calls this before its transaction begins (it begins at once, to
-        take the write lock: :mod:`app.sync.service`); elsewhere the first staging of a
-        transaction does.
-        """
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
-            conn.exec_driver_sql("PRAGMA cache_size = -65536")
 
     def load(
         self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import threading
+import _thread
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from threading import Thread, Timer
 from typing import Any
 
 import pytest
@@ -22,9 +24,9 @@ from app.sync.service import (
     INTERRUPTED,
     STALE_AFTER,
     SyncResult,
+    SyncTurn,
     _claim,
-    _take_writer,
-    _wait_to_write,
+    _wait_for_turn,
     sync_connector,
 )
 from connectors.sandbox.server import Sandboxes
@@ -209,37 +211,69 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(
 
 
 @contextmanager
-def _another_sync_writing(engine: Any) -> Iterator[None]:
-    """Hold the right to write as a sync in progress does, until the block ends (commits)."""
+def _another_sync_applying(engine: Any) -> Iterator[None]:
+    """Hold the sync turn as a sync in progress does, until the block ends."""
     with Session(engine) as other, other.begin():
-        assert _take_writer(other.connection(), wait=None)
-        yield
+        turn = SyncTurn(other)
+        assert turn.try_take()
+        try:
+            yield
+        finally:
+            turn.release()
 
 
-def test_a_sync_waits_for_the_sync_writing_before_it_then_applies_everything(
+def _sync_in_thread(engine: Any, settings: Settings, results: list[SyncResult]) -> Thread:
+    def run() -> None:
+        results.append(
+            sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+        )
+
+    thread = Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_a_sync_waits_for_the_sync_before_it_then_applies_everything(
     committed_db: Any, settings: Settings, sandboxes: Sandboxes
 ) -> None:
     """Syncs scheduled for the same minute queue up: none fails on the other's rows."""
     engine = committed_db.engine
     _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
     results: list[SyncResult] = []
-
-    def run() -> None:
-        results.append(
-            sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
-        )
-
-    with _another_sync_writing(engine):
-        thread = threading.Thread(target=run)
-        thread.start()
+    with _another_sync_applying(engine):
+        thread = _sync_in_thread(engine, settings, results)
         thread.join(timeout=1.5)
-        assert thread.is_alive(), "the run should wait for the writer, not fail or go ahead"
+        assert thread.is_alive(), "the run should wait for its turn, not fail or go ahead"
+        assert _last_run(engine).status == "running"  # recorded, and shown, while it waits
     thread.join(timeout=60)
     (result,) = results
     assert result.status == "succeeded", result.error
     assert result.counts["accounts_added"] > 0
     assert result.warnings[0].startswith("This run waited"), result.warnings
-    assert "one sync writes at a time" in result.warnings[0]
+    assert "one sync applies at a time" in result.warnings[0]
+
+
+def test_a_run_waiting_for_its_turn_leaves_the_database_to_other_writers(
+    synced: Any, settings: Settings
+) -> None:
+    """Logins, API tokens and edits write while syncs queue: the wait holds no database lock."""
+    engine = synced.engine
+    results: list[SyncResult] = []
+    with _another_sync_applying(engine):
+        thread = _sync_in_thread(engine, settings, results)
+        thread.join(timeout=1.0)
+        assert thread.is_alive()
+        with Session(engine) as session:
+            if engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
+            row = session.exec(select(ConnectorConfig)).one()
+            row.schedule = "0 3 * * *"  # any write, with little patience
+            session.add(row)
+            session.commit()
+            if engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("PRAGMA busy_timeout = 30000")
+    thread.join(timeout=60)
+    assert results[0].status == "succeeded", results[0].error
 
 
 def test_a_sync_that_waited_in_vain_says_why_and_changes_nothing(
@@ -248,29 +282,59 @@ def test_a_sync_that_waited_in_vain_says_why_and_changes_nothing(
     engine = committed_db.engine
     _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
     before = inventory_state(engine)
-    with _another_sync_writing(engine):
-        if engine.dialect.name == "sqlite":  # the write lock keeps the run from being recorded
-            with pytest.raises(SeatwiseError, match="another writer kept the database locked"):
-                sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.3)
-        else:
-            result = sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.3)
-            assert result.status == "failed"
-            assert result.error is not None
-            assert "'m365' was not synced: another writer was still writing" in result.error
-            assert "this run changed nothing" in result.error
+    with _another_sync_applying(engine):
+        result = sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.3)
+    assert result.status == "failed"
+    assert result.error == (
+        "connector 'm365' was not synced: another sync was still running after 0.3 s, and "
+        "one sync applies at a time; this run changed nothing (try again when it has "
+        "finished)"
+    )
     assert inventory_state(engine) == before
-    with Session(engine) as session:
-        runs = session.exec(select(SyncRun)).all()
-    assert all(r.status == "failed" for r in runs)
+    assert _last_run(engine).status == "failed"
     again = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
     assert again.status == "succeeded", again.error
     assert not any(w.startswith("This run waited") for w in again.warnings)
 
 
-def test_waiting_for_the_writer_times_out_with_the_other_syncs_named(
-    synced: Any, settings: Settings
+def test_ctrl_c_while_waiting_for_the_turn_ends_the_run_at_once_recorded_as_interrupted(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes
 ) -> None:
-    """The wait itself (past recording the run): who is in progress, and how long it waited."""
+    engine = committed_db.engine
+    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    with _another_sync_applying(engine):
+        timer = Timer(0.5, _thread.interrupt_main)  # Ctrl-C, half a second into the wait
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            sync_connector(engine=engine, settings=settings, name="m365")
+        assert time.monotonic() - started < 5
+    run = _last_run(engine)
+    assert (run.status, run.error) == ("failed", "interrupted")
+    again = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+    assert again.status == "succeeded", again.error  # the turn was given back
+
+
+def test_recording_a_run_gives_up_when_sqlite_stays_locked(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+) -> None:
+    engine = committed_db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers do not lock each other out of a table")
+    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    with Session(engine) as other, other.begin():
+        other.connection().exec_driver_sql("BEGIN IMMEDIATE")  # another writer, for long
+        with pytest.raises(SeatwiseError) as caught:
+            sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.6)
+    assert str(caught.value) == (
+        "connector 'm365' was not synced: another writer kept the database locked for "
+        "0.6 s; nothing was recorded (try again later)"
+    )
+    with Session(engine) as session:
+        assert session.exec(select(SyncRun)).all() == []
+
+
+def test_waiting_for_the_turn_names_the_syncs_in_progress(synced: Any, settings: Settings) -> None:
     engine = synced.engine
     with session_scope(engine) as session:
         google = ConnectorConfig(name="google", kind="google_workspace", config={}, secrets="")
@@ -283,15 +347,15 @@ def test_waiting_for_the_writer_times_out_with_the_other_syncs_named(
         ).one()
     assert connector_id is not None
     with (
-        _another_sync_writing(engine),
+        _another_sync_applying(engine),
         Session(engine) as session,
         session.begin(),
         pytest.raises(SeatwiseError) as caught,
     ):
-        _wait_to_write(session, connector_id, "m365", 0.3)
+        _wait_for_turn(session, SyncTurn(session), connector_id, "m365", 0.3, 0.0)
     assert str(caught.value) == (
         "connector 'm365' was not synced: another sync (in progress: 'google') was still "
-        "writing after 0.3 s, and one sync writes at a time; this run changed nothing "
+        "running after 0.3 s, and one sync applies at a time; this run changed nothing "
         "(try again when it has finished)"
     )
 
@@ -312,7 +376,7 @@ def test_two_connectors_synced_at_the_same_moment_both_succeed(
             engine=engine, settings=settings, name=name, connector_options=FAST
         )
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in ("tenant_a", "tenant_b")]
+    threads = [Thread(target=run, args=(n,)) for n in ("tenant_a", "tenant_b")]
     for thread in threads:
         thread.start()
     for thread in threads:
