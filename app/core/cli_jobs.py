@@ -37,7 +37,10 @@ def register(app: typer.Typer) -> None:
         )
 
         def stop(*_: Any) -> None:
+            from app.sync.service import stop_waiting
+
             service._stop.set()
+            stop_waiting()  # syncs queued for their turn end now, not after it
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)

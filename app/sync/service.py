@@ -11,12 +11,14 @@ previous inventory stays exactly as it was.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -70,50 +72,88 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail[0] if detail else ''}".rstrip(": ")
 
 
+log = logging.getLogger(__name__)
 START_TRY_SECONDS = 0.25
 """How long one try at recording a run waits for SQLite's write lock before the next."""
 
+T = TypeVar("T")
 
-def _start_run(engine: Engine, name: str, wait: float) -> tuple[ConnectorConfig, int]:
-    """Record the run as running, in its own transaction.
+
+def _write_patiently(engine: Engine, write: Callable[[Session], T], wait: float) -> T:
+    """``write`` in a transaction of its own, tried again while SQLite is locked.
 
     On SQLite a sync that is writing holds the database's write lock (for most of a
-    first load): recording waits for it as long as the run would wait for its turn
-    (``wait`` seconds), not the usual 30 s, in short tries so that Ctrl-C still works.
+    first load), and a run recording its start or its failure must wait for it: for up
+    to ``wait`` seconds, not the usual 30 s, in short tries so that Ctrl-C works between
+    them (a wait inside the driver ignores it).
 
     Raises:
-        SeatwiseError: SQLite stayed locked for all of ``wait``; nothing was recorded.
+        OperationalError: SQLite was still locked after ``wait`` seconds.
     """
     deadline = time.monotonic() + wait
     while True:
         try:
             with session_scope(engine) as session:
-                row = get_connector_config(session=session, name=name)
-                assert row.id is not None
-                run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
                 with sqlite_patience(session.connection(), START_TRY_SECONDS):
-                    session.add(run)
+                    result = write(session)
                     session.flush()
-                assert run.id is not None
-                session.expunge(row)
-                return row, run.id
+                return result
         except OperationalError as exc:
-            if not _lock_wait_ended(exc):
+            if not _lock_wait_ended(exc) or time.monotonic() >= deadline:
                 raise
-            if time.monotonic() >= deadline:
-                raise SeatwiseError(
-                    f"connector {name!r} was not synced: another writer kept the database "
-                    f"locked for {_duration(wait)}; nothing was recorded (try again later)"
-                ) from None
 
 
-def _fail_run(engine: Engine, run_id: int, error: str) -> None:
-    with session_scope(engine) as session:
+def _start_run(engine: Engine, name: str, wait: float) -> tuple[ConnectorConfig, int]:
+    """Record the run as running (:func:`_write_patiently`).
+
+    Raises:
+        SeatwiseError: SQLite stayed locked for all of ``wait``; nothing was recorded.
+    """
+
+    def start(session: Session) -> tuple[ConnectorConfig, int]:
+        row = get_connector_config(session=session, name=name)
+        assert row.id is not None
+        run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        session.expunge(row)
+        return row, run.id
+
+    try:
+        return _write_patiently(engine, start, wait)
+    except OperationalError as exc:
+        if not _lock_wait_ended(exc):
+            raise
+        raise SeatwiseError(
+            f"connector {name!r} was not synced: another writer kept the database "
+            f"locked for {_duration(wait)}; nothing was recorded (try again later)"
+        ) from None
+
+
+def _fail_run(engine: Engine, run_id: int, error: str, wait: float) -> None:
+    """Record the run as failed (:func:`_write_patiently`).
+
+    When SQLite stays locked for all of ``wait`` the row is left 'running', for the
+    connector's next run to close (:func:`_close_interrupted`): the run's outcome still
+    reaches its caller.
+    """
+
+    def fail(session: Session) -> None:
         run = session.get(SyncRun, run_id)
         if run is not None:
             run.status = "failed"
             run.error = error
             run.finished_at = utcnow()
+
+    try:
+        _write_patiently(engine, fail, wait)
+    except OperationalError as exc:
+        if not _lock_wait_ended(exc):
+            raise
+        log.warning(
+            "run %s failed (%s) but stays 'running': the database stayed locked", run_id, error
+        )
 
 
 SYNC_LOCK = "seatwise-sync"
@@ -218,6 +258,18 @@ class SyncTurn:
             self._file.release()
 
 
+_STOPPING = threading.Event()
+
+
+def stop_waiting() -> None:
+    """Make the runs of this process still waiting for their turn give up: it is stopping.
+
+    A run that has its turn goes on to its end (the worker waits for it); one queued
+    behind it would otherwise take its turn, and run whole, after the stop signal.
+    """
+    _STOPPING.set()
+
+
 TURN_POLL_SECONDS = 0.1
 """How often a waiting run asks for the turn: polling keeps the wait interruptible
 (Ctrl-C, a stop signal) where a blocking wait inside the database driver is not."""
@@ -244,6 +296,11 @@ def _wait_for_turn(
         holder = _others_running(session, connector_id)
         started = time.monotonic()
         while not turn.try_take():
+            if _STOPPING.is_set():
+                raise SeatwiseError(
+                    f"connector {name!r} was not synced: the process was stopped while the "
+                    "run waited for its turn; this run changed nothing"
+                )
             if queued + time.monotonic() - started >= wait:
                 raise SeatwiseError(
                     f"connector {name!r} was not synced: {holder} was still running after "
@@ -370,7 +427,7 @@ def sync_connector(
             run.finished_at = utcnow()
     except BaseException as exc:
         error = describe_error(exc)
-        _fail_run(engine, run_id, error)
+        _fail_run(engine, run_id, error, wait_seconds)
         if not isinstance(exc, Exception):
             raise
         return SyncResult(connector=name, run_id=run_id, status="failed", error=error)

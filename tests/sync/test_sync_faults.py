@@ -19,7 +19,7 @@ from app.core.errors import SeatwiseError
 from app.core.security import SecretBox
 from app.core.settings import Settings
 from app.people.models import Account, Person
-from app.sync import configs
+from app.sync import configs, service
 from app.sync.models import ConnectorConfig, SyncRun
 from app.sync.service import (
     INTERRUPTED,
@@ -338,6 +338,66 @@ def test_recording_a_run_gives_up_when_sqlite_stays_locked(
     )
     with Session(engine) as session:
         assert session.exec(select(SyncRun)).all() == []
+
+
+def test_a_run_that_cannot_record_its_failure_still_returns_it(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+) -> None:
+    """Timed out while the sync before it writes (SQLite locked): failed, not an exception."""
+    engine = committed_db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers do not lock each other out of a table")
+    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    results: list[SyncResult] = []
+
+    def run() -> None:
+        results.append(
+            sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=1.0)
+        )
+
+    with _another_sync_applying(engine):
+        thread = Thread(target=run)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while _runs(engine) == [] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with Session(engine) as writer, writer.begin():  # the sync before it, writing
+            writer.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            thread.join(timeout=10)
+            assert not thread.is_alive(), "the run should give up, not wait on the lock"
+    (result,) = results
+    assert result.status == "failed"
+    assert result.error is not None and "was still running after 1.0 s" in result.error
+    assert _runs(engine) == ["running"]  # left for the connector's next run to close
+
+
+def _runs(engine: Any) -> list[str]:
+    with Session(engine) as session:
+        return [r.status for r in session.exec(select(SyncRun))]
+
+
+def test_a_stopping_worker_ends_the_runs_queued_for_their_turn(
+    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+) -> None:
+    engine = committed_db.engine
+    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    results: list[SyncResult] = []
+    try:
+        with _another_sync_applying(engine):
+            thread = _sync_in_thread(engine, settings, results)
+            thread.join(timeout=0.5)
+            service.stop_waiting()  # what the worker's stop signal does
+            thread.join(timeout=5)
+            assert not thread.is_alive()
+    finally:
+        service._STOPPING.clear()
+    (result,) = results
+    assert (result.status, result.error) == (
+        "failed",
+        "connector 'm365' was not synced: the process was stopped while the run waited for "
+        "its turn; this run changed nothing",
+    )
+    assert _runs(engine) == ["failed"]
 
 
 def test_waiting_for_the_turn_names_the_syncs_in_progress(synced: Any, settings: Settings) -> None:
