@@ -211,6 +211,13 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(
         assert left is not None and left.status == "running" and left.error is None
 
 
+@pytest.fixture
+def unsynced(committed_db: Any, settings: Settings, sandboxes: Sandboxes) -> Any:
+    """A database holding the Microsoft 365 connector "m365", never synced."""
+    _add(committed_db.engine, settings, "m365", sandboxes.configs["microsoft365"])
+    return committed_db
+
+
 @contextmanager
 def _another_sync_applying(engine: Any) -> Iterator[None]:
     """Hold the sync turn as a sync in progress does, until the block ends."""
@@ -223,28 +230,31 @@ def _another_sync_applying(engine: Any) -> Iterator[None]:
             turn.release()
 
 
-def _sync_in_thread(engine: Any, settings: Settings, results: list[SyncResult]) -> Thread:
+@contextmanager
+def _queued(engine: Any, settings: Settings) -> Iterator[tuple[Thread, list[SyncResult]]]:
+    """A sync of "m365" started in a thread while another sync has the turn, seen waiting."""
+    results: list[SyncResult] = []
+
     def run() -> None:
         results.append(
             sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
         )
 
-    thread = Thread(target=run)
-    thread.start()
-    return thread
+    with _another_sync_applying(engine):
+        thread = Thread(target=run)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "the run should wait for its turn, not fail or go ahead"
+        yield thread, results
 
 
 def test_a_sync_waits_for_the_sync_before_it_then_applies_everything(
-    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+    unsynced: Any, settings: Settings
 ) -> None:
     """Syncs scheduled for the same minute queue up: none fails on the other's rows."""
-    engine = committed_db.engine
-    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
-    results: list[SyncResult] = []
-    with _another_sync_applying(engine):
-        thread = _sync_in_thread(engine, settings, results)
-        thread.join(timeout=1.5)
-        assert thread.is_alive(), "the run should wait for its turn, not fail or go ahead"
+    engine = unsynced.engine
+    with _queued(engine, settings) as (thread, results):
+        time.sleep(1)
         assert _last_run(engine).status == "running"  # recorded, and shown, while it waits
     thread.join(timeout=60)
     (result,) = results
@@ -259,29 +269,23 @@ def test_a_run_waiting_for_its_turn_leaves_the_database_to_other_writers(
 ) -> None:
     """Logins, API tokens and edits write while syncs queue: the wait holds no database lock."""
     engine = synced.engine
-    results: list[SyncResult] = []
-    with _another_sync_applying(engine):
-        thread = _sync_in_thread(engine, settings, results)
-        thread.join(timeout=1.0)
-        assert thread.is_alive()
-        with Session(engine) as session:
-            if engine.dialect.name == "sqlite":
-                session.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
-            row = session.exec(select(ConnectorConfig)).one()
-            row.schedule = "0 3 * * *"  # any write, with little patience
-            session.add(row)
-            session.commit()
-            if engine.dialect.name == "sqlite":
-                session.connection().exec_driver_sql("PRAGMA busy_timeout = 30000")
+    with _queued(engine, settings) as (thread, results), Session(engine) as session:
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
+        row = session.exec(select(ConnectorConfig)).one()
+        row.schedule = "0 3 * * *"  # any write, with little patience
+        session.add(row)
+        session.commit()
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 30000")
     thread.join(timeout=60)
     assert results[0].status == "succeeded", results[0].error
 
 
 def test_a_sync_that_waited_in_vain_says_why_and_changes_nothing(
-    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+    unsynced: Any, settings: Settings
 ) -> None:
-    engine = committed_db.engine
-    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    engine = unsynced.engine
     before = inventory_state(engine)
     with _another_sync_applying(engine):
         result = sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=0.3)
@@ -299,10 +303,9 @@ def test_a_sync_that_waited_in_vain_says_why_and_changes_nothing(
 
 
 def test_ctrl_c_while_waiting_for_the_turn_ends_the_run_at_once_recorded_as_interrupted(
-    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+    unsynced: Any, settings: Settings
 ) -> None:
-    engine = committed_db.engine
-    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
+    engine = unsynced.engine
     # Python's own Ctrl-C handler: a test runner's worker process may ignore SIGINT.
     handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
@@ -322,12 +325,11 @@ def test_ctrl_c_while_waiting_for_the_turn_ends_the_run_at_once_recorded_as_inte
 
 
 def test_recording_a_run_gives_up_when_sqlite_stays_locked(
-    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+    unsynced: Any, settings: Settings
 ) -> None:
-    engine = committed_db.engine
+    engine = unsynced.engine
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL writers do not lock each other out of a table")
-    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
     with Session(engine) as other, other.begin():
         other.connection().exec_driver_sql("BEGIN IMMEDIATE")  # another writer, for long
         with pytest.raises(SeatwiseError) as caught:
@@ -341,13 +343,12 @@ def test_recording_a_run_gives_up_when_sqlite_stays_locked(
 
 
 def test_a_run_that_cannot_record_its_failure_still_returns_it(
-    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+    unsynced: Any, settings: Settings
 ) -> None:
     """Timed out while the sync before it writes (SQLite locked): failed, not an exception."""
-    engine = committed_db.engine
+    engine = unsynced.engine
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL writers do not lock each other out of a table")
-    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
     results: list[SyncResult] = []
 
     def run() -> None:
@@ -377,15 +378,11 @@ def _runs(engine: Any) -> list[str]:
 
 
 def test_a_stopping_worker_ends_the_runs_queued_for_their_turn(
-    committed_db: Any, settings: Settings, sandboxes: Sandboxes
+    unsynced: Any, settings: Settings
 ) -> None:
-    engine = committed_db.engine
-    _add(engine, settings, "m365", sandboxes.configs["microsoft365"])
-    results: list[SyncResult] = []
+    engine = unsynced.engine
     try:
-        with _another_sync_applying(engine):
-            thread = _sync_in_thread(engine, settings, results)
-            thread.join(timeout=0.5)
+        with _queued(engine, settings) as (thread, results):
             service.stop_waiting()  # what the worker's stop signal does
             thread.join(timeout=5)
             assert not thread.is_alive()
