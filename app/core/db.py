@@ -95,9 +95,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def sqlite_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
     """Let statements on this SQLite connection wait ``seconds`` for the write lock.
 
-    Longer than :data:`SQLITE_BUSY_MS` where waiting out another writer is right (a sync
-    queued behind another one); the usual patience comes back after, as the connection
-    returns to the pool. Does nothing on other databases.
+    Instead of :data:`SQLITE_BUSY_MS`: a caller that waits out another writer in short
+    tries (Ctrl-C works between them, not during the driver's own wait) sets each try's
+    length here. The usual patience comes back after, as the connection returns to the
+    pool. Does nothing on other databases.
     """
     if conn.dialect.name != "sqlite":
         yield

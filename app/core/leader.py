@@ -126,11 +126,20 @@ class FileLock:
         self._handle = None
 
 
+def file_lock_beside(engine: Engine, suffix: str) -> FileLock | None:
+    """A lock file beside a file-backed SQLite database (``seatwise.db`` → ``seatwise{suffix}``);
+    None for an in-memory one."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    return FileLock(Path(database).resolve().with_suffix(suffix))
+
+
 def leader_lock_for(engine: Engine) -> LeaderLock:
     """The right lock for the engine's backend."""
     if engine.dialect.name == "postgresql":
         return PostgresAdvisoryLock(engine)
-    database = engine.url.database
-    if not database or database == ":memory:":
+    lock = file_lock_beside(engine, ".scheduler.lock")
+    if lock is None:
         raise ValueError("the scheduler needs a file-backed SQLite database (or PostgreSQL)")
-    return FileLock(Path(database).resolve().with_suffix(".scheduler.lock"))
+    return lock

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -28,7 +27,7 @@ from sqlmodel import Session, col, select
 from analytics.seats import gc_paused
 from app.core.db import session_scope, sqlite_patience, utcnow
 from app.core.errors import SeatwiseError
-from app.core.leader import SCHEMA_LOCK_KEY, FileLock
+from app.core.leader import SCHEMA_LOCK_KEY, FileLock, file_lock_beside
 from app.core.settings import Settings
 from app.inventory.contracts import relink_contracts
 from app.sync.apply import SnapshotApplier
@@ -186,7 +185,7 @@ def _claim(session: Session, connector_id: int, name: str) -> None:
         )
 
 
-WRITER_LOCK = "seatwise-sync-turn"
+TURN_LOCK = "seatwise-sync-turn"
 """What the PostgreSQL advisory lock letting one sync apply at a time is named after."""
 SYNC_WAIT_SECONDS = 15 * 60.0
 """How long a run waits for its turn (another sync to finish) before it gives up."""
@@ -239,9 +238,8 @@ class SyncTurn:
     def __init__(self, session: Session) -> None:
         self._conn = session.connection()
         self._file: FileLock | None = None
-        database = self._conn.engine.url.database
-        if self._conn.dialect.name == "sqlite" and database and database != ":memory:":
-            self._file = FileLock(Path(database).resolve().with_suffix(".sync.lock"))
+        if self._conn.dialect.name == "sqlite":
+            self._file = file_lock_beside(self._conn.engine, ".sync.lock")
 
     def try_take(self) -> bool:
         """Take the turn if no other sync has it; True when this run holds it."""
@@ -250,7 +248,7 @@ class SyncTurn:
         if self._conn.dialect.name != "postgresql":
             return True
         sql = f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})"
-        return bool(self._conn.execute(sa.text(sql), {"name": WRITER_LOCK}).scalar())
+        return bool(self._conn.execute(sa.text(sql), {"name": TURN_LOCK}).scalar())
 
     def release(self) -> None:
         """Give the turn back (the file lock; PostgreSQL's ends with the transaction)."""

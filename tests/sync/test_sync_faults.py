@@ -24,6 +24,7 @@ from app.sync.models import ConnectorConfig, SyncRun
 from app.sync.service import (
     INTERRUPTED,
     STALE_AFTER,
+    SYNC_WAIT_SECONDS,
     SyncResult,
     SyncTurn,
     _claim,
@@ -230,14 +231,29 @@ def _another_sync_applying(engine: Any) -> Iterator[None]:
             turn.release()
 
 
+def _sqlite_only(engine: Any) -> Any:
+    """The engine, on SQLite; skip the test elsewhere (SQLite locks writers out of it)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers do not lock each other out of a table")
+    return engine
+
+
 @contextmanager
-def _queued(engine: Any, settings: Settings) -> Iterator[tuple[Thread, list[SyncResult]]]:
+def _queued(
+    engine: Any, settings: Settings, wait_seconds: float = SYNC_WAIT_SECONDS
+) -> Iterator[tuple[Thread, list[SyncResult]]]:
     """A sync of "m365" started in a thread while another sync has the turn, seen waiting."""
     results: list[SyncResult] = []
 
     def run() -> None:
         results.append(
-            sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+            sync_connector(
+                engine=engine,
+                settings=settings,
+                name="m365",
+                connector_options=FAST,
+                wait_seconds=wait_seconds,
+            )
         )
 
     with _another_sync_applying(engine):
@@ -327,9 +343,7 @@ def test_ctrl_c_while_waiting_for_the_turn_ends_the_run_at_once_recorded_as_inte
 def test_recording_a_run_gives_up_when_sqlite_stays_locked(
     unsynced: Any, settings: Settings
 ) -> None:
-    engine = unsynced.engine
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL writers do not lock each other out of a table")
+    engine = _sqlite_only(unsynced.engine)
     with Session(engine) as other, other.begin():
         other.connection().exec_driver_sql("BEGIN IMMEDIATE")  # another writer, for long
         with pytest.raises(SeatwiseError) as caught:
@@ -346,26 +360,15 @@ def test_a_run_that_cannot_record_its_failure_still_returns_it(
     unsynced: Any, settings: Settings
 ) -> None:
     """Timed out while the sync before it writes (SQLite locked): failed, not an exception."""
-    engine = unsynced.engine
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL writers do not lock each other out of a table")
-    results: list[SyncResult] = []
-
-    def run() -> None:
-        results.append(
-            sync_connector(engine=engine, settings=settings, name="m365", wait_seconds=1.0)
-        )
-
-    with _another_sync_applying(engine):
-        thread = Thread(target=run)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while _runs(engine) == [] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with Session(engine) as writer, writer.begin():  # the sync before it, writing
-            writer.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            thread.join(timeout=10)
-            assert not thread.is_alive(), "the run should give up, not wait on the lock"
+    engine = _sqlite_only(unsynced.engine)
+    with (
+        _queued(engine, settings, wait_seconds=1.0) as (thread, results),
+        Session(engine) as writer,  # the sync before it, writing
+        writer.begin(),
+    ):
+        writer.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the run should give up, not wait on the lock"
     (result,) = results
     assert result.status == "failed"
     assert result.error is not None and "was still running after 1.0 s" in result.error
