@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from connectors.rows import Chunk
 
 AccountStatus = Literal["active", "suspended", "deleted"]
+UNLISTED = "unlisted"
+"""Status of a product the source no longer lists while accounts still hold it (a
+Microsoft SKU gone from ``subscribedSkus``, say): its seats stay visible, its seat
+counts are unknown, and the inventory keeps the part number and name it knew."""
 
 
 # --------------------------------------------------------------------------- records

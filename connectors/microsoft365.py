@@ -46,6 +46,7 @@ from connectors.microsoft365_auth import (
     permission_error,
 )
 from connectors.microsoft365_users import page_rows as users_page_rows
+from connectors.microsoft365_users import unlisted_sku
 from connectors.rows import AccountRow, Chunk, SeatRow, micros, records
 
 USER_FIELDS = (
@@ -475,6 +476,6 @@ class Microsoft365Connector(Connector):
                 if sku_id not in known:
                     # Licence of a SKU the tenant no longer lists: keep the seat visible.
                     known.add(sku_id)
-                    others.append(ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}"))
+                    others.append(unlisted_sku(sku_id))
                 seat((uid, sku_id, None))
         return Chunk(accounts, seats, others)

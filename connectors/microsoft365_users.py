@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from connectors.base import ProductRecord, Record
+from connectors.base import UNLISTED, ProductRecord, Record
 from connectors.rows import EPOCH, MICROSECOND, AccountRow, Chunk, SeatRow
 
 
@@ -140,5 +140,10 @@ def _rows(users: list[_User], known: set[str], sign_in: bool) -> Chunk:
     others: list[Record] = []
     for sku_id in unlisted:
         known.add(sku_id)
-        others.append(ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}"))
+        others.append(unlisted_sku(sku_id))
     return Chunk(accounts, seats, others)
+
+
+def unlisted_sku(sku_id: str) -> ProductRecord:
+    """The product of a licence whose SKU the tenant does not list (any more)."""
+    return ProductRecord(external_id=sku_id, name=f"Unlisted SKU {sku_id}", status=UNLISTED)

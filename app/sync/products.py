@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.inventory.models import Product
 from app.inventory.service import resolve_application
-from connectors.base import ProductRecord
+from connectors.base import UNLISTED, ProductRecord
 
 PRODUCT_T = cast(sa.Table, Product.__table__)  # type: ignore[attr-defined]
 FALLBACK_APPLICATION = {
@@ -70,6 +70,11 @@ class ProductWriter:
         """Insert or refresh one product (listed again in the same run: the later values win)."""
         p, counted = PRODUCT_T, self._counted
         sku = catalogue_sku(self.kind, record)
+        old = self.conn.execute(
+            sa.select(p).where(
+                p.c.connector_id == self.connector_id, p.c.external_id == record.external_id
+            )
+        ).first()
         values: dict[str, Any] = {
             "sku": record.sku,
             "name": record.name,
@@ -77,16 +82,13 @@ class ProductWriter:
             "seats_consumed": record.seats_consumed,
             "status": record.status,
         }
+        if record.status == UNLISTED:
+            values.update(_known_names(old, sku))
         if sku is not None:
             price = Decimal(0) if sku.is_free else sku.list_price
             if price is not None:
                 values["list_price"] = price
                 values["list_price_currency"] = sku.currency
-        old = self.conn.execute(
-            sa.select(p).where(
-                p.c.connector_id == self.connector_id, p.c.external_id == record.external_id
-            )
-        ).first()
         if old is None:
             self.conn.execute(
                 p.insert().values(
@@ -139,6 +141,19 @@ class ProductWriter:
             .values(removed_at=self.stamp)
         ).rowcount
         return {**self.counts, "products_removed": removed}
+
+
+def _known_names(old: Any, sku: Any) -> dict[str, Any]:
+    """An unlisted product's part number and name: as stored, else as the catalogue knows them.
+
+    The source names the product only by its id once it stops listing it; a stored or
+    catalogued name is what people recognise on the inventory and in findings.
+    """
+    if old is not None and old.sku is not None:
+        return {"sku": old.sku, "name": old.name}
+    if sku is not None and sku.part_number:
+        return {"sku": sku.part_number, "name": sku.name}
+    return {}
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -560,7 +560,9 @@ def test_page_rows_follow_the_mapping_rules() -> None:
     assert account.is_guest and account.activity_known
     assert account.last_active_at == datetime(2026, 11, 3, 10, 0, 0, 123456, tzinfo=UTC)
     assert batch.seats == [("u1", "sku-e3", None), ("u1", "sku-gone", None)]
-    assert batch.others == [ProductRecord(external_id="sku-gone", name="Unlisted SKU sku-gone")]
+    assert batch.others == [
+        ProductRecord(external_id="sku-gone", name="Unlisted SKU sku-gone", status="unlisted")
+    ]
 
 
 def test_page_rows_read_a_time_without_a_zone_as_utc() -> None:

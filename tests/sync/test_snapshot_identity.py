@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.core.db import session_scope, utcnow
@@ -13,6 +14,7 @@ from app.people.models import Account, Assignment, Person, PersonAlias
 from app.sync.apply import SnapshotApplier
 from app.sync.models import ConnectorConfig
 from connectors.base import AccountRecord, AliasRecord, AssignmentRecord, ProductRecord, Record
+from connectors.microsoft365_users import unlisted_sku
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -230,3 +232,62 @@ def test_a_known_sku_filed_under_another_application_moves_back_on_the_next_sync
     assert _applications(committed_db.engine)["VISIOCLIENT"] == "Microsoft 365"
     _apply(committed_db.engine, m365, "microsoft365", list(SKUS), idp=True)
     assert _applications(committed_db.engine) == FILED
+
+
+def _product(engine: Any, external_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT sku, name, status, seats_purchased, seats_consumed, removed_at "
+                "FROM product WHERE external_id = :e"
+            ),
+            {"e": external_id},
+        ).one()
+    return dict(row._mapping)
+
+
+def test_a_sku_the_tenant_stops_listing_keeps_its_names_and_its_seats(
+    committed_db: Any, m365: int
+) -> None:
+    # Microsoft drops a SKU from subscribedSkus while users still hold it: the seats stay,
+    # the seat counts become unknown, and the product is still recognisable by name.
+    engine = committed_db.engine
+    listed = ProductRecord(
+        external_id="sku-e3", name="Office 365 E3", sku="ENTERPRISEPACK", seats_purchased=10,
+        seats_consumed=2, status="enabled",
+    )  # fmt: skip
+    _apply(engine, m365, "microsoft365", [listed, *_tenant("ann", "bob")[1:]], True)
+    assert _product(engine, "sku-e3")["sku"] == "ENTERPRISEPACK"
+
+    counts = _apply(
+        engine, m365, "microsoft365", [unlisted_sku("sku-e3"), *_tenant("ann")[1:]], True
+    )
+
+    assert _product(engine, "sku-e3") == {
+        "sku": "ENTERPRISEPACK", "name": "Office 365 E3", "status": "unlisted",
+        "seats_purchased": None, "seats_consumed": None, "removed_at": None,
+    }  # fmt: skip
+    assert counts["assignments"] == 1 and counts["assignments_removed"] == 1
+    # Listed again: the tenant's own values return.
+    _apply(engine, m365, "microsoft365", [listed, *_tenant("ann")[1:]], True)
+    assert _product(engine, "sku-e3")["status"] == "enabled"
+    assert _product(engine, "sku-e3")["seats_purchased"] == 10
+
+
+def test_an_unlisted_sku_seen_first_takes_its_names_from_the_catalogue(
+    committed_db: Any, m365: int
+) -> None:
+    engine = committed_db.engine
+    e5, unknown = "06ebc4ee-1bb5-47dd-8120-11324bc54e06", "00000000-0000-0000-0000-00000000abcd"
+    records: list[Record] = [unlisted_sku(e5), unlisted_sku(unknown)]
+    for sku_id in (e5, unknown):
+        records.append(AssignmentRecord(account_external_id="id-ann", product_external_id=sku_id))
+    _apply(engine, m365, "microsoft365", [*_tenant("ann")[1:2], *records], True)
+    known = _product(engine, e5)
+    assert (known["sku"], known["name"], known["status"]) == (
+        "SPE_E5",
+        "Microsoft 365 E5",
+        "unlisted",
+    )
+    other = _product(engine, unknown)
+    assert (other["sku"], other["name"]) == (None, f"Unlisted SKU {unknown}")
