@@ -164,7 +164,7 @@ class GraphTokens:
             except ValueError as exc:
                 raise ConnectorAuthError(
                     f"Microsoft Entra ID at {self.authority} did not accept the tenant "
-                    f"({_first_line(str(exc))}). Check tenant_id and authority_host, "
+                    f"({_first_sentence(str(exc))}). Check tenant_id and authority_host, "
                     f"{NEXT_STEP}."
                 ) from exc
         return self._app
@@ -230,6 +230,12 @@ class GraphTokens:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _first_sentence(text: str) -> str:
+    """msal's first sentence: its next ones show the public cloud's URL formats, which only
+    mislead someone whose authority_host is a national cloud or a test server."""
+    return _first_line(text).split(". ")[0].rstrip(".")
 
 
 def token_error(result: dict[str, Any]) -> ConnectorAuthError:

@@ -189,8 +189,11 @@ def test_unknown_client_id_is_auth_error(graph_sandbox: SandboxHandle) -> None:
 
 
 def test_unknown_tenant_is_auth_error_naming_the_tenant(graph_sandbox: SandboxHandle) -> None:
-    with pytest.raises(ConnectorAuthError, match="tenant"):
+    with pytest.raises(ConnectorAuthError, match="did not accept the tenant") as caught:
         connector(graph_sandbox, tenant_id="no-such-tenant.example").check()
+    message = str(caught.value)
+    assert "/no-such-tenant.example" in message and "Check tenant_id and authority_host" in message
+    assert "login.microsoftonline.com" not in message  # msal's advice for the public cloud
 
 
 @pytest.mark.parametrize(
