@@ -13,7 +13,7 @@ from app.auth import service as auth_service
 from app.auth.logins import count_sessions
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
-from app.core.pages import SettingsUser, render
+from app.core.pages import PostedForm, SettingsUser, render
 from app.core.security import VALID_ROLES
 from app.deps import Offset, RowId, SessionDep, SettingsDep
 from app.findings import catalog_service, policies
@@ -248,9 +248,8 @@ def save_catalog(
     return _done("Catalogue+saved")
 
 
-async def _notification_form(request: Request) -> dict[str, str]:
+def _notification_form(form: PostedForm) -> dict[str, str]:
     """The notification settings a form sent (fields named as the settings)."""
-    form = await request.form()
     sent = {key: form.get(key) for key in notification_settings.KEYS}
     return {key: value for key, value in sent.items() if isinstance(value, str)}
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from app.auth.models import User
 from app.auth.pages import csrf_token
@@ -95,3 +96,17 @@ def render(
     return templates.TemplateResponse(
         request, template, full, status_code=status_code, headers=dict(headers or {})
     )
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, read on the event loop before the route runs.
+
+    So a route that writes can be a plain function, run in the thread pool: an
+    ``async`` route waiting for the database blocks the event loop and every other
+    request with it (see :class:`app.inventory.import_upload.Upload`).
+    """
+    return await request.form()
+
+
+#: The posted form of a route that is a plain function.
+PostedForm = Annotated[FormData, Depends(read_form)]

@@ -18,7 +18,7 @@ from app.inventory.contract_schemas import (
     SubscriptionPage,
 )
 from app.inventory.import_templates import MEDIA_TYPES, template_bytes
-from app.inventory.import_upload import DecimalComma, ImportFile, import_upload
+from app.inventory.import_upload import DecimalComma, Uploaded, import_upload
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
@@ -45,16 +45,16 @@ def list_subscriptions(
 
 
 @router.post("/imports/contracts", response_model=ImportResultRead, responses=REFUSED)
-async def import_contracts(
+def import_contracts(
     session: SessionDep,
     _: ContractImporter,
-    file: ImportFile,
+    upload: Uploaded,
     decimal_comma: DecimalComma = False,
 ) -> ImportResultRead | JSONResponse:
     """Import a contracts file: every row or none; the same file twice changes nothing."""
-    return await import_upload(
+    return import_upload(
         session,
-        file,
+        upload,
         lambda data: service.import_contracts(
             session=session, rows=parse_contracts(data, decimal_comma=decimal_comma)
         ),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import col, func, select
 
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError, problem_text
-from app.core.pages import ContractsUser, ContractsWriter, render
+from app.core.pages import ContractsUser, ContractsWriter, PostedForm, render
 from app.deps import Offset, RowId, SessionDep
 from app.inventory import contracts as service
 from app.inventory.contract_edit import (
@@ -22,7 +22,7 @@ from app.inventory.contract_edit import (
 )
 from app.inventory.contract_rows import parse_contracts
 from app.inventory.import_files import ImportRefused
-from app.inventory.import_upload import read_upload
+from app.inventory.import_upload import Uploaded
 from app.inventory.models import Application, Subscription, Vendor
 
 router = APIRouter(tags=["pages"])
@@ -81,18 +81,18 @@ def contracts_page(
 
 
 @router.post("/contracts/upload", response_class=HTMLResponse)
-async def upload_contracts(
+def upload_contracts(
     request: Request,
     user: ContractsWriter,
     _csrf: CsrfChecked,
     session: SessionDep,
-    file: Annotated[UploadFile, File()],
+    upload: Uploaded,
     decimal_comma: Annotated[bool, Form()] = False,
 ) -> Response:
     """Import a contracts file; a refused file lists every row problem on the page."""
     context: dict[str, Any]
     try:
-        data = await read_upload(file)
+        data = upload.checked()
         result = service.import_contracts(
             session=session, rows=parse_contracts(data, decimal_comma=decimal_comma)
         )
@@ -102,7 +102,7 @@ async def upload_contracts(
             **_list_context(session, 0),
             "refused": exc.summary,
             "problems": exc.problems,
-            "filename": file.filename,
+            "filename": upload.filename,
         }
         return render(request, "contracts/index.html", user, context, status_code=422)
     except SeatwiseError as exc:
@@ -110,7 +110,7 @@ async def upload_contracts(
             **_list_context(session, 0),
             "refused": str(exc),
             "problems": [],
-            "filename": file.filename,
+            "filename": upload.filename,
         }
         return render(request, "contracts/index.html", user, context, status_code=exc.status_code)
     summary = ", ".join(
@@ -118,7 +118,7 @@ async def upload_contracts(
         for k, v in result.as_dict().items()
         if not isinstance(v, list | dict)
     )
-    return RedirectResponse(f"/contracts?message=Imported+{file.filename}+({summary})", 303)
+    return RedirectResponse(f"/contracts?message=Imported+{upload.filename}+({summary})", 303)
 
 
 def _detail(session: SessionDep, contract_id: int) -> dict[str, Any]:
@@ -145,15 +145,15 @@ def contract_page(
 
 
 @router.post("/contracts/{contract_id}", response_class=HTMLResponse)
-async def edit_contract(
+def edit_contract(
     request: Request,
     contract_id: RowId,
     user: ContractsWriter,
     _csrf: CsrfChecked,
     session: SessionDep,
+    form: PostedForm,
 ) -> Response:
     """Save the edit form; problems come back on the form."""
-    form = await request.form()
     values: dict[str, Any] = {k: (str(form.get(k) or "").strip() or None) for k in EDITABLE}
     values["auto_renew"] = form.get("auto_renew") is not None
     try:

@@ -7,9 +7,10 @@ A refused file answers 422 problem+json whose ``errors`` list holds one
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import File, Form, UploadFile
+from fastapi import Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -31,14 +32,35 @@ class UploadTooLarge(InvalidInputError):
     title = "Upload too large"
 
 
-async def read_upload(file: UploadFile) -> bytes:
-    """The uploaded bytes, refusing files over :data:`MAX_UPLOAD_BYTES`."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(
-            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it"
-        )
-    return data
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file, read on the event loop before the route runs.
+
+    Routes that import are plain functions, which FastAPI runs in its thread pool: an
+    ``async`` route writing through the request's session blocked the event loop while
+    it waited for the database, so every other request stalled behind it, and on
+    PostgreSQL the server hung for good once that wait was for a request the loop could
+    no longer finish.
+    """
+
+    data: bytes
+    filename: str | None
+
+    def checked(self) -> bytes:
+        """The bytes, refusing files over :data:`MAX_UPLOAD_BYTES`."""
+        if len(self.data) > MAX_UPLOAD_BYTES:
+            raise UploadTooLarge(
+                f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it"
+            )
+        return self.data
+
+
+async def _read_upload(file: ImportFile) -> Upload:
+    return Upload(await file.read(MAX_UPLOAD_BYTES + 1), file.filename)
+
+
+#: The uploaded file of an import route (read up to one byte over the limit).
+Uploaded = Annotated[Upload, Depends(_read_upload)]
 
 
 def refused_response(session: Session, exc: ImportRefused) -> JSONResponse:
@@ -54,11 +76,11 @@ def refused_response(session: Session, exc: ImportRefused) -> JSONResponse:
     return JSONResponse(body, status_code=422, media_type="application/problem+json")
 
 
-async def import_upload(
-    session: Session, file: UploadFile, load: Callable[[bytes], ImportResult]
+def import_upload(
+    session: Session, upload: Upload, load: Callable[[bytes], ImportResult]
 ) -> ImportResultRead | JSONResponse:
-    """Read the upload and ``load`` it (parse and write), answering 422 if it is refused."""
-    data = await read_upload(file)
+    """``load`` the upload (parse and write), answering 422 if it is refused."""
+    data = upload.checked()
     try:
         result = load(data)
     except ImportRefused as exc:

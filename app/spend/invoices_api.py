@@ -12,7 +12,7 @@ from app.core.security import Role
 from app.deps import SessionDep, require_roles
 from app.inventory.contract_schemas import ImportResultRead
 from app.inventory.contracts_api import REFUSED
-from app.inventory.import_upload import DecimalComma, ImportFile, import_upload
+from app.inventory.import_upload import DecimalComma, Uploaded, import_upload
 from app.spend import invoices as service
 from app.spend.invoice_rows import parse_invoices
 
@@ -24,16 +24,16 @@ InvoiceImporter = Annotated[
 
 
 @router.post("/imports/invoices", response_model=ImportResultRead, responses=REFUSED)
-async def import_invoices(
+def import_invoices(
     session: SessionDep,
     _: InvoiceImporter,
-    file: ImportFile,
+    upload: Uploaded,
     decimal_comma: DecimalComma = False,
 ) -> ImportResultRead | JSONResponse:
     """Import an invoices file (contracts first): every row or none."""
-    return await import_upload(
+    return import_upload(
         session,
-        file,
+        upload,
         lambda data: service.import_invoices(
             session=session, rows=parse_invoices(data, decimal_comma=decimal_comma)
         ),

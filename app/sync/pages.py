@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
-from app.core.pages import ConnectorsUser, render
+from app.core.pages import ConnectorsUser, PostedForm, render
 from app.deps import SessionDep, SettingsDep, get_engine
 from app.sync import configs, progress
 from app.sync.config_form import config_from_form, form_fields
@@ -50,16 +50,16 @@ def new_connector(request: Request, user: ConnectorsUser, kind: str = "") -> Res
 
 
 @router.post("/connectors/new", response_class=HTMLResponse)
-async def add_connector(
+def add_connector(
     request: Request,
     user: ConnectorsUser,
     _csrf: CsrfChecked,
     session: SessionDep,
     settings: SettingsDep,
     kind: Annotated[str, Query()],
+    form: PostedForm,
 ) -> Response:
     """Validate and store the connector; the form comes back with the problem named."""
-    form = await request.form()
     model = configs.connector_class(kind).config_model
     data = config_from_form(model, form)
     name = str(form.get("name") or "").strip()

@@ -15,7 +15,7 @@ from sqlmodel import Session, select, update
 
 from app.auth import logins, service
 from app.auth.admin import update_user
-from app.auth.models import AuditLog, LoginFailure, LoginSession, User
+from app.auth.models import ApiToken, AuditLog, LoginFailure, LoginSession, User
 from app.core.db import make_engine, utcnow
 from app.core.security import Role
 from app.core.settings import Settings
@@ -433,3 +433,22 @@ def test_a_new_password_set_by_an_admin_lifts_the_lockout(
         service.set_password(session=s, user=user, password="fresh-finance", actor="cli")
         s.commit()
     assert _login(client, "fin@example.com", "fresh-finance") == 303
+
+
+def test_a_tokens_use_is_recorded_at_most_once_a_minute(session: Session) -> None:
+    # Recording it on every call made each API call a writer until its end.
+    service.create_user(session=session, email="api@example.com", role="viewer", password="p" * 12)
+    token = service.create_token(session=session, email="api@example.com", name="ci")
+    start = utcnow()
+
+    def used(seconds: int) -> object:
+        assert service.user_for_token(
+            session=session, token=token, now=start + timedelta(seconds=seconds)
+        )
+        session.expire_all()
+        return session.exec(select(ApiToken.last_used_at)).one()
+
+    assert used(0) == start
+    assert used(59) == start
+    assert used(61) == start + timedelta(seconds=61)
+    assert service.user_for_token(session=session, token=token + "x") is None

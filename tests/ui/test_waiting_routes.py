@@ -1,0 +1,99 @@
+"""A route waiting for the database holds up no other request.
+
+Routes that write run in the thread pool. An ``async`` import route once waited for
+the database on the event loop: every other request stalled behind it, and on
+PostgreSQL the server could hang for good. Served by uvicorn on 127.0.0.1, as in
+production; another connection holds the lock the import needs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+
+import httpx
+import pytest
+
+from tests.conftest import Database
+from tests.inventory.contract_files import contract, csv_bytes
+from tests.ui.browser import serve
+from tests.ui.conftest import Web, csrf_of
+
+QUICK = 3.0
+"""Seconds a page may take while the import waits (it answers in milliseconds)."""
+
+
+@contextmanager
+def _vendors_locked(db: Database) -> Iterator[None]:
+    """Keep other connections from creating vendors until the block ends."""
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")  # the database's one write lock
+        else:
+            cursor.execute("LOCK TABLE vendor IN EXCLUSIVE MODE")  # reads still pass
+        yield
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def _waiting(db: Database) -> Callable[[], bool]:
+    """Whether a statement waits for a lock (PostgreSQL tells; on SQLite, assume so)."""
+
+    def waiting() -> bool:
+        if db.engine.dialect.name == "sqlite":
+            return True
+        with db.engine.connect() as conn:
+            return bool(
+                conn.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE NOT granted").scalar()
+            )
+
+    return waiting
+
+
+def _import_api(base: str, web: Web) -> tuple[httpx.Client, Callable[[], httpx.Response]]:
+    http = httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {web.tokens['admin']}"}, timeout=60
+    )
+    http.get("/api/v1/subscriptions").raise_for_status()  # the token's use is recorded now
+    upload = {"file": ("c.csv", csv_bytes([contract()]), "text/csv")}
+    return http, lambda: http.post("/api/v1/imports/contracts", files=upload)
+
+
+def _import_page(base: str, web: Web) -> tuple[httpx.Client, Callable[[], httpx.Response]]:
+    http = httpx.Client(
+        base_url=base, cookies=dict(web.client("asset_manager").cookies), timeout=60
+    )
+    csrf = csrf_of(http.get("/contracts").text)
+    upload = {"file": ("c.csv", csv_bytes([contract()]), "text/csv")}
+    return http, lambda: http.post("/contracts/upload", data={"csrf": csrf}, files=upload)
+
+
+@pytest.mark.parametrize("route", [_import_api, _import_page], ids=["api", "page"])
+def test_an_import_waiting_for_the_database_leaves_other_requests_answered(
+    web: Web, route: Callable[[str, Web], tuple[httpx.Client, Callable[[], httpx.Response]]]
+) -> None:
+    answers: list[httpx.Response] = []
+    with serve(web.app) as base:
+        http, send = route(base, web)  # signed in, the form's token read: nothing to write
+        with closing(http):
+            with _vendors_locked(web.db):
+                importing = threading.Thread(target=lambda: answers.append(send()))
+                importing.start()
+                deadline = time.monotonic() + 10
+                waiting = _waiting(web.db)
+                time.sleep(1.0)  # the import reaches its first vendor
+                while not waiting() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert importing.is_alive(), "the import did not wait for the lock"
+                start = time.monotonic()
+                page = httpx.get(f"{base}/login", timeout=QUICK + 5)
+                took = time.monotonic() - start
+            importing.join(timeout=60)
+    assert page.status_code == 200 and took < QUICK, f"/login took {took:.1f} s"
+    (answer,) = answers
+    assert answer.status_code in (200, 303), answer.text
