@@ -7,25 +7,82 @@ same application.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from app.core.db import same_name
+from app.core.db import same_name, sqlite_patience
+from app.core.errors import ConflictError
+from app.core.leader import SCHEMA_LOCK_KEY
 from app.inventory.models import Application, Product, Subscription, Vendor
+
+CREATION_WAIT_SECONDS = 30.0
+"""How long a transaction waits for another that is creating the same vendor or
+application (a sync, an import) before it gives up."""
+CREATION_LOCK = "seatwise-catalogue"
+"""What the PostgreSQL advisory lock of a name being created is named after."""
+
+
+def _creating(session: Session, kind: str, name: str) -> None:
+    """Wait until no other transaction can be creating the ``kind`` named ``name``; then look again.
+
+    Not finding a name is not enough to create it: a sync or an import may be creating
+    the same one and not have committed yet. Creating it too then failed one of them on
+    the unique name (a whole sync lost to a contract upload), or, for the same name in
+    another case, silently made a second vendor. PostgreSQL: an advisory lock of this
+    transaction per kind and case-folded name, so only creators of the same name queue
+    (in short tries, up to :data:`CREATION_WAIT_SECONDS`). SQLite: the database's one
+    write lock, taken by a write that changes nothing; once it is held, nobody else can
+    commit, and what the caller reads next is current.
+
+    Raises:
+        ConflictError: The other transaction did not finish in time.
+    """
+    conn = session.connection()
+    deadline = time.monotonic() + CREATION_WAIT_SECONDS
+    if conn.dialect.name == "postgresql":
+        key = {"name": f"{CREATION_LOCK}:{kind}:{name.casefold()}"}
+        lock = sa.text(f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})")
+        while not conn.execute(lock, key).scalar():
+            if time.monotonic() > deadline:
+                raise _busy(kind, name)
+            time.sleep(0.1)
+        return
+    try:
+        with sqlite_patience(conn, CREATION_WAIT_SECONDS):
+            conn.exec_driver_sql("UPDATE vendor SET id = id WHERE 0")
+    except sa.exc.OperationalError as exc:
+        raise _busy(kind, name) from exc
+
+
+def _busy(kind: str, name: str) -> ConflictError:
+    return ConflictError(
+        f"another change (a sync or an import) kept the database busy while {kind} "
+        f"{name!r} was being created, for {CREATION_WAIT_SECONDS:.0f} s; nothing was "
+        "saved: try again when it has finished"
+    )
 
 
 def resolve_vendor(*, session: Session, name: str) -> Vendor:
     """Find a vendor by name (case-insensitive) or create it."""
     clean = " ".join(name.split())
-    vendor = session.exec(select(Vendor).where(same_name(Vendor.name, clean))).first()
+    vendor = _vendor_named(session, clean)
+    if vendor is None:
+        _creating(session, "vendor", clean)
+        vendor = _vendor_named(session, clean)
     if vendor is None:
         vendor = Vendor(name=clean)
         session.add(vendor)
         session.flush()
     return vendor
+
+
+def _vendor_named(session: Session, name: str) -> Vendor | None:
+    return session.exec(select(Vendor).where(same_name(Vendor.name, name))).first()
 
 
 def resolve_application(
@@ -46,24 +103,16 @@ def resolve_application(
 
     catalog = load_catalog()
     entry = catalog.app(catalog_key) if catalog_key else catalog.find_app(name)
-    if entry is not None:
-        found = session.exec(
-            select(Application).where(Application.catalog_key == entry.key)
-        ).first()
-        if found is not None:
-            return found
-        if catalog_key:
-            name = entry.name
+    if entry is not None and catalog_key:
+        name = entry.name
     clean = " ".join(name.split())
-    found = session.exec(select(Application).where(same_name(Application.name, clean))).first()
-    if found is not None:
-        if found.catalog_key is None and entry is not None:
-            found.catalog_key = entry.key
-        return found
     app_name = entry.name if entry is not None else clean
-    clash = session.exec(select(Application).where(same_name(Application.name, app_name))).first()
-    if clash is not None:
-        return clash
+    found = _find_application(session, entry, clean, app_name)
+    if found is None:
+        _creating(session, "application", app_name)
+        found = _find_application(session, entry, clean, app_name)
+    if found is not None:
+        return found
     vendor = resolve_vendor(
         session=session, name=vendor_name or (entry.vendor if entry is not None else clean)
     )
@@ -76,6 +125,24 @@ def resolve_application(
     session.add(application)
     session.flush()
     return application
+
+
+def _find_application(
+    session: Session, entry: Any, clean: str, app_name: str
+) -> Application | None:
+    """The application of a catalogue entry, else named ``clean``, else ``app_name``."""
+    if entry is not None:
+        found = session.exec(
+            select(Application).where(Application.catalog_key == entry.key)
+        ).first()
+        if found is not None:
+            return found
+    found = session.exec(select(Application).where(same_name(Application.name, clean))).first()
+    if found is not None:
+        if found.catalog_key is None and entry is not None:
+            found.catalog_key = entry.key
+        return found
+    return session.exec(select(Application).where(same_name(Application.name, app_name))).first()
 
 
 def pricing_contract(*, session: Session, product_id: int, today: date) -> Subscription | None:

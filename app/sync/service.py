@@ -289,8 +289,9 @@ def _wait_for_turn(
     Raises:
         SeatwiseError: The other sync still had the turn when the time was up.
     """
-    holder = "another writer"
+    holder, why = "another writer", "the database takes one writer at a time"
     if not turn.try_take():
+        why = "one sync applies at a time"
         holder = _others_running(session, connector_id)
         started = time.monotonic()
         while not turn.try_take():
@@ -310,7 +311,7 @@ def _wait_for_turn(
     if queued < WAIT_WORTH_SAYING:
         return None
     return (
-        f"This run waited {_duration(queued)} for {holder} to finish (one sync applies at a time)."
+        f"This run waited {_duration(queued)} for {holder} to finish ({why})."
     )
 
 

@@ -356,6 +356,31 @@ def test_recording_a_run_gives_up_when_sqlite_stays_locked(
         assert session.exec(select(SyncRun)).all() == []
 
 
+def test_a_wait_for_a_writer_that_is_no_sync_is_not_blamed_on_the_queue(
+    unsynced: Any, settings: Settings
+) -> None:
+    engine = _sqlite_only(unsynced.engine)
+    with Session(engine) as other, other.begin():
+        other.connection().exec_driver_sql("BEGIN IMMEDIATE")  # an import, say
+        results: list[SyncResult] = []
+        thread = Thread(
+            target=lambda: results.append(
+                sync_connector(
+                    engine=engine, settings=settings, name="m365", connector_options=FAST
+                )
+            )
+        )
+        thread.start()
+        time.sleep(1.5)
+    thread.join(timeout=60)
+    (result,) = results
+    assert result.status == "succeeded", result.error
+    assert result.warnings[0].startswith("This run waited 1."), result.warnings
+    assert result.warnings[0].endswith(
+        "for another writer to finish (the database takes one writer at a time)."
+    )
+
+
 def test_a_run_that_cannot_record_its_failure_still_returns_it(
     unsynced: Any, settings: Settings
 ) -> None:
