@@ -7,7 +7,6 @@ same application.
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,37 +33,35 @@ def _creating(session: Session, kind: str, name: str) -> None:
     the same one and not have committed yet. Creating it too then failed one of them on
     the unique name (a whole sync lost to a contract upload), or, for the same name in
     another case, silently made a second vendor. PostgreSQL: an advisory lock of this
-    transaction per kind and case-folded name, so only creators of the same name queue
-    (in short tries, up to :data:`CREATION_WAIT_SECONDS`). SQLite: the database's one
-    write lock, taken by a write that changes nothing; once it is held, nobody else can
-    commit, and what the caller reads next is current.
+    transaction per kind and case-folded name, so only creators of the same name queue,
+    up to :data:`CREATION_WAIT_SECONDS`; a vendor's lock is always taken before its
+    applications', and a cycle PostgreSQL still finds ends one of the two. SQLite: the
+    database's one write lock, taken by a write that changes nothing; once it is held,
+    nobody else can commit, and what the caller reads next is current.
 
     Raises:
-        ConflictError: The other transaction did not finish in time.
+        ConflictError: The other transaction did not finish in time (or waited for this one).
     """
     conn = session.connection()
-    deadline = time.monotonic() + CREATION_WAIT_SECONDS
-    if conn.dialect.name == "postgresql":
-        key = {"name": f"{CREATION_LOCK}:{kind}:{name.casefold()}"}
-        lock = sa.text(f"SELECT pg_try_advisory_xact_lock({SCHEMA_LOCK_KEY})")
-        while not conn.execute(lock, key).scalar():
-            if time.monotonic() > deadline:
-                raise _busy(kind, name)
-            time.sleep(0.1)
-        return
     try:
-        with sqlite_patience(conn, CREATION_WAIT_SECONDS):
-            conn.exec_driver_sql("UPDATE vendor SET id = id WHERE 0")
-    except sa.exc.OperationalError as exc:
-        raise _busy(kind, name) from exc
-
-
-def _busy(kind: str, name: str) -> ConflictError:
-    return ConflictError(
-        f"another change (a sync or an import) kept the database busy while {kind} "
-        f"{name!r} was being created, for {CREATION_WAIT_SECONDS:.0f} s; nothing was "
-        "saved: try again when it has finished"
-    )
+        if conn.dialect.name != "postgresql":
+            with sqlite_patience(conn, CREATION_WAIT_SECONDS):
+                conn.exec_driver_sql("UPDATE vendor SET id = id WHERE 0")
+            return
+        before = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
+        wait = f"{round(CREATION_WAIT_SECONDS * 1000)}ms"
+        conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": wait})
+        conn.execute(
+            sa.text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})"),
+            {"name": f"{CREATION_LOCK}:{kind}:{name.casefold()}"},
+        )
+        conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": before})
+    except sa.exc.OperationalError as exc:  # lock timeout or deadlock (the transaction is over)
+        raise ConflictError(
+            f"another change (a sync or an import) kept the database busy while {kind} "
+            f"{name!r} was being created, for up to {CREATION_WAIT_SECONDS:.0f} s; nothing "
+            "was saved: try again when it has finished"
+        ) from exc
 
 
 def resolve_vendor(*, session: Session, name: str) -> Vendor:
@@ -108,14 +105,15 @@ def resolve_application(
     clean = " ".join(name.split())
     app_name = entry.name if entry is not None else clean
     found = _find_application(session, entry, clean, app_name)
-    if found is None:
-        _creating(session, "application", app_name)
-        found = _find_application(session, entry, clean, app_name)
     if found is not None:
         return found
-    vendor = resolve_vendor(
-        session=session, name=vendor_name or (entry.vendor if entry is not None else clean)
-    )
+    vendor_name = vendor_name or (entry.vendor if entry is not None else clean)
+    _creating(session, "vendor", " ".join(vendor_name.split()))  # first: see _creating
+    _creating(session, "application", app_name)
+    found = _find_application(session, entry, clean, app_name)
+    if found is not None:
+        return found
+    vendor = resolve_vendor(session=session, name=vendor_name)
     application = Application(
         name=app_name,
         vendor_id=vendor.id,

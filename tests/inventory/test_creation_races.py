@@ -111,3 +111,36 @@ def test_a_creator_that_waits_too_long_is_refused_naming_the_name(
     assert isinstance(second, ConflictError)
     assert "vendor 'acme cloud'" in str(second) and "try again" in str(second)
     assert _names(committed_db, Vendor) == ["Acme Cloud"]
+
+
+def test_an_import_making_a_vendor_then_its_application_and_a_sync_making_both_meet(
+    committed_db: Database,
+) -> None:
+    # The import creates the vendor, then (rows later) its application; meanwhile a sync
+    # creates the application, and so its vendor. Neither waits for the other in a cycle.
+    started = threading.Event()
+    ids: dict[str, Any] = {}
+
+    def sync_side() -> None:
+        started.wait(10)
+        try:
+            with Session(committed_db.engine) as session, session.begin():
+                ids["sync"] = service.resolve_application(
+                    session=session, name="Acme App", vendor_name="Acme"
+                ).id
+        except Exception as exc:  # reported by the assertion below
+            ids["sync"] = exc
+
+    thread = threading.Thread(target=sync_side)
+    thread.start()
+    with Session(committed_db.engine) as session, session.begin():
+        service.resolve_vendor(session=session, name="Acme")
+        started.set()
+        time.sleep(0.5)  # the sync side now waits for the vendor
+        ids["import"] = service.resolve_application(
+            session=session, name="Acme App", vendor_name="Acme"
+        ).id
+    thread.join(timeout=60)
+    assert ids["sync"] == ids["import"], ids["sync"]
+    assert _names(committed_db, Application) == ["Acme App"]
+    assert _names(committed_db, Vendor) == ["Acme"]
