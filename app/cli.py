@@ -16,7 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import TyperException
 
 from app.core.cli_runtime import state
-from app.core.errors import SeatwiseError
+from app.core.errors import (
+    ConflictError,
+    DatabaseBusyError,
+    SeatwiseError,
+    from_database_error,
+)
 from app.core.settings import SettingsError
 
 # Sub-command modules; each exposes ``register(app: typer.Typer)``.
@@ -87,6 +92,9 @@ def _operational_message(exc: BaseException) -> str:
     if isinstance(exc, CommandError):  # e.g. a revision that does not exist
         return f"migration: {exc}"
     if isinstance(exc, SQLAlchemyError):
+        known = from_database_error(exc)
+        if isinstance(known, DatabaseBusyError | ConflictError):
+            return str(known)
         orig = getattr(exc, "orig", None)
         detail = str(orig or exc).strip().splitlines()[0]
         if "no such table" in detail or ("relation" in detail and "does not exist" in detail):

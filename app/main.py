@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.core.db import make_engine
-from app.core.errors import SeatwiseError
+from app.core.errors import SeatwiseError, from_database_error
 from app.core.nul_guard import RefuseNul
 from app.core.settings import Settings, get_settings
 from app.core.templating import templates
@@ -53,6 +55,8 @@ ROUTER_MODULES = [
     "app.spend.api",
 ]
 
+log = logging.getLogger(__name__)
+
 CSP = (
     # Inline *styles* are allowed (plotly sets element styles); inline *scripts* are not.
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -78,6 +82,22 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for a busy database tells the client to wait before trying again."""
+
+
+def _error_response(request: Request, exc: SeatwiseError) -> Response:
+    """The error page for a browser, problem+json for the API."""
+    if _wants_html(request):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": exc.title, "detail": str(exc)},
+            status_code=exc.status_code,
+        )
+    return problem(exc.status_code, exc.title, str(exc))
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -97,14 +117,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SeatwiseError)
     async def _seatwise_error(request: Request, exc: SeatwiseError) -> Response:
-        if _wants_html(request):
-            return templates.TemplateResponse(
-                request,
-                "error.html",
-                {"title": exc.title, "detail": str(exc)},
-                status_code=exc.status_code,
-            )
-        return problem(exc.status_code, exc.title, str(exc))
+        return _error_response(request, exc)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        known = from_database_error(exc)
+        if known is None:
+            raise exc  # a bug: the server's own 500, with the traceback in its log
+        log.warning("%s %s: %s", request.method, request.url.path, known)
+        answer = _error_response(request, known)
+        if known.status_code == 503:
+            answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 
 class SeatwiseError(Exception):
@@ -45,3 +46,48 @@ def problem_text(exc: ValidationError | SeatwiseError) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
     return str(exc)
+
+
+class DatabaseBusyError(SeatwiseError):
+    """The database stayed busy with another change longer than this one could wait."""
+
+    status_code = 503
+    title = "Database busy"
+
+
+class DatabaseUnavailableError(SeatwiseError):
+    """The database could not be reached, or refused the statement for a reason of its own."""
+
+    status_code = 503
+    title = "Database unavailable"
+
+
+BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+"""PostgreSQL's lock not available (a lock timeout), deadlock found, serialization failure."""
+
+
+def from_database_error(exc: SQLAlchemyError) -> SeatwiseError | None:
+    """What a database error means to the person who asked, or None for a bug.
+
+    Concurrent writers are normal (a sync, an import, a scheduled job, several app
+    processes): a lock waited for in vain, or a unique key taken by a change committed
+    a moment earlier, is answered 503 or 409 with the database's own words, and nothing
+    of the change is saved; retrying is the remedy. Anything else is a bug (500).
+    """
+    orig = getattr(exc, "orig", None)
+    detail = (str(orig or exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, IntegrityError):
+        return ConflictError(
+            f"the change conflicts with data saved at the same moment ({detail}); nothing "
+            "was saved: try again"
+        )
+    if not isinstance(exc, OperationalError):
+        return None
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in BUSY_SQLSTATES or "database is locked" in detail:
+        return DatabaseBusyError(
+            f"the database stayed busy with another change (a sync or an import, say) for "
+            f"longer than this one could wait ({detail}); nothing was saved: try again in "
+            "a moment"
+        )
+    return DatabaseUnavailableError(f"the database refused the request ({detail})")

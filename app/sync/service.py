@@ -310,9 +310,7 @@ def _wait_for_turn(
         queued += time.monotonic() - started
     if queued < WAIT_WORTH_SAYING:
         return None
-    return (
-        f"This run waited {_duration(queued)} for {holder} to finish ({why})."
-    )
+    return f"This run waited {_duration(queued)} for {holder} to finish ({why})."
 
 
 INTERRUPTED = (
