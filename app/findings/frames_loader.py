@@ -32,6 +32,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from analytics.catalog import Catalog
 from analytics.catalog.models import CatalogSku
 from analytics.frames import Frames
+from app.core.errors import DatabaseBusyError
 from app.inventory.models import Application, Product, Subscription, Vendor
 from app.people.models import Account, Assignment, Person
 from app.sync.models import ConnectorConfig
@@ -309,8 +310,47 @@ def load_products(
     return frame.drop(columns=["connector_kind"])
 
 
+LOAD_ATTEMPTS = 3
+"""Reads of the inventory before an analysis gives up on one that syncs keep changing."""
+
+
+def _inventory_generation(session: Session) -> tuple[int, int | None]:
+    """What changes exactly when a sync's changes commit (or a connector is removed).
+
+    A sync marks its run succeeded in the transaction that applies it, so the count and
+    the latest id of succeeded runs move with every applied sync.
+    """
+    row = session.execute(
+        sa.text("SELECT COUNT(*), MAX(id) FROM sync_run WHERE status = 'succeeded'")
+    ).one()
+    return int(row[0]), row[1]
+
+
 def load_frames(*, session: Session, today: date, catalog: Catalog) -> Frames:
-    """Read the whole inventory as the six validated analytics frames."""
+    """Read the whole inventory as the six validated analytics frames, as of one moment.
+
+    The frames are read statement by statement, and each statement sees what was
+    committed before it (PostgreSQL's READ COMMITTED, SQLite outside a write): a sync
+    committing in between left seats of accounts the frames did not hold, and the
+    analysis resolved findings still true, dismissed ones included (which came back
+    open the run after, their dismissal lost). So the inventory is read again while a
+    sync's changes arrived during the read.
+
+    Raises:
+        DatabaseBusyError: Syncs committed during each of :data:`LOAD_ATTEMPTS` reads.
+    """
+    for _ in range(LOAD_ATTEMPTS):
+        before = _inventory_generation(session)
+        frames = _read_frames(session, today, catalog)
+        if _inventory_generation(session) == before:
+            return frames
+    raise DatabaseBusyError(
+        f"syncs changed the inventory while it was read, {LOAD_ATTEMPTS} times running; "
+        "the analysis changed nothing: run it again when they have finished"
+    )
+
+
+def _read_frames(session: Session, today: date, catalog: Catalog) -> Frames:
     subscriptions = load_subscriptions(session)
     return Frames(
         accounts=load_accounts(session),
