@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -114,3 +115,19 @@ from tests.connectors.conftest import (  # noqa: E402, F401
     sandbox_tls,
     slack_sandbox,
 )
+
+
+@contextmanager
+def vendors_locked(db: Database) -> Iterator[None]:
+    """Keep other connections from creating vendors until the block ends."""
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")  # the database's one write lock
+        else:
+            cursor.execute("LOCK TABLE vendor IN EXCLUSIVE MODE")  # reads still pass
+        yield
+    finally:
+        raw.rollback()
+        raw.close()

@@ -19,7 +19,7 @@ from app.cli import _operational_message
 from app.deps import SessionDep
 from app.inventory.models import Vendor
 from tests.conftest import Database
-from tests.ui.conftest import Web
+from tests.ui.conftest import Web, vendors_locked
 
 
 def _probe(app: FastAPI, db: Database) -> None:
@@ -55,18 +55,9 @@ def probed(web: Web) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def vendors_locked(web: Web) -> Iterator[None]:
-    raw = web.db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if web.db.engine.dialect.name == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")
-        else:
-            cursor.execute("LOCK TABLE vendor IN EXCLUSIVE MODE")
+def locked(web: Web) -> Iterator[None]:
+    with vendors_locked(web.db):
         yield
-    finally:
-        raw.rollback()
-        raw.close()
 
 
 def test_a_name_taken_meanwhile_is_409_problem(probed: TestClient) -> None:
@@ -80,7 +71,7 @@ def test_a_name_taken_meanwhile_is_409_problem(probed: TestClient) -> None:
 
 
 def test_a_lock_waited_for_in_vain_is_503_with_retry_after(
-    probed: TestClient, vendors_locked: None
+    probed: TestClient, locked: None
 ) -> None:
     answer = probed.post("/api/v1/_probe/waits")
     assert answer.status_code == 503, answer.text

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 
 import httpx
 import pytest
@@ -19,26 +19,10 @@ import pytest
 from tests.conftest import Database
 from tests.inventory.contract_files import contract, csv_bytes
 from tests.ui.browser import serve
-from tests.ui.conftest import Web, csrf_of
+from tests.ui.conftest import Web, csrf_of, vendors_locked
 
 QUICK = 3.0
 """Seconds a page may take while the import waits (it answers in milliseconds)."""
-
-
-@contextmanager
-def _vendors_locked(db: Database) -> Iterator[None]:
-    """Keep other connections from creating vendors until the block ends."""
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.engine.dialect.name == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")  # the database's one write lock
-        else:
-            cursor.execute("LOCK TABLE vendor IN EXCLUSIVE MODE")  # reads still pass
-        yield
-    finally:
-        raw.rollback()
-        raw.close()
 
 
 def _waiting(db: Database) -> Callable[[], bool]:
@@ -81,7 +65,7 @@ def test_an_import_waiting_for_the_database_leaves_other_requests_answered(
     with serve(web.app) as base:
         http, send = route(base, web)  # signed in, the form's token read: nothing to write
         with closing(http):
-            with _vendors_locked(web.db):
+            with vendors_locked(web.db):
                 importing = threading.Thread(target=lambda: answers.append(send()))
                 importing.start()
                 deadline = time.monotonic() + 10
