@@ -342,8 +342,9 @@ def test_lockout_settings_are_checked() -> None:
 
 
 def test_the_requests_commit_comes_before_its_response(client: TestClient) -> None:
-    """A change that fails at commit answers 500: no success is sent for data that was
-    rolled back (and a redirect after a form finds its change committed)."""
+    """A change that fails at commit answers an error (409: the e-mail is taken), never a
+    success for data that was rolled back (and a redirect after a form finds its change
+    committed)."""
     probe = APIRouter()
 
     @probe.post("/api/v1/_probe/duplicate-user")
@@ -356,7 +357,8 @@ def test_the_requests_commit_comes_before_its_response(client: TestClient) -> No
     app.include_router(probe)
     with TestClient(app, raise_server_exceptions=False) as c:
         response = c.post("/api/v1/_probe/duplicate-user")
-    assert response.status_code == 500
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"].endswith("nothing was saved: try again")
 
 
 def _change_password(client: TestClient, current: str, new: str, confirm: str | None = None):  # type: ignore[no-untyped-def]
