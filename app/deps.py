@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.auth import logins
 from app.auth import service as auth_service
 from app.auth.models import User
-from app.core.db import MAX_ROW_ID
+from app.core.db import MAX_ROW_ID, sqlite_patience, utcnow
 from app.core.security import Role
 from app.core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: The cookie session's entry holding the login's key (:mod:`app.auth.logins`).
 SESSION_KEY = "login"
@@ -68,10 +73,12 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     """The user behind the bearer token or the session cookie."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = auth_service.user_for_token(session=session, token=header[7:].strip())
-        if user is None:
+        found = auth_service.user_for_token(session=session, token=header[7:].strip())
+        if found is None:
             raise LoginRequired
-        return user
+        if found.use_due:
+            _record_token_use(get_engine(request), found.token_id)
+        return found.user
     key = request.session.get(SESSION_KEY) if "session" in request.scope else None
     if isinstance(key, str):
         settings = get_settings_dep(request)
@@ -85,6 +92,28 @@ def get_current_user(request: Request, session: SessionDep) -> User:
             _check_api_csrf(request)
             return user
     raise LoginRequired
+
+
+TOKEN_USE_WAIT_SECONDS = 0.1
+"""How long recording a token's use may wait for a lock before it is left for later."""
+
+
+def _record_token_use(engine: Engine, token_id: int) -> None:
+    """Record a token's use in a short transaction of its own, waiting for nobody.
+
+    Best effort: while another writer holds the lock (a sync on SQLite, an update of the
+    token), the request goes on unrecorded and a later one records it.
+    """
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                wait = f"{round(TOKEN_USE_WAIT_SECONDS * 1000)}ms"
+                conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": wait})
+            with sqlite_patience(conn, TOKEN_USE_WAIT_SECONDS):
+                auth_service.record_token_use(conn=conn, token_id=token_id, now=utcnow())
+            conn.commit()
+    except OperationalError as exc:
+        log.info("a token's use was not recorded this time: %s", exc.orig)
 
 
 def _check_api_csrf(request: Request) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.core.db import make_engine
-from app.core.errors import SeatwiseError, from_database_error
+from app.core.errors import SeatwiseError, from_database_error, retry_after
 from app.core.nul_guard import RefuseNul
 from app.core.settings import Settings, get_settings
 from app.core.templating import templates
@@ -82,20 +82,20 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-RETRY_AFTER_SECONDS = 5
-"""What a 503 for a busy database tells the client to wait before trying again."""
-
-
 def _error_response(request: Request, exc: SeatwiseError) -> Response:
-    """The error page for a browser, problem+json for the API."""
+    """The error page for a browser, problem+json for the API (503s say when to retry)."""
+    answer: Response
     if _wants_html(request):
-        return templates.TemplateResponse(
+        answer = templates.TemplateResponse(
             request,
             "error.html",
             {"title": exc.title, "detail": str(exc)},
             status_code=exc.status_code,
         )
-    return problem(exc.status_code, exc.title, str(exc))
+    else:
+        answer = problem(exc.status_code, exc.title, str(exc))
+    retry_after(answer.headers, exc.status_code)
+    return answer
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -125,10 +125,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if known is None:
             raise exc  # a bug: the server's own 500, with the traceback in its log
         log.warning("%s %s: %s", request.method, request.url.path, known)
-        answer = _error_response(request, known)
-        if known.status_code == 503:
-            answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return answer
+        return _error_response(request, known)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from app.auth.logins import TOUCH_EVERY, clear_failures, end_user_sessions
@@ -122,25 +124,42 @@ def create_token(*, session: Session, email: str, name: str, actor: str = "cli")
     return token
 
 
-def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+@dataclass(frozen=True)
+class TokenUser:
+    """Who a bearer token speaks for, and whether its use is due to be recorded."""
+
+    user: User
+    token_id: int
+    use_due: bool
+
+
+def user_for_token(
+    *, session: Session, token: str, now: datetime | None = None
+) -> TokenUser | None:
+    """The active user a bearer token belongs to, or None.
+
+    Reads only. The token's use is recorded at most once a minute, apart from the
+    request (:func:`record_token_use`): written in the request's own transaction it made
+    an API call a writer until its end, on SQLite the database's one writer, on
+    PostgreSQL the holder of the token's row, so every call with that token queued
+    behind one that waited (an upload waiting for a sync).
+    """
     now = now or utcnow()
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.id is None:
         return None
     if row.expires_at is not None and row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    # Recorded at most once a minute, as a Core statement: writing it on every request
-    # made each API call a writer until its end (on SQLite the database's write lock; on
-    # PostgreSQL the token's row, so concurrent calls with one token ran one at a time).
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        session.execute(
-            sa.update(ApiToken).where(col(ApiToken.id) == row.id).values(last_used_at=now)
-        )
-    return user
+    due = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+    return TokenUser(user=user, token_id=row.id, use_due=due)
+
+
+def record_token_use(*, conn: Connection, token_id: int, now: datetime) -> None:
+    """Note that a token was used at ``now`` (a token ended meanwhile is simply not found)."""
+    conn.execute(sa.update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
 
 
 def count_users(*, session: Session) -> int:

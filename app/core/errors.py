@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
 class SeatwiseError(Exception):
@@ -48,6 +51,16 @@ def problem_text(exc: ValidationError | SeatwiseError) -> str:
     return str(exc)
 
 
+RETRY_AFTER_SECONDS = 5
+"""What a 503 (a busy database) tells the client to wait before trying again."""
+
+
+def retry_after(headers: Any, status_code: int) -> None:
+    """Tell the client of a 503 when to try again (``Retry-After``, RFC 9110)."""
+    if status_code == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
 class DatabaseBusyError(SeatwiseError):
     """The database stayed busy with another change longer than this one could wait."""
 
@@ -80,6 +93,11 @@ def from_database_error(exc: SQLAlchemyError) -> SeatwiseError | None:
         return ConflictError(
             f"the change conflicts with data saved at the same moment ({detail}); nothing "
             "was saved: try again"
+        )
+    if isinstance(exc, PoolTimeoutError):
+        return DatabaseBusyError(
+            "every database connection of this server stayed busy for longer than this "
+            "request could wait; nothing was saved: try again in a moment"
         )
     if not isinstance(exc, OperationalError):
         return None

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import col, func, select
 
 from app.core.csrf import CsrfChecked
-from app.core.errors import SeatwiseError, problem_text
+from app.core.errors import SeatwiseError, problem_text, retry_after
 from app.core.pages import ContractsUser, ContractsWriter, PostedForm, render
 from app.deps import Offset, RowId, SessionDep
 from app.inventory import contracts as service
@@ -106,13 +106,16 @@ def upload_contracts(
         }
         return render(request, "contracts/index.html", user, context, status_code=422)
     except SeatwiseError as exc:
+        session.rollback()  # the import may have left the transaction failed (a lock timeout)
         context = {
             **_list_context(session, 0),
             "refused": str(exc),
             "problems": [],
             "filename": upload.filename,
         }
-        return render(request, "contracts/index.html", user, context, status_code=exc.status_code)
+        page = render(request, "contracts/index.html", user, context, status_code=exc.status_code)
+        retry_after(page.headers, exc.status_code)
+        return page
     summary = ", ".join(
         f"{k.replace('_', ' ')}: {v}"
         for k, v in result.as_dict().items()

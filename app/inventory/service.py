@@ -15,13 +15,15 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.core.db import same_name, sqlite_patience
-from app.core.errors import ConflictError
+from app.core.errors import DatabaseBusyError
 from app.core.leader import SCHEMA_LOCK_KEY
 from app.inventory.models import Application, Product, Subscription, Vendor
 
 CREATION_WAIT_SECONDS = 30.0
 """How long a transaction waits for another that is creating the same vendor or
 application (a sync, an import) before it gives up."""
+DEADLOCK = "40P01"
+"""PostgreSQL's SQLSTATE for a deadlock it found (and ended by failing one statement)."""
 CREATION_LOCK = "seatwise-catalogue"
 """What the PostgreSQL advisory lock of a name being created is named after."""
 
@@ -40,7 +42,8 @@ def _creating(session: Session, kind: str, name: str) -> None:
     nobody else can commit, and what the caller reads next is current.
 
     Raises:
-        ConflictError: The other transaction did not finish in time (or waited for this one).
+        DatabaseBusyError: The other transaction did not finish in time, or waited for
+            this one.
     """
     conn = session.connection()
     try:
@@ -57,10 +60,13 @@ def _creating(session: Session, kind: str, name: str) -> None:
         )
         conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": before})
     except sa.exc.OperationalError as exc:  # lock timeout or deadlock (the transaction is over)
-        raise ConflictError(
-            f"another change (a sync or an import) kept the database busy while {kind} "
-            f"{name!r} was being created, for up to {CREATION_WAIT_SECONDS:.0f} s; nothing "
-            "was saved: try again when it has finished"
+        if getattr(exc.orig, "sqlstate", None) == DEADLOCK:
+            why = "was waiting for names this one had created (a deadlock)"
+        else:
+            why = f"kept it waiting for more than {CREATION_WAIT_SECONDS:.0f} s"
+        raise DatabaseBusyError(
+            f"{kind} {name!r} was being created by another change (a sync or an import), "
+            f"which {why}; nothing was saved: try again when it has finished"
         ) from exc
 
 

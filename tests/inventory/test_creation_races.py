@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from app.core.errors import ConflictError
+from app.core.errors import DatabaseBusyError
 from app.inventory import service
 from app.inventory.models import Application, Vendor
 from tests.conftest import Database
@@ -108,8 +108,9 @@ def test_a_creator_that_waits_too_long_is_refused_naming_the_name(
         lambda s: service.resolve_vendor(session=s, name="Acme Cloud"),
         lambda s: service.resolve_vendor(session=s, name="acme cloud"),
     )
-    assert isinstance(second, ConflictError)
-    assert "vendor 'acme cloud'" in str(second) and "try again" in str(second)
+    assert isinstance(second, DatabaseBusyError)
+    assert str(second).startswith("vendor 'acme cloud' was being created by another change")
+    assert "waiting for more than 0 s" in str(second) and "try again" in str(second)
     assert _names(committed_db, Vendor) == ["Acme Cloud"]
 
 

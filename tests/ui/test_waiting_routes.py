@@ -15,7 +15,9 @@ from contextlib import closing
 
 import httpx
 import pytest
+from sqlmodel import Session
 
+from app.inventory import service as inventory_service
 from tests.conftest import Database
 from tests.inventory.contract_files import contract, csv_bytes
 from tests.ui.browser import serve
@@ -81,3 +83,41 @@ def test_an_import_waiting_for_the_database_leaves_other_requests_answered(
     assert page.status_code == 200 and took < QUICK, f"/login took {took:.1f} s"
     (answer,) = answers
     assert answer.status_code in (200, 303), answer.text
+
+
+def test_a_token_whose_use_cannot_be_recorded_now_is_still_served(web: Web) -> None:
+    # Recorded in the request's own transaction, a due token's use made the call wait
+    # for whoever held the lock (a sync on SQLite), and every call with that token after it.
+    with serve(web.app) as base, vendors_locked(web.db), httpx.Client(base_url=base) as http:
+        if web.db.engine.dialect.name == "postgresql":
+            locker = web.db.engine.raw_connection()
+            locker.cursor().execute("LOCK TABLE api_token IN EXCLUSIVE MODE")
+        start = time.monotonic()
+        answer = http.get(
+            "/api/v1/subscriptions",
+            headers={"Authorization": f"Bearer {web.tokens['finance']}"},
+            timeout=QUICK + 5,
+        )
+        took = time.monotonic() - start
+        if web.db.engine.dialect.name == "postgresql":
+            locker.rollback()
+            locker.close()
+    assert answer.status_code == 200, answer.text
+    assert took < QUICK, f"the call took {took:.1f} s"
+
+
+def test_an_upload_that_waits_too_long_for_a_vendor_says_so_on_the_page(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inventory_service, "CREATION_WAIT_SECONDS", 0.3)
+    with serve(web.app) as base:
+        http, send = _import_page(base, web)
+        # Another change (a sync, say) is creating the file's vendor and has not committed.
+        with closing(http), Session(web.db.engine) as other, other.begin():
+            inventory_service.resolve_vendor(session=other, name="Atlassian")
+            answer = send()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "5"
+    assert "was refused: nothing was imported" in answer.text
+    assert "was being created by another change" in answer.text
+    assert "Fix these rows" not in answer.text
