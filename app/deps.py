@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -15,7 +14,7 @@ from sqlmodel import Session
 from app.auth import logins
 from app.auth import service as auth_service
 from app.auth.models import User
-from app.core.db import MAX_ROW_ID, sqlite_patience, utcnow
+from app.core.db import MAX_ROW_ID, lock_patience, utcnow
 from app.core.security import Role
 from app.core.settings import Settings
 
@@ -106,10 +105,7 @@ def _record_token_use(engine: Engine, token_id: int) -> None:
     """
     try:
         with engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                wait = f"{round(TOKEN_USE_WAIT_SECONDS * 1000)}ms"
-                conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": wait})
-            with sqlite_patience(conn, TOKEN_USE_WAIT_SECONDS):
+            with lock_patience(conn, TOKEN_USE_WAIT_SECONDS):
                 auth_service.record_token_use(conn=conn, token_id=token_id, now=utcnow())
             conn.commit()
     except OperationalError as exc:

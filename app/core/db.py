@@ -97,8 +97,8 @@ def sqlite_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
 
     Instead of :data:`SQLITE_BUSY_MS`: a caller that waits out another writer in short
     tries (Ctrl-C works between them, not during the driver's own wait) sets each try's
-    length here. The usual patience comes back after, as the connection returns to the
-    pool. Does nothing on other databases.
+    length here, a best-effort write a moment's wait (see :func:`lock_patience` for both
+    backends). The usual patience comes back after. Does nothing on other databases.
     """
     if conn.dialect.name != "sqlite":
         yield
@@ -111,6 +111,25 @@ def sqlite_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
         # An interrupt (Ctrl-C) during the wait closes the connection: nothing to restore.
         with suppress(sqlite3.ProgrammingError):
             raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+
+
+@contextmanager
+def lock_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
+    """Let statements on this connection wait ``seconds`` for a lock another one holds.
+
+    SQLite: the write lock (:func:`sqlite_patience`). PostgreSQL: ``lock_timeout`` for
+    this transaction, set back after; a statement that timed out has ended the
+    transaction, so there is nothing to set back then.
+    """
+    if conn.dialect.name != "postgresql":
+        with sqlite_patience(conn, seconds):
+            yield
+        return
+    before = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
+    set_timeout = sa.text("SELECT set_config('lock_timeout', :t, true)")
+    conn.execute(set_timeout, {"t": f"{round(seconds * 1000)}ms"})
+    yield
+    conn.execute(set_timeout, {"t": before})
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from app.core.db import same_name, sqlite_patience
+from app.core.db import lock_patience, same_name
 from app.core.errors import DatabaseBusyError
 from app.core.leader import SCHEMA_LOCK_KEY
 from app.inventory.models import Application, Product, Subscription, Vendor
@@ -47,18 +47,14 @@ def _creating(session: Session, kind: str, name: str) -> None:
     """
     conn = session.connection()
     try:
-        if conn.dialect.name != "postgresql":
-            with sqlite_patience(conn, CREATION_WAIT_SECONDS):
+        with lock_patience(conn, CREATION_WAIT_SECONDS):
+            if conn.dialect.name != "postgresql":
                 conn.exec_driver_sql("UPDATE vendor SET id = id WHERE 0")
-            return
-        before = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
-        wait = f"{round(CREATION_WAIT_SECONDS * 1000)}ms"
-        conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": wait})
-        conn.execute(
-            sa.text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})"),
-            {"name": f"{CREATION_LOCK}:{kind}:{name.casefold()}"},
-        )
-        conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": before})
+            else:
+                conn.execute(
+                    sa.text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})"),
+                    {"name": f"{CREATION_LOCK}:{kind}:{name.casefold()}"},
+                )
     except sa.exc.OperationalError as exc:  # lock timeout or deadlock (the transaction is over)
         if getattr(exc.orig, "sqlstate", None) == DEADLOCK:
             why = "was waiting for names this one had created (a deadlock)"
