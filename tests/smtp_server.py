@@ -50,10 +50,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, Mailbox]]:
-    """Run an SMTP server on a free loopback port; yields (port, mailbox)."""
+def smtp_server(port: int | None = None) -> Iterator[tuple[int, Mailbox]]:
+    """Run an SMTP server on a loopback port (a free one by default); yields (port, mailbox)."""
     mailbox = Mailbox()
-    port = free_port()
+    port = port or free_port()
     controller = Controller(_Handler(mailbox), hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.core.cli_runtime import db_session, parse_day, print_json, state
 from app.core.db import utcnow
+
+if TYPE_CHECKING:
+    from app.notify.service import DeliveryReport
 
 STATUSES = ("pending", "sent", "failed")
 
@@ -44,9 +47,18 @@ def _print_report(report: object, json_: bool) -> None:
             mark = "queued" if line.queued else "already queued"
         typer.echo(f"{mark:14} {line.kind:12} to {line.recipient}: {line.subject}")
     typer.echo(report.summary())
-    delivery = report.delivery
-    for error in (delivery.errors or []) if delivery else []:
+    _exit_on_delivery_problems(report.delivery)
+
+
+def _exit_on_delivery_problems(delivery: DeliveryReport | None) -> None:
+    """Name each e-mail this run could not deliver, then exit 1 (see ``problem``)."""
+    problem = delivery.problem() if delivery is not None else None
+    if delivery is None or problem is None:
+        return
+    for error in delivery.errors or []:
         typer.echo(f"delivery problem: {error}", err=True)
+    typer.echo(f"{problem}; see `seatwise outbox list`", err=True)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -98,8 +110,7 @@ def register(app: typer.Typer) -> None:
 
         report = deliver_due(engine=state.engine, settings=state.settings)
         typer.echo(f"sent {report.sent}, retrying {report.retrying}, given up {report.given_up}")
-        for error in report.errors or []:
-            typer.echo(f"delivery problem: {error}", err=True)
+        _exit_on_delivery_problems(report)
 
     @alerts.command("threshold")
     def threshold(

@@ -45,6 +45,24 @@ class DeliveryReport:
     given_up: int = 0
     errors: list[str] | None = None
 
+    def problem(self) -> str | None:
+        """One line when any e-mail of this pass was not delivered, else None.
+
+        The rows stay in the outbox (retried with backoff, or given up with the reason),
+        so nothing is lost; but a cron job or the scheduler's record must show that mail
+        did not go out: a notice deadline may hang on it.
+        """
+        if not self.errors:
+            return None
+        return (
+            f"{len(self.errors)} e-mail(s) not delivered ({self.retrying} will be retried, "
+            f"{self.given_up} given up)"
+        )
+
+
+class DeliveryProblem(RuntimeError):
+    """A scheduled e-mail job queued its mail but could not deliver some of it."""
+
 
 def encode_attachments(attachments: list[Attachment]) -> list[dict[str, Any]]:
     """Attachments as JSON-storable dicts."""

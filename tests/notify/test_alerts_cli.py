@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import Database
 from tests.notify.seed import PROCUREMENT, outbox, seed_contract
@@ -93,16 +94,34 @@ def test_bad_options_are_usage_errors(
 def test_smtp_down_loses_nothing_and_next_run_delivers(committed_db: Database, cli: Any) -> None:
     seed_contract(committed_db.engine, renewal_date=RENEWAL)
     down = cli("alerts", "send", "--as-of", "2027-01-30", env=_env(free_port()))
-    assert down.exit_code == 0
+    assert down.exit_code == 1, down.stdout
     assert "retrying 3" in down.stdout and "delivery problem" in down.stderr
+    assert "3 e-mail(s) not delivered (3 will be retried, 0 given up); see" in down.stderr
     rows = outbox(committed_db.engine)
     assert [r.status for r in rows] == ["pending"] * 3
     assert all(r.attempts == 1 and "cannot deliver" in (r.error or "") for r in rows)
     with smtp_server() as (port, mailbox):
         back = cli("alerts", "send", "--as-of", "2027-01-31", env=_env(port))
-        assert "sent 3" in back.stdout, back.stdout
+        assert back.exit_code == 0 and "sent 3" in back.stdout, back.stdout
         assert len(mailbox.messages) == 3
     assert [r.status for r in outbox(committed_db.engine)] == ["sent"] * 3
+
+
+def test_deliver_with_smtp_down_exits_1_naming_the_server_problem(
+    committed_db: Database, cli: Any
+) -> None:
+    seed_contract(committed_db.engine, renewal_date=RENEWAL)
+    down_port = free_port()
+    queued = cli("alerts", "send", "--dry-run", "--as-of", "2027-01-30", env=_env(down_port))
+    assert queued.exit_code == 0 and outbox(committed_db.engine) == []
+    cli("alerts", "send", "--as-of", "2027-01-30", env=_env(down_port))
+    with committed_db.engine.begin() as conn:  # due again now, as after the backoff
+        conn.execute(sa.text("UPDATE notification SET next_attempt_at = NULL"))
+    again = cli("alerts", "deliver", env=_env(down_port))
+    assert again.exit_code == 1
+    assert "retrying 3" in again.stdout
+    assert f"cannot deliver through SMTP 127.0.0.1:{down_port}" in again.stderr
+    assert [r.attempts for r in outbox(committed_db.engine)] == [2, 2, 2]
 
 
 def test_permanent_smtp_refusal_is_given_up_with_reason(
@@ -111,7 +130,9 @@ def test_permanent_smtp_refusal_is_given_up_with_reason(
     port, mailbox = smtp
     seed_contract(committed_db.engine, renewal_date=RENEWAL)
     mailbox.fail_with = "550 5.1.1 mailbox unavailable"
-    cli("alerts", "send", "--as-of", "2027-01-30", env=_env(port))
+    refused = cli("alerts", "send", "--as-of", "2027-01-30", env=_env(port))
+    assert refused.exit_code == 1
+    assert "3 e-mail(s) not delivered (0 will be retried, 3 given up); see" in refused.stderr
     rows = outbox(committed_db.engine)
     assert [r.status for r in rows] == ["failed"] * 3
     assert all("550" in (r.error or "") and "gave up" in (r.error or "") for r in rows)
