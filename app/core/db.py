@@ -5,8 +5,10 @@ Transactions are owned at the edge (request, CLI command, job): services only fl
 
 from __future__ import annotations
 
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from app.core.errors import NotFoundError
+from app.core.errors import RETRIED_SQLSTATES, DeadlockError, NotFoundError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -130,6 +132,35 @@ def lock_patience(conn: sa.Connection, seconds: float) -> Iterator[None]:
     conn.execute(set_timeout, {"t": f"{round(seconds * 1000)}ms"})
     yield
     conn.execute(set_timeout, {"t": before})
+
+
+DEADLOCK_ATTEMPTS = 3
+_Result = TypeVar("_Result")
+
+
+def retrying_deadlocks(
+    session: Session, work: Callable[[], _Result], attempts: int = DEADLOCK_ATTEMPTS
+) -> _Result:
+    """Run ``work`` in the session's transaction; after a deadlock, roll back and run it again.
+
+    For a change whose input is all in hand (an uploaded file): a deadlock with a sync
+    writing the same names is the database's choice of a victim, not the user's error,
+    so the import tries again (after a short random pause, so the two do not meet again
+    in step) before it answers 503. ``work`` must be the transaction's whole change:
+    everything before it in the transaction is rolled back with it.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except (sa.exc.OperationalError, DeadlockError) as exc:
+            victim = isinstance(exc, DeadlockError) or (
+                getattr(exc.orig, "sqlstate", None) in RETRIED_SQLSTATES
+            )
+            if attempt == attempts or not victim:
+                raise
+            session.rollback()
+            time.sleep(random.uniform(0.05, 0.25) * attempt)
+    raise AssertionError("unreachable")
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

@@ -75,7 +75,16 @@ class DatabaseUnavailableError(SeatwiseError):
     title = "Database unavailable"
 
 
-BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+class DeadlockError(DatabaseBusyError):
+    """The database ended this change so that another could finish (a deadlock found, or
+    a serialization failure): nothing of it was saved, and running it again from the start
+    is the remedy (:func:`app.core.db.retrying_deadlocks`)."""
+
+
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's "deadlock detected" and "could not serialize access" (see DeadlockError).
+Not a lock timeout (55P03): that change already waited its fill."""
+BUSY_SQLSTATES = frozenset({"55P03", *RETRIED_SQLSTATES})
 """PostgreSQL's lock not available (a lock timeout), deadlock found, serialization failure."""
 
 
@@ -103,7 +112,8 @@ def from_database_error(exc: SQLAlchemyError) -> SeatwiseError | None:
         return None
     sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate in BUSY_SQLSTATES or "database is locked" in detail:
-        return DatabaseBusyError(
+        busy = DeadlockError if sqlstate in RETRIED_SQLSTATES else DatabaseBusyError
+        return busy(
             f"the database stayed busy with another change (a sync or an import, say) for "
             f"longer than this one could wait ({detail}); nothing was saved: try again in "
             "a moment"

@@ -160,12 +160,18 @@ def relink_contracts(*, session: Session) -> int:
     """Link contracts whose product text now matches an inventory product; return how many.
 
     Called after a sync, since contracts are often imported before the products exist.
+    Contracts another transaction holds (an import or an edit in progress) are skipped,
+    not waited for: the sync calling this holds the vendors and applications it created
+    until it commits, and an import holding a contract may be waiting for one of them —
+    a deadlock that used to fail one side. A skipped contract links on the next sync
+    (or by its own import, when that finds the product).
     """
     linked = 0
     pending = session.exec(
         select(Subscription)
         .where(col(Subscription.product_id).is_(None))
         .where(col(Subscription.product_ref).is_not(None))
+        .with_for_update(skip_locked=True)
     ).all()
     for subscription in pending:
         assert subscription.product_ref is not None

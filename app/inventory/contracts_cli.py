@@ -16,6 +16,7 @@ import typer
 from sqlmodel import Session
 
 from app.core.cli_runtime import db_session, print_json
+from app.core.db import retrying_deadlocks
 from app.core.errors import InvalidInputError
 from app.inventory import contracts as contract_service
 from app.inventory.contract_rows import parse_contracts
@@ -59,7 +60,7 @@ def _run_import(
     data = _read(path)
     try:
         with db_session() as session:
-            result = apply(session, data)
+            result = retrying_deadlocks(session, lambda: apply(session, data))
     except ImportRefused as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)

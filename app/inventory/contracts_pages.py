@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import col, func, select
 
 from app.core.csrf import CsrfChecked
+from app.core.db import retrying_deadlocks
 from app.core.errors import SeatwiseError, problem_text, retry_after
 from app.core.pages import ContractsUser, ContractsWriter, PostedForm, render
 from app.deps import Offset, RowId, SessionDep
@@ -93,8 +94,11 @@ def upload_contracts(
     context: dict[str, Any]
     try:
         data = upload.checked()
-        result = service.import_contracts(
-            session=session, rows=parse_contracts(data, decimal_comma=decimal_comma)
+        result = retrying_deadlocks(
+            session,
+            lambda: service.import_contracts(
+                session=session, rows=parse_contracts(data, decimal_comma=decimal_comma)
+            ),
         )
     except ImportRefused as exc:
         session.rollback()

@@ -14,6 +14,7 @@ from fastapi import Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from app.core.db import retrying_deadlocks
 from app.core.errors import InvalidInputError
 from app.inventory.contract_schemas import ImportResultRead
 from app.inventory.import_files import ImportRefused, ImportResult
@@ -82,7 +83,7 @@ def import_upload(
     """``load`` the upload (parse and write), answering 422 if it is refused."""
     data = upload.checked()
     try:
-        result = load(data)
+        result = retrying_deadlocks(session, lambda: load(data))
     except ImportRefused as exc:
         return refused_response(session, exc)
     return ImportResultRead(**result.as_dict())

@@ -15,15 +15,13 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.core.db import lock_patience, same_name
-from app.core.errors import DatabaseBusyError
+from app.core.errors import RETRIED_SQLSTATES, DatabaseBusyError, DeadlockError
 from app.core.leader import SCHEMA_LOCK_KEY
 from app.inventory.models import Application, Product, Subscription, Vendor
 
 CREATION_WAIT_SECONDS = 30.0
 """How long a transaction waits for another that is creating the same vendor or
 application (a sync, an import) before it gives up."""
-DEADLOCK = "40P01"
-"""PostgreSQL's SQLSTATE for a deadlock it found (and ended by failing one statement)."""
 CREATION_LOCK = "seatwise-catalogue"
 """What the PostgreSQL advisory lock of a name being created is named after."""
 
@@ -56,11 +54,11 @@ def _creating(session: Session, kind: str, name: str) -> None:
                     {"name": f"{CREATION_LOCK}:{kind}:{name.casefold()}"},
                 )
     except sa.exc.OperationalError as exc:  # lock timeout or deadlock (the transaction is over)
-        if getattr(exc.orig, "sqlstate", None) == DEADLOCK:
-            why = "was waiting for names this one had created (a deadlock)"
-        else:
-            why = f"kept it waiting for more than {CREATION_WAIT_SECONDS:.0f} s"
-        raise DatabaseBusyError(
+        busy: type[DatabaseBusyError] = DatabaseBusyError
+        why = f"kept it waiting for more than {CREATION_WAIT_SECONDS:.0f} s"
+        if getattr(exc.orig, "sqlstate", None) in RETRIED_SQLSTATES:
+            busy, why = DeadlockError, "was waiting for names this one had created (a deadlock)"
+        raise busy(
             f"{kind} {name!r} was being created by another change (a sync or an import), "
             f"which {why}; nothing was saved: try again when it has finished"
         ) from exc

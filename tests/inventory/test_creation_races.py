@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.core.errors import DatabaseBusyError
@@ -145,3 +146,93 @@ def test_an_import_making_a_vendor_then_its_application_and_a_sync_making_both_m
     assert ids["sync"] == ids["import"], ids["sync"]
     assert _names(committed_db, Application) == ["Acme App"]
     assert _names(committed_db, Vendor) == ["Acme"]
+
+
+def test_a_sync_relinking_contracts_skips_one_an_import_holds(committed_db: Database) -> None:
+    """Relinking after a sync never waits for a contract row another change holds.
+
+    The sync holds the names it created until it commits; an import holding a contract
+    may be waiting for one of them, so waiting for the contract would close a cycle.
+    """
+    if committed_db.backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: a second writer never holds a row")
+    from app.inventory.contract_rows import parse_contracts
+    from app.inventory.contracts import import_contracts, relink_contracts
+    from app.inventory.models import Product, Subscription
+    from tests.inventory.contract_files import contract, csv_bytes
+
+    row = contract(vendor="Microsoft", application="Microsoft 365", product="SPE_E5")
+    with Session(committed_db.engine) as session, session.begin():
+        import_contracts(session=session, rows=parse_contracts(csv_bytes([row])))
+        app = service.resolve_application(session=session, name="Microsoft 365")
+        assert app.id is not None
+        session.add(Product(application_id=app.id, external_id="e5", sku="SPE_E5", name="E5"))
+    with Session(committed_db.engine) as importer, importer.begin():
+        held = importer.exec(select(Subscription)).one()
+        held.notes = "being edited"
+        importer.add(held)
+        importer.flush()  # the import's transaction now holds the contract's row
+        start = time.monotonic()
+        with Session(committed_db.engine) as syncing, syncing.begin():
+            syncing.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # a wait fails the test
+            assert relink_contracts(session=syncing) == 0
+        assert time.monotonic() - start < 0.5
+    with Session(committed_db.engine) as session, session.begin():
+        assert relink_contracts(session=session) == 1
+
+
+def _until_someone_waits_for_a_name(db: Database) -> None:
+    waiting = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    deadline = time.monotonic() + 20
+    with db.engine.connect() as conn:
+        while not conn.execute(waiting).scalar() and time.monotonic() < deadline:
+            time.sleep(0.02)
+            conn.rollback()
+
+
+def test_an_import_chosen_as_a_deadlock_victim_runs_again_and_succeeds(
+    committed_db: Database, cli: Any, tmp_path: Any
+) -> None:
+    """An import and a sync creating two vendors' applications in opposite orders deadlock; the
+    database aborts one of them (here the import, which waited first): it runs again
+    and imports every row, and the other side's change stands."""
+    if committed_db.backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: two writers never wait in a cycle")
+    from tests.inventory.contract_files import contract, csv_bytes
+
+    with Session(committed_db.engine) as session, session.begin():
+        service.resolve_vendor(session=session, name="Acme")
+        service.resolve_vendor(session=session, name="Zenith")
+    path = tmp_path / "contracts.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                contract(contract_number="A-1", vendor="Acme", application="Alpha", product=""),
+                contract(contract_number="Z-1", vendor="Zenith", application="Zeta", product=""),
+            ]
+        )
+    )
+    holding = threading.Event()
+    other: dict[str, Any] = {}
+
+    def sync_side() -> None:
+        try:
+            with Session(committed_db.engine) as session, session.begin():
+                service.resolve_application(session=session, name="Zeta", vendor_name="Zenith")
+                holding.set()
+                _until_someone_waits_for_a_name(committed_db)  # the import, for Zeta
+                other["alpha"] = service.resolve_application(
+                    session=session, name="Alpha", vendor_name="Acme"
+                ).id
+        except Exception as exc:  # reported by the assertion below
+            other["alpha"] = exc
+
+    thread = threading.Thread(target=sync_side)
+    thread.start()
+    holding.wait(10)
+    result = cli("import", "contracts", str(path))
+    thread.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert "contracts: 2 created" in result.stdout
+    assert isinstance(other["alpha"], int), other["alpha"]
+    assert _names(committed_db, Application) == ["Alpha", "Zeta"]
