@@ -53,6 +53,27 @@ def _first_creates_then_second(
     return results["first"], results["second"], results["took"]
 
 
+def _elsewhere(
+    db: Database, body: Callable[[Session], Any]
+) -> tuple[threading.Thread, dict[str, Any]]:
+    """Start ``body`` in a transaction of its own on another thread (a sync, say).
+
+    Its result, or the exception it raised, lands under ``"result"`` once it has ended.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            with Session(db.engine) as session, session.begin():
+                outcome["result"] = body(session)
+        except Exception as exc:  # reported by the caller's assertions
+            outcome["result"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
 def _names(db: Database, model: Any) -> list[str]:
     with Session(db.engine) as session:
         return sorted(row.name for row in session.exec(select(model)))
@@ -121,29 +142,21 @@ def test_an_import_making_a_vendor_then_its_application_and_a_sync_making_both_m
     # The import creates the vendor, then (rows later) its application; meanwhile a sync
     # creates the application, and so its vendor. Neither waits for the other in a cycle.
     started = threading.Event()
-    ids: dict[str, Any] = {}
 
-    def sync_side() -> None:
+    def sync_side(session: Session) -> int | None:
         started.wait(10)
-        try:
-            with Session(committed_db.engine) as session, session.begin():
-                ids["sync"] = service.resolve_application(
-                    session=session, name="Acme App", vendor_name="Acme"
-                ).id
-        except Exception as exc:  # reported by the assertion below
-            ids["sync"] = exc
+        return service.resolve_application(session=session, name="Acme App", vendor_name="Acme").id
 
-    thread = threading.Thread(target=sync_side)
-    thread.start()
+    thread, sync = _elsewhere(committed_db, sync_side)
     with Session(committed_db.engine) as session, session.begin():
         service.resolve_vendor(session=session, name="Acme")
         started.set()
         time.sleep(0.5)  # the sync side now waits for the vendor
-        ids["import"] = service.resolve_application(
+        imported = service.resolve_application(
             session=session, name="Acme App", vendor_name="Acme"
         ).id
     thread.join(timeout=60)
-    assert ids["sync"] == ids["import"], ids["sync"]
+    assert sync["result"] == imported, sync["result"]
     assert _names(committed_db, Application) == ["Acme App"]
     assert _names(committed_db, Vendor) == ["Acme"]
 
@@ -213,26 +226,18 @@ def test_an_import_chosen_as_a_deadlock_victim_runs_again_and_succeeds(
         )
     )
     holding = threading.Event()
-    other: dict[str, Any] = {}
 
-    def sync_side() -> None:
-        try:
-            with Session(committed_db.engine) as session, session.begin():
-                service.resolve_application(session=session, name="Zeta", vendor_name="Zenith")
-                holding.set()
-                _until_someone_waits_for_a_name(committed_db)  # the import, for Zeta
-                other["alpha"] = service.resolve_application(
-                    session=session, name="Alpha", vendor_name="Acme"
-                ).id
-        except Exception as exc:  # reported by the assertion below
-            other["alpha"] = exc
+    def sync_side(session: Session) -> int | None:
+        service.resolve_application(session=session, name="Zeta", vendor_name="Zenith")
+        holding.set()
+        _until_someone_waits_for_a_name(committed_db)  # the import, for Zeta
+        return service.resolve_application(session=session, name="Alpha", vendor_name="Acme").id
 
-    thread = threading.Thread(target=sync_side)
-    thread.start()
+    thread, other = _elsewhere(committed_db, sync_side)
     holding.wait(10)
     result = cli("import", "contracts", str(path))
     thread.join(timeout=30)
     assert result.exit_code == 0, result.stderr
     assert "contracts: 2 created" in result.stdout
-    assert isinstance(other["alpha"], int), other["alpha"]
+    assert isinstance(other["result"], int), other["result"]
     assert _names(committed_db, Application) == ["Alpha", "Zeta"]
