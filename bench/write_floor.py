@@ -9,10 +9,10 @@ same lengths), then times only handing them to the database the cheapest way eac
 offers, in one transaction, into the real migrated schema (its indexes, unique
 constraints and foreign keys):
 
-- SQLite: ``executemany`` of prepared inserts with explicit ids; WAL, ``synchronous``
-  as the app sets it.
-- PostgreSQL: ``COPY … FROM STDIN`` per table with explicit ids (psycopg's binary-free
-  text copy, as the sync uses).
+- SQLite: ``executemany`` of prepared inserts with explicit ids; WAL, ``synchronous``,
+  cache size and temporary store as the sync sets them.
+- PostgreSQL: ``COPY … FROM STDIN`` per table with explicit ids (psycopg's text copy,
+  as the sync uses), with the sync's ``synchronous_commit = off``.
 
 Nothing is mapped, compared, matched or indexed on the Python side; no key index is
 stored. So the figure is a floor: no sync of these rows can be faster on that backend
@@ -161,6 +161,10 @@ def _write(url: str, tables: Sequence[tuple[str, tuple[str, ...], list[Row]]]) -
         if not postgres:
             tables = [(t, c, [tuple(_sqlite(v) for v in r) for r in rows]) for t, c, rows in tables]
             cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("PRAGMA temp_store = MEMORY")  # the sync's own settings
+            cursor.execute("PRAGMA cache_size = -65536")
+        else:
+            cursor.execute("SET LOCAL synchronous_commit = off")
         for table, columns, rows in tables:
             start = time.perf_counter()
             if postgres:
