@@ -14,13 +14,13 @@ from sqlmodel import Session, col
 from analytics.spend import month_index
 from app.core.errors import SeatwiseError
 from app.findings.models import Finding
-from app.inventory.models import Application, Product, Subscription
+from app.inventory.models import Application, Subscription
 from app.inventory.seat_counts import (
     ReadCache,
     application_seats,
     cached,
 )
-from app.inventory.views import PAID
+from app.inventory.views import total_seats_bought
 from app.spend.fx import FxTable
 from app.spend.service import SpendReport, spend_reports
 
@@ -58,13 +58,9 @@ class Dashboard:
 
 
 def seat_totals(*, session: Session, today: date, cache: ReadCache | None = None) -> Seats:
-    """Seats bought, assigned and active across every live paid product (free SKUs'
-    millions of units are not seats anyone bought)."""
-    bought = session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(col(Product.seats_purchased)), 0)).where(
-            col(Product.removed_at).is_(None), PAID
-        )
-    ).scalar_one()
+    """Seats bought (as the Applications list counts them, which the card links to),
+    assigned and active, across every application."""
+    bought = total_seats_bought(session=session, today=today)
     per_app = application_seats(session=session, today=today, cache=cache).values()
     assigned = sum(a for a, _ in per_app)
     active = sum(b for _, b in per_app)

@@ -78,6 +78,14 @@ def annual_cost_expr() -> Any:
     return cycle_cost * per_year
 
 
+def _current_contract(today: date) -> Any:
+    """A contract in force on ``today`` (started, not ended)."""
+    return sa.and_(
+        col(Subscription.start_date) <= today,
+        sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= today),
+    )
+
+
 def _contract_summary(*, session: Session, currency: str, today: date) -> Any:
     currencies = [
         c for (c,) in session.execute(sa.select(col(Subscription.currency)).distinct()).all()
@@ -89,10 +97,7 @@ def _contract_summary(*, session: Session, currency: str, today: date) -> Any:
         target=currency,
         today=today,
     )
-    current = sa.and_(
-        col(Subscription.start_date) <= today,
-        sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= today),
-    )
+    current = _current_contract(today)
     return (
         sa.select(
             col(Subscription.application_id).label("app_id"),
@@ -134,6 +139,37 @@ def _bought_summary() -> Any:
     )
 
 
+def seats_bought_expr(bought: Any, contract_seats: Any) -> Any:
+    """An application's seats bought: what its vendor reports for its live paid products,
+    else the seats of its contracts in force (many vendors report no count), else 0.
+
+    One definition for every page that shows seats bought (the Applications list and the
+    dashboard's total, which links to it), so the two always agree.
+    """
+    return sa.func.coalesce(bought, contract_seats, 0)
+
+
+def total_seats_bought(*, session: Session, today: date) -> int:
+    """Seats bought across every application (:func:`seats_bought_expr`), summed."""
+    bought = _bought_summary()
+    contracts = (
+        sa.select(
+            col(Subscription.application_id).label("app_id"),
+            sa.func.sum(col(Subscription.seats)).label("seats"),
+        )
+        .where(_current_contract(today))
+        .group_by(col(Subscription.application_id))
+        .subquery("contracts")
+    )
+    total = session.execute(
+        sa.select(sa.func.sum(seats_bought_expr(bought.c.bought, contracts.c.seats)))
+        .select_from(Application)
+        .outerjoin(contracts, contracts.c.app_id == col(Application.id))
+        .outerjoin(bought, bought.c.app_id == col(Application.id))
+    ).scalar_one()
+    return int(total or 0)
+
+
 def application_rows(
     *,
     session: Session,
@@ -158,7 +194,7 @@ def application_rows(
     if application_id is not None:
         seat_counts = {k: v for k, v in seat_counts.items() if k == application_id}
     bought = _bought_summary()
-    bought_col = sa.func.coalesce(bought.c.bought, contracts.c.seats, 0)
+    bought_col = seats_bought_expr(bought.c.bought, contracts.c.seats)
     active_col = _per_app({k: v[1] for k, v in seat_counts.items()})
     cost_col = contracts.c.cost
     columns = {
