@@ -7,6 +7,7 @@ import logging
 from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -76,6 +77,19 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "application/json" not in accept
 
 
+def _in_words(loc: list[Any], message: str, request: Request) -> str:
+    """One validation error of a page's address, for a person: which part, what it held."""
+    where, *name = [str(part) for part in loc] or ["request"]
+    field = ".".join(name) or where
+    if where == "query":
+        value = request.query_params.get(field, "")
+        return f"{field}={value!r} in the address: {message}"
+    if where == "path":
+        value = request.path_params.get(field, "")
+        return f"{value!r} in the address is not a valid {field.replace('_', ' ')}: {message}"
+    return f"{field}: {message}"
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     """An RFC 9457 problem+json response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
@@ -102,7 +116,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         if _wants_html(request):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            # The whole address, query included: a shared or bookmarked filtered report
+            # opens as it was sent once its reader has logged in.
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
         answer = problem(401, "Unauthorized", "log in or send a valid bearer token")
         answer.headers["WWW-Authenticate"] = 'Bearer realm="seatwise"'  # RFC 6750
         return answer
@@ -130,6 +147,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        if _wants_html(request):
+            # A page reached with a bad address (an edited link, an old bookmark): the
+            # error page in words, not the API's JSON, which a browser shows raw.
+            detail = "; ".join(_in_words(e["loc"], e["msg"], request) for e in errors)
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                {"title": "This address cannot be shown", "detail": detail},
+                status_code=422,
+            )
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
         return problem(422, "Invalid request", detail, errors=errors)
 

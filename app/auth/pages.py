@@ -88,7 +88,8 @@ def login(
     if outcome is None:
         return form(LOGIN_FAILED, 401)
     start_login(request, session, settings, outcome)
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    # Only a path of this site: not "//host" or "/\\host", which browsers read as another.
+    target = next if next.startswith("/") and next[1:2] not in ("/", "\\") else "/"
     return RedirectResponse(target, status_code=303)
 
 
