@@ -1,13 +1,15 @@
 """Slack connector: workspace members, billable seats and last activity.
 
-Reads ``auth.test`` (which workspace), ``team.billableInfo`` (who is billed),
-``team.accessLogs`` (when each member was last seen) and ``users.list`` (the members),
-through slack-sdk's ``WebClient`` pointed at ``api_url``.
+Reads ``team.billableInfo`` (who is billed), ``team.accessLogs`` (when each member was
+last seen) and ``users.list`` (the members), through slack-sdk's ``WebClient`` pointed at
+``api_url``; and ``auth.test`` for the workspace's name, when the server answers it.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -21,6 +23,7 @@ from connectors.base import (
     ConnectorConfig,
     ConnectorConfigError,
     ConnectorDataError,
+    ConnectorError,
     ProductRecord,
     Record,
     SecretField,
@@ -37,6 +40,16 @@ _PAID_ONLY = (
     "Slack's access logs need a paid plan (team.accessLogs answered paid_only), so last "
     "activity is unknown for every Slack member and no unused-seat finding is made for Slack."
 )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What ``auth.test`` said of the token: its workspace and user (None: not said)."""
+
+    team_id: str | None = None
+    name: str | None = None
+    user: str | None = None
+    user_id: str | None = None
 
 
 class SlackConfig(ConnectorConfig):
@@ -89,42 +102,62 @@ class SlackConnector(Connector):
         self.max_wait = max_wait
 
     def check(self) -> str:
-        """Identify the workspace and test the admin scope on the caller's own seat.
+        """List one member (the users:read scope) and read that member's billing (admin).
 
         Returns:
-            A one-line summary naming the workspace and the token's user.
+            A one-line summary naming the workspace and, when Slack says, the token's user.
         """
         api = self._api()
-        auth = api.call(api.client.auth_test, "auth.test")
-        api.call(api.client.team_billableInfo, "team.billableInfo", user=auth.get("user_id"))
-        return (
-            f"Signed in to Slack workspace {auth.get('team')} ({auth.get('team_id')}) as "
-            f"{auth.get('user')}; members and billing are readable."
-        )
+        workspace = self._workspace(api)
+        page = api.call(api.client.users_list, "users.list", limit=1)
+        members = page.get("members")
+        if not isinstance(members, list):
+            raise ConnectorDataError("Slack's users.list answer has no members list.")
+        first = members[0] if members and isinstance(members[0], dict) else {}
+        # The token's own seat when auth.test said whose it is, else one entry of the list.
+        user = workspace.user_id
+        billing: dict[str, Any] = {"user": user} if user else {"limit": 1}
+        api.call(api.client.team_billableInfo, "team.billableInfo", **billing)
+        team_id = workspace.team_id or first.get("team_id")
+        team = " ".join(x for x in (workspace.name, f"({team_id})" if team_id else None) if x)
+        who = f" as {workspace.user}" if workspace.user else ""
+        return f"Signed in to Slack workspace {team}{who}; members and billing are readable."
 
     def fetch(self) -> Iterator[Record]:
         """Stream the workspace's product, then each member and their seat.
+
+        The workspace's id comes from ``auth.test`` when Slack answers it, else from the
+        members' ``team_id``: the documented methods (``users.list``,
+        ``team.billableInfo``, ``team.accessLogs``) are enough, and a server that offers
+        only those is synced all the same.
 
         Yields:
             One ProductRecord for the workspace, an AccountRecord per human member each
             followed by an AssignmentRecord when billed, and SyncWarnings.
         """
         api = self._api()
-        auth = api.call(api.client.auth_test, "auth.test")
-        team_id = auth.get("team_id")
-        if not team_id:
-            raise ConnectorDataError("Slack's auth.test answer has no team_id.")
+        workspace = self._workspace(api)
         billable = self._billable(api)
+        latest, complete, warnings = self._access_logs(api)
+        members = self._members(api)
+        first = next(members, None)
+        team_id = workspace.team_id or (first or {}).get("team_id")
+        if not team_id:
+            raise ConnectorDataError(
+                "Slack named no workspace: auth.test did not answer and users.list's "
+                "members carry no team_id."
+            )
         yield ProductRecord(
             external_id=str(team_id),
-            name=f"Slack {auth.get('team') or ''}".strip(),
+            name=f"Slack {workspace.name or ''}".strip(),
             seats_purchased=None,
             seats_consumed=sum(1 for active in billable.values() if active),
         )
-        latest, complete, warnings = self._access_logs(api)
         yield from warnings
         no_email = 0
-        for member in self._members(api):
+        listed: set[str] = set()
+        for member in itertools.chain([first] if first else [], members):
+            listed.add(str(member["id"]))
             if member.get("is_bot") or member.get("id") == SLACKBOT:
                 continue
             account = _account(member, latest, activity_known=complete)
@@ -141,6 +174,32 @@ class SlackConnector(Connector):
                 "matched to people. Add the users:read.email scope to the Slack app, reinstall "
                 "it, and sync again."
             )
+        unlisted = sorted(u for u, active in billable.items() if active and u not in listed)
+        if unlisted:
+            yield SyncWarning(
+                f"{len(unlisted)} billed Slack seat(s) belong to users that users.list does "
+                f"not list ({', '.join(unlisted[:5])}{', …' if len(unlisted) > 5 else ''}): "
+                "they count in the seats consumed, but no account holds them."
+            )
+
+    def _workspace(self, api: SlackApi) -> Workspace:
+        """Who and which workspace the token is, from ``auth.test``; empty if it will not say.
+
+        ``auth.test`` names the workspace (for the product's name) but is not one of the
+        methods a Slack-compatible server must offer; any failure of it is left to the
+        documented calls that follow, which fail for the same cause if it is a real one
+        (a revoked token, an unreachable host) and name it.
+        """
+        try:
+            auth = api.call(api.client.auth_test, "auth.test", refusals=True)
+        except (SlackRefused, ConnectorError):
+            return Workspace()
+        return Workspace(
+            team_id=str(auth.get("team_id") or "") or None,
+            name=str(auth.get("team") or "") or None,
+            user=str(auth.get("user") or "") or None,
+            user_id=str(auth.get("user_id") or "") or None,
+        )
 
     # ------------------------------------------------------------------ reads
 

@@ -49,6 +49,10 @@ class SlackFaults:
     """A free workspace: team.accessLogs answers ``paid_only``."""
     missing_scopes: list[str] = field(default_factory=list)
     """Scopes the token lacks; ``users:read.email`` hides e-mails, ``admin`` refuses."""
+    no_auth_test: bool = False
+    """Offer only the documented methods: auth.test answers ``unknown_method``."""
+    unlisted_billed: int = 0
+    """users.list leaves out this many billed members (team.billableInfo still bills them)."""
     max_log_count: int = 1000
     """Largest ``count`` team.accessLogs honours (smaller values force paging)."""
     max_log_page: int = 100
@@ -96,7 +100,7 @@ class SlackSimulator:
             "team.billableInfo": self._billable_info,
             "team.accessLogs": self._access_logs,
         }.get(method)
-        if handler is None:
+        if handler is None or (method == "auth.test" and self.faults.no_auth_test):
             return _fail("unknown_method")
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else args.get("token")
@@ -143,7 +147,10 @@ class SlackSimulator:
         refused = self._lacks("users:read")
         if refused is not None:
             return refused
-        everyone = [self._slackbot(), *(self._member(p) for p in self.members)]
+        billed = [p for p in self.members if p.slack and p.slack.billing_active]
+        hidden = {id(p) for p in billed[: self.faults.unlisted_billed]}
+        listed = [p for p in self.members if id(p) not in hidden]
+        everyone = [self._slackbot(), *(self._member(p) for p in listed)]
         try:
             limit = int(args.get("limit") or 0)
         except ValueError:

@@ -211,7 +211,7 @@ def test_outage_is_unavailable(slack_sandbox: Sandbox) -> None:
 
 @pytest.mark.parametrize("fault", ["malformed", "truncated"])
 def test_answer_that_is_not_json_is_a_data_error(slack_sandbox: Sandbox, fault: str) -> None:
-    setattr(slack_sandbox.simulator.faults, fault, 1)
+    setattr(slack_sandbox.simulator.faults, fault, 2)  # auth.test's is let pass (optional)
     with pytest.raises(ConnectorDataError, match=r"Slack answered \S+ with something that is not"):
         sync(slack_sandbox)
 
@@ -258,3 +258,56 @@ def test_sandbox_rate_limit_sends_429_with_retry_after(slack_sandbox: Sandbox) -
     )
     assert answer.status_code == 429 and answer.headers["Retry-After"] == "1"
     assert answer.json() == {"ok": False, "error": "ratelimited"}
+
+
+# ------------------------------------------------------- a server with documented methods only
+
+
+def test_a_server_without_auth_test_syncs_from_the_documented_methods(
+    slack_sandbox: Sandbox,
+) -> None:
+    """auth.test is not among the methods a Slack-compatible server must offer: the
+    workspace's id then comes from the members' team_id, and nothing else changes."""
+    full = sync(slack_sandbox)
+    slack_sandbox.simulator.faults.no_auth_test = True
+    bare = sync(slack_sandbox)
+    product = bare[0]
+    assert isinstance(product, ProductRecord)
+    assert product.external_id == slack_sandbox.simulator.team_id
+    assert product.name == "Slack"  # the workspace's name only auth.test tells
+    assert bare[1:] == full[1:]
+
+
+def test_check_without_auth_test_still_proves_both_scopes(slack_sandbox: Sandbox) -> None:
+    slack_sandbox.simulator.faults.no_auth_test = True
+    summary = connector(slack_sandbox).check()
+    assert summary == (
+        f"Signed in to Slack workspace ({slack_sandbox.simulator.team_id}); members and "
+        "billing are readable."
+    )
+    slack_sandbox.simulator.faults.missing_scopes = ["admin"]
+    with pytest.raises(ConnectorPermissionError, match="admin"):
+        connector(slack_sandbox).check()
+
+
+def test_a_revoked_token_is_named_even_though_auth_test_is_optional(
+    slack_sandbox: Sandbox,
+) -> None:
+    slack_sandbox.simulator.faults.invalid_auth = True
+    with pytest.raises(ConnectorAuthError, match="invalid_auth"):
+        sync(slack_sandbox)
+
+
+def test_billed_users_missing_from_the_member_list_are_warned_about(
+    slack_sandbox: Sandbox,
+) -> None:
+    slack_sandbox.simulator.faults.unlisted_billed = 2
+    records = sync(slack_sandbox)
+    billed = [p.slack.user_id for p in humans(slack_sandbox) if p.slack.billing_active]
+    warnings = [r.message for r in records if isinstance(r, SyncWarning) and "billed" in r.message]
+    assert warnings == [
+        f"2 billed Slack seat(s) belong to users that users.list does not list "
+        f"({', '.join(sorted(billed[:2]))}): they count in the seats consumed, but no "
+        "account holds them."
+    ]
+    assert not set(billed[:2]) & set(accounts(records))
