@@ -97,6 +97,7 @@ class SlackApi:
         max_wait: float = 120.0,
     ) -> None:
         self.max_retries = max_retries
+        self.max_wait = max_wait
         ca_path = ca_bundle_path(ca_bundle)
         try:
             context = ssl.create_default_context(cafile=ca_path)
@@ -147,10 +148,16 @@ class SlackApi:
         error = str(data.get("error", ""))
         if status == 429 or error == "ratelimited":
             wait = _retry_after({k: [v] for k, v in (response.headers or {}).items()})
+            if status != 429:
+                why = "answered 'ratelimited' without HTTP 429 (nothing says when to retry)"
+            elif wait is not None and wait > self.max_wait:
+                why = (
+                    f"asked to wait {wait:.0f} s, longer than a sync waits ({self.max_wait:.0f} s)"
+                )
+            else:
+                why = f"kept rate-limiting it past {self.max_retries} retries"
             return ConnectorRateLimited(
-                f"Slack kept rate-limiting {name} (Retry-After {wait or '?'} s) past "
-                f"{self.max_retries} retries. Sync again later.",
-                retry_after=wait,
+                f"Slack rate-limited {name}: it {why}. Sync again later.", retry_after=wait
             )
         if status >= 500:
             return ConnectorUnavailable(

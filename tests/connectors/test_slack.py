@@ -201,6 +201,19 @@ def test_ratelimited_past_the_budget_raises_rate_limited_with_retry_after(
     with pytest.raises(ConnectorRateLimited) as caught:
         sync(slack_sandbox)
     assert caught.value.retry_after == 30
+    assert str(caught.value) == (
+        "Slack rate-limited team.billableInfo: it asked to wait 30 s, longer than a sync "
+        "waits (5 s). Sync again later."
+    )
+
+
+def test_a_rate_limit_that_never_lifts_says_how_often_it_was_retried(
+    slack_sandbox: Sandbox,
+) -> None:
+    slack_sandbox.simulator.faults.ratelimited = 100
+    slack_sandbox.simulator.faults.retry_after = 0
+    with pytest.raises(ConnectorRateLimited, match="kept rate-limiting it past 2 retries"):
+        list(connector(slack_sandbox, max_retries=2).fetch())
 
 
 def test_outage_is_unavailable(slack_sandbox: Sandbox) -> None:
