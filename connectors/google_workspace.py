@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator
@@ -39,7 +39,8 @@ from connectors.google_api import (
     parse_service_account_key,
 )
 
-NEVER_LOGGED_IN = "1970-01-01T00:00:00.000Z"
+NEVER_LOGGED_IN = datetime(1970, 1, 1, tzinfo=UTC)
+"""What ``lastLoginTime`` holds for a user who never signed in."""
 _USERS_PAGE = 500
 _LICENCES_PAGE = 1000
 
@@ -319,24 +320,31 @@ def _account(user: Any) -> AccountRecord:
         raise ConnectorDataError(
             f"Google returned a Directory user without id or primaryEmail: {user!r}."
         )
-    name = user.get("name")
-    full_name = name.get("fullName") if isinstance(name, dict) else None
-    last_login = user.get("lastLoginTime")
+    last_login = _timestamp(user.get("lastLoginTime"), "lastLoginTime")
     suspended = bool(user.get("suspended")) or bool(user.get("archived"))
     return AccountRecord(
         external_id=str(user["id"]),
         email=str(user["primaryEmail"]).strip().lower(),
-        display_name=str(full_name) if full_name else None,
+        display_name=_full_name(user.get("name")),
         status="suspended" if suspended else "active",
         is_guest=False,
         is_admin=bool(user.get("isAdmin")) or bool(user.get("isDelegatedAdmin")),
         department=_department(user),
         created_at=_timestamp(user.get("creationTime"), "creationTime"),
-        last_active_at=None
-        if last_login in (None, "", NEVER_LOGGED_IN)
-        else _timestamp(last_login, "lastLoginTime"),
+        # Google's "never" is the epoch, however it is spelled ("…00Z", "…00.000Z").
+        last_active_at=None if last_login == NEVER_LOGGED_IN else last_login,
         activity_known=True,
     )
+
+
+def _full_name(name: Any) -> str | None:
+    """``name.fullName``, else the given and family names it is made of (either may be absent)."""
+    if not isinstance(name, dict):
+        return None
+    full = name.get("fullName") or " ".join(
+        str(part) for part in (name.get("givenName"), name.get("familyName")) if part
+    )
+    return str(full).strip() or None
 
 
 def _department(user: dict[str, Any]) -> str | None:

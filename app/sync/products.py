@@ -84,6 +84,8 @@ class ProductWriter:
         }
         if record.status == UNLISTED:
             values.update(_known_names(old, sku))
+        elif record.name in (record.sku, record.external_id):
+            values["name"] = _known_name(old, sku) or record.name
         if sku is not None:
             price = Decimal(0) if sku.is_free else sku.list_price
             if price is not None:
@@ -154,6 +156,19 @@ def _known_names(old: Any, sku: Any) -> dict[str, Any]:
     if sku is not None and sku.part_number:
         return {"sku": sku.part_number, "name": sku.name}
     return {}
+
+
+def _known_name(old: Any, sku: Any) -> str | None:
+    """A better name than its id for a product the source listed without one (Google's
+    licence items may lack ``skuName``): as stored, else as the catalogue knows it.
+
+    A page of licences without names must not rename "Gemini Business" to "1010310008".
+    """
+    if old is not None and old.name not in (old.sku, old.external_id):
+        return str(old.name)
+    if sku is not None and sku.name:
+        return str(sku.name)
+    return None
 
 
 def _differs(old: Any, new: Any) -> bool:

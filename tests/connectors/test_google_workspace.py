@@ -384,3 +384,39 @@ def test_sandbox_fault_switches_are_set_and_reset_over_http(google_sandbox: Sand
     assert requests.post(url, json={"nope": 1}, verify=ca, timeout=10).status_code == 400
     assert requests.delete(url, verify=ca, timeout=10).ok
     assert google_sandbox.simulator.faults.rate_limit_403 == 0
+
+
+# ------------------------------------------------------- mapping of awkward but legal users
+
+
+def _user(**fields: Any) -> dict[str, Any]:
+    return {"id": "1", "primaryEmail": "Dan@Example.com", **fields}
+
+
+@pytest.mark.parametrize(
+    "never", ["1970-01-01T00:00:00.000Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000000Z"]
+)
+def test_the_epoch_means_never_however_it_is_spelled(never: str) -> None:
+    from connectors.google_workspace import _account
+
+    account = _account(_user(lastLoginTime=never))
+    assert account.last_active_at is None and account.activity_known
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ({"fullName": "Dan Brown", "givenName": "D"}, "Dan Brown"),
+        ({"givenName": "Dan"}, "Dan"),
+        ({"givenName": "Dan", "familyName": "Brown"}, "Dan Brown"),
+        ({"familyName": "Brown"}, "Brown"),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_the_display_name_is_made_of_the_name_parts_without_a_full_name(
+    name: Any, shown: str | None
+) -> None:
+    from connectors.google_workspace import _account
+
+    assert _account(_user(name=name)).display_name == shown

@@ -291,3 +291,23 @@ def test_an_unlisted_sku_seen_first_takes_its_names_from_the_catalogue(
     )
     other = _product(engine, unknown)
     assert (other["sku"], other["name"]) == (None, f"Unlisted SKU {unknown}")
+
+
+def test_a_product_listed_without_a_name_keeps_the_one_it_had(committed_db: Any) -> None:
+    # Google's licence items may lack skuName; the connector then names the SKU by its id.
+    engine = committed_db.engine
+    google = _connector(engine, "gws", "google_workspace", True)
+    seat = AssignmentRecord(account_external_id="id-ann", product_external_id="p/1010310008")
+    named = ProductRecord(external_id="p/1010310008", name="Gemini Business", sku="1010310008")
+    unnamed = ProductRecord(external_id="p/1010310008", name="1010310008", sku="1010310008")
+    _apply(engine, google, "google_workspace", [named, *_tenant("ann")[1:2], seat], True)
+    _apply(engine, google, "google_workspace", [unnamed, *_tenant("ann")[1:2], seat], True)
+    assert _product(engine, "p/1010310008")["name"] == "Gemini Business"
+    # Never named: the catalogue's name when it knows the SKU, else the id.
+    starter = ProductRecord(
+        external_id="Google-Apps/1010020027", name="1010020027", sku="1010020027"
+    )
+    odd = ProductRecord(external_id="Google-Apps/999", name="999", sku="999")
+    _apply(engine, google, "google_workspace", [starter, odd, *_tenant("ann")[1:2]], True)
+    assert _product(engine, "Google-Apps/1010020027")["name"] == "Google Workspace Business Starter"
+    assert _product(engine, "Google-Apps/999")["name"] == "999"
