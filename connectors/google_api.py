@@ -56,11 +56,15 @@ class RetryPolicy:
     attempts: int = 6
     base_delay: float = 1.0
     max_delay: float = 32.0
+    max_retry_after: float = 120.0
+    """The longest ``Retry-After`` a sync sleeps out; a longer one ends the sync (retrying
+    sooner than the server asked only meets another refusal)."""
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (0-based)."""
+        """Seconds to wait before retry number ``attempt`` (0-based): the server's
+        ``Retry-After`` when it sent one, else the capped exponential backoff."""
         if retry_after is not None:
-            return min(retry_after, self.max_delay)
+            return retry_after
         ceiling = min(self.max_delay, self.base_delay * 2**attempt)
         return float(ceiling * (0.5 + random.random() / 2))
 
@@ -188,6 +192,13 @@ class GoogleTransport:
                 retry_after = _retry_after(exc)
                 if status == 429 or status >= 500 or (status == 403 and reason in _RATE_REASONS):
                     last = f"HTTP {status} {reason or message}".strip()
+                    if retry_after is not None and retry_after > self.policy.max_retry_after:
+                        raise ConnectorRateLimited(
+                            f"Google answered {what} with {last} and asked to wait "
+                            f"{retry_after:.0f} s (Retry-After), longer than a sync waits "
+                            f"({self.policy.max_retry_after:.0f} s). Sync again later.",
+                            retry_after=retry_after,
+                        ) from exc
                     continue
                 raise self._api_error(status, reason, message, what, scope) from exc
             except google.auth.exceptions.RefreshError as exc:

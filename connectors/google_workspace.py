@@ -7,7 +7,8 @@ Signs in as a service account with domain-wide delegation acting as an admin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
@@ -126,12 +127,20 @@ class GoogleWorkspaceConnector(Connector):
     title: ClassVar[str] = "Google Workspace"
     config_model: ClassVar[type[ConnectorConfig]] = GoogleWorkspaceConfig
 
-    def __init__(self, config: ConnectorConfig, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """``retry`` and ``sleep``: how long and by what calls wait (tests pass fakes)."""
         if not isinstance(config, GoogleWorkspaceConfig):
             raise ConnectorConfigError("GoogleWorkspaceConnector needs a GoogleWorkspaceConfig.")
         super().__init__(config)
         self.settings = config
         self.retry = retry or RetryPolicy()
+        self.sleep = sleep
 
     @classmethod
     def check_settings(cls, config: ConnectorConfig) -> None:
@@ -230,7 +239,11 @@ class GoogleWorkspaceConnector(Connector):
     def _transport(self) -> GoogleTransport:
         info = parse_service_account_key(self.settings.service_account_key)
         transport = GoogleTransport(
-            info, self.settings.subject, ca_bundle_path(self.settings.ca_bundle), self.retry
+            info,
+            self.settings.subject,
+            ca_bundle_path(self.settings.ca_bundle),
+            self.retry,
+            sleep=self.sleep,
         )
         transport.sign_in()
         return transport

@@ -50,6 +50,8 @@ class GoogleFaults:
     """Answer 403 ``userRateLimitExceeded`` (Google's usual throttle)."""
     rate_limit_429: int = 0
     """Answer 429 ``rateLimitExceeded``."""
+    retry_after: int | None = None
+    """Send this ``Retry-After`` (seconds) with each 429."""
     server_errors: int = 0
     """Answer 503 ``backendError``."""
     malformed: int = 0
@@ -182,7 +184,10 @@ class GoogleSimulator:
                 "PERMISSION_DENIED",
             )
         if take_one(self.faults, "rate_limit_429"):
-            return _error(429, "Rate Limit Exceeded", "rateLimitExceeded", "usageLimits", None)
+            answer = _error(429, "Rate Limit Exceeded", "rateLimitExceeded", "usageLimits", None)
+            if self.faults.retry_after is not None:
+                answer.headers["Retry-After"] = str(self.faults.retry_after)
+            return answer
         if take_one(self.faults, "server_errors"):
             return _error(503, "Backend Error", "backendError", "global", "UNAVAILABLE")
         if take_one(self.faults, "malformed"):

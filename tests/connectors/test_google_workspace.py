@@ -420,3 +420,29 @@ def test_the_display_name_is_made_of_the_name_parts_without_a_full_name(
     from connectors.google_workspace import _account
 
     assert _account(_user(name=name)).display_name == shown
+
+
+def test_a_retry_after_is_waited_out_in_full(google_sandbox: Sandbox) -> None:
+    waits: list[float] = []
+    google_sandbox.simulator.faults.rate_limit_429 = 1
+    google_sandbox.simulator.faults.retry_after = 40  # above the 32 s backoff cap
+    records = list(_recording(google_sandbox, waits).fetch())
+    assert waits == [40.0]
+    assert any(isinstance(r, AccountRecord) for r in records)
+
+
+def test_a_retry_after_longer_than_a_sync_waits_ends_it_naming_the_wait(
+    google_sandbox: Sandbox,
+) -> None:
+    waits: list[float] = []
+    google_sandbox.simulator.faults.rate_limit_429 = 1
+    google_sandbox.simulator.faults.retry_after = 600
+    with pytest.raises(ConnectorRateLimited, match=r"asked to wait 600 s \(Retry-After\)") as got:
+        list(_recording(google_sandbox, waits).fetch())
+    assert waits == [] and got.value.retry_after == 600
+
+
+def _recording(sandbox: Sandbox, waits: list[float]) -> GoogleWorkspaceConnector:
+    """The connector, with its sleeps recorded instead of slept."""
+    config = GoogleWorkspaceConfig.model_validate(sandbox.config)
+    return GoogleWorkspaceConnector(config, retry=FAST, sleep=waits.append)
