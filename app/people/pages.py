@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.pages import PeopleUser, render
-from app.deps import Offset, RowId, SessionDep
+from app.deps import Offset, RowId, SessionDep, SettingsDep
 from app.people import views
 
 router = APIRouter(tags=["pages"])
@@ -20,17 +21,21 @@ def people_page(
     request: Request,
     user: PeopleUser,
     session: SessionDep,
+    settings: SettingsDep,
     q: str = "",
     status: str = "",
     sort: str = "email",
     offset: Offset = 0,
 ) -> Response:
     """Everyone known, leavers first when filtered."""
+    currency = settings.reporting_currency
     page = views.people_rows(
-        session=session, search=q, status=status, sort=sort, limit=PAGE_SIZE, offset=offset
-    )
+        session=session, currency=currency, today=datetime.now(settings.tz).date(), search=q,
+        status=status, sort=sort, limit=PAGE_SIZE, offset=offset,
+    )  # fmt: skip
     context = {
         "page": page,
+        "currency": currency,
         "q": q,
         "status": status,
         "sort": sort,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlmodel import Session, col
 
 from app.core.db import contains_text, get_row
 from app.inventory.models import Application, Product
-from app.inventory.views import Page
+from app.inventory.views import Page, fx_case
 from app.people.models import Account, Assignment, Person
 from app.sync.models import ConnectorConfig
 
@@ -26,13 +27,32 @@ SORTS = {
 def people_rows(
     *,
     session: Session,
+    currency: str,
+    today: date,
     search: str = "",
     status: str = "",
     sort: str = "email",
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """People with their number of accounts, licences and monthly cost at list price."""
+    """People with their number of accounts, licences and monthly cost at list price.
+
+    The cost is in ``currency``: each list price converted at the rate of ``today`` (a
+    price with no known rate counts 0, as on the dashboard), since catalogue prices come
+    in the vendors' currencies and adding USD to EUR would mean nothing.
+    """
+    currencies = [
+        c
+        for (c,) in session.execute(sa.select(col(Product.list_price_currency)).distinct())
+        if c is not None
+    ]
+    rate = fx_case(
+        session=session,
+        currency_col=col(Product.list_price_currency),
+        currencies=currencies,
+        target=currency,
+        today=today,
+    )
     accounts = (
         sa.select(col(Account.person_id).label("pid"), sa.func.count().label("n"))
         .where(col(Account.removed_at).is_(None), col(Account.person_id).is_not(None))
@@ -43,7 +63,7 @@ def people_rows(
         sa.select(
             col(Account.person_id).label("pid"),
             sa.func.count().label("n"),
-            sa.func.sum(sa.func.coalesce(col(Product.list_price), 0)).label("cost"),
+            sa.func.sum(sa.func.coalesce(col(Product.list_price), 0) * rate).label("cost"),
         )
         .select_from(Assignment)
         .join(Account, col(Account.id) == col(Assignment.account_id))
