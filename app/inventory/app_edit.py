@@ -8,6 +8,7 @@ category. So asset managers set them here, and every change is audited.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,6 +66,33 @@ def get_application(*, session: Session, application_id: int) -> Application:
     return get_row(session, Application, application_id, "application")
 
 
+def _category_key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", text.strip().casefold())
+
+
+def canonical_category(*, session: Session, text: str) -> str:
+    """The category ``text`` means, spelled as it already is: a catalogue category (by key
+    or name: "Video Conferencing" is ``video_conferencing``) or one an application already
+    has, in any case and with spaces, hyphens or underscores alike; else ``text`` itself.
+
+    Spend by category and the overlap rules compare categories exactly, so a second
+    spelling of one would split its spend and hide its overlaps.
+    """
+    from analytics.catalog import load_catalog
+
+    wanted = _category_key(text)
+    for category in load_catalog().categories.values():
+        if wanted in (_category_key(category.key), _category_key(category.name)):
+            return category.key
+    used = session.exec(
+        select(Application.category).where(col(Application.category).is_not(None)).distinct()
+    ).all()
+    for existing in sorted(c for c in used if c):
+        if _category_key(existing) == wanted:
+            return existing
+    return " ".join(text.split())
+
+
 def update_application(
     *, session: Session, application: Application, changes: ApplicationUpdate, actor: str
 ) -> Application:
@@ -79,6 +107,8 @@ def update_application(
         values[name] = text or None
     if values.get("owner_email"):
         values["owner_email"] = checked_address(values["owner_email"], "owner_email")
+    if values.get("category"):
+        values["category"] = canonical_category(session=session, text=values["category"])
     before: dict[str, str | None] = {}
     after: dict[str, str | None] = {}
     for name, value in values.items():

@@ -141,10 +141,10 @@ def test_cli_sets_and_lists_applications(cli: Any, committed_db: Any) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "Figma: owner design@example.com, category -"
     result = cli("inventory", "set-app", "Figma", "--category", "Design", "--owner", "")
-    assert result.stdout.strip() == "Figma: owner -, category Design"
+    assert result.stdout.strip() == "Figma: owner -, category design"  # the catalogue's
     listing = json.loads(cli("inventory", "applications", "--json").stdout)
     assert [(a["name"], a["vendor"], a["category"], a["owner_email"]) for a in listing] == [
-        ("Figma", "Figma Inc", "Design", None)
+        ("Figma", "Figma Inc", "design", None)
     ]
     nothing = cli("inventory", "set-app", "Figma")
     assert nothing.exit_code == 2 and "give --owner, --category or both" in nothing.stderr
@@ -213,3 +213,21 @@ def test_huge_offsets_and_windows_are_refused_naming_the_limit(web: Web, cli: An
     assert api.get("/api/v1/products?offset=2147483647").status_code == 200
     result = cli("inventory", "products", "--active-days", huge)
     assert result.exit_code == 2 and "36500" in result.stderr
+
+
+def test_a_category_in_another_spelling_is_the_one_already_used(web: Web) -> None:
+    """Spend by category and the overlap rules compare categories exactly: a second
+    spelling of one must not split it."""
+    ids = seed_inventory(web.db.engine)
+    api = web.client(None)
+    api.headers["Authorization"] = f"Bearer {web.tokens['asset_manager']}"
+    cases = [
+        ("Video_Conferencing", "video_conferencing"),  # the catalogue's key, another case
+        ("video conferencing", "video_conferencing"),  # its name
+        ("  COLLABORATION ", "Collaboration"),  # one an application already has
+        ("Design  tools", "Design tools"),  # new: kept as typed, spaces tidied
+        ("design-tools", "Design tools"),  # and found again in another spelling
+    ]
+    for typed, stored in cases:
+        answer = api.patch(f"/api/v1/applications/{ids['zoom']}", json={"category": typed})
+        assert answer.status_code == 200 and answer.json()["category"] == stored, typed
