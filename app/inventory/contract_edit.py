@@ -59,9 +59,12 @@ def update_contract(
         )
     if values.get("owner_email"):
         values["owner_email"] = checked_address(values["owner_email"], "owner_email")
-    end = values.get("end_date", sub.end_date)
-    if end is not None and end < sub.start_date:
-        raise InvalidInputError(f"end date {end} is before the start date {sub.start_date}")
+    start = values.get("start_date", sub.start_date)
+    for name in ("end_date", "renewal_date"):  # the import's rule, in the same words
+        day = values.get(name, getattr(sub, name))
+        if day is not None and start is not None and day < start:
+            words = name.replace("_", " ")
+            raise InvalidInputError(f"{words} {day} is before the start date {start}")
     changed = {}
     for name, value in values.items():
         if getattr(sub, name) != value:

@@ -154,3 +154,31 @@ def test_contract_edit_refuses_an_owner_that_is_no_e_mail(
     assert good.status_code == 200, good.text
     [after] = client.get("/api/v1/subscriptions", headers=auth["admin"]).json()["items"]
     assert after["owner_email"] == "new@acme.example"
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"renewal_date": "2025-12-31"}, "renewal date 2025-12-31 is before the start date"),
+        ({"end_date": "2025-06-30"}, "end date 2025-06-30 is before the start date"),
+    ],
+)
+def test_contract_edit_keeps_the_imports_date_rules(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+    committed_db: Database,
+    change: dict[str, str],
+    words: str,
+) -> None:
+    client, auth = api
+    client.post(
+        "/api/v1/imports/contracts", files=_upload(csv_bytes([contract()])), headers=auth["admin"]
+    )
+    with Session(committed_db.engine) as s:
+        contract_id = s.exec(select(Subscription.id)).one()
+    refused = client.patch(
+        f"/api/v1/contracts/{contract_id}", json=change, headers=auth["procurement"]
+    )
+    assert refused.status_code == 422 and words in refused.json()["detail"]
+    with Session(committed_db.engine) as s:
+        after = s.exec(select(Subscription)).one()
+    assert (str(after.end_date), str(after.renewal_date)) == ("2026-12-31", "2027-01-01")

@@ -31,4 +31,4 @@ def test_list_prices_in_other_currencies_are_converted_before_adding(session: Se
     page = people_rows(session=session, currency="EUR", today=TODAY)
     (row,) = page.items
     assert row["licences"] == 3
-    assert round(Decimal(str(row["monthly_cost"])), 2) == Decimal("39.00")  # 30 + 10 × 0.9
+    assert round(Decimal(str(row["monthly_cost"])), 2) == Decimal("39.00")  # 30 + 10 * 0.9
