@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from analytics.seats import LEAVER_STATUSES
 from analytics.spend import month_index, month_label
 from app.inventory.models import Product, Subscription
 from app.inventory.seat_counts import ReadCache, active_since, cached, product_seats
@@ -16,7 +17,10 @@ from app.people.models import Account, Assignment, Person
 from app.sync.models import ConnectorConfig
 from app.usage.models import UsageDaily
 
-HOLDER_FILTERS = ("all", "inactive", "never_used", "guests", "leavers")
+HOLDER_FILTERS = ("all", "inactive", "never_used", "guests", "leavers", "free")
+"""Which holders to list. Every filter but ``free`` lists paid seats of live products,
+the seats the header's assigned and active figures count and the findings are about;
+``free`` lists the free SKUs' holders (Power BI Standard, say), nothing to reclaim."""
 
 
 def products_of(
@@ -155,7 +159,9 @@ def holders_of(
         key=("holders", application_id, today, show, limit, offset),
         compute=lambda: _holders_of(
             session=session,
-            application_id=application_id,
+            products=_products_held(
+                session, application_id, today, free=show == "free", cache=cache
+            ),
             today=today,
             show=show,
             limit=limit,
@@ -164,8 +170,19 @@ def holders_of(
     )
 
 
+def _products_held(
+    session: Session, application_id: int, today: date, *, free: bool, cache: ReadCache | None
+) -> list[int]:
+    """The application's live products, paid or free as the seat counts decide."""
+    return sorted(
+        product_id
+        for product_id, seats in product_seats(session=session, today=today, cache=cache).items()
+        if seats.application_id == application_id and seats.live and seats.free == free
+    )
+
+
 def _holders_of(
-    *, session: Session, application_id: int, today: date, show: str, limit: int, offset: int
+    *, session: Session, products: list[int], today: date, show: str, limit: int, offset: int
 ) -> Page:
     cutoff = active_since(today)
     query: Any = (
@@ -186,7 +203,7 @@ def _holders_of(
         .join(Account, col(Account.id) == col(Assignment.account_id))
         .join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
         .outerjoin(Person, col(Person.id) == col(Account.person_id))
-        .where(col(Product.application_id) == application_id, col(Assignment.removed_at).is_(None))
+        .where(col(Assignment.product_id).in_(products), col(Assignment.removed_at).is_(None))
     )
     if show == "inactive":
         query = query.where(
@@ -196,8 +213,13 @@ def _holders_of(
         query = query.where(col(Account.last_active_at).is_(None))
     elif show == "guests":
         query = query.where(col(Account.is_guest).is_(True))
-    elif show == "leavers":
-        query = query.where(col(Person.status) == "leaver")
+    elif show == "leavers":  # as the leaver_seat findings see them
+        query = query.where(
+            sa.or_(
+                col(Person.status) == "leaver",
+                sa.func.lower(col(Account.status)).in_(LEAVER_STATUSES),
+            )
+        )
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(
         query.order_by(col(Account.last_active_at).asc().nulls_first(), col(Account.email))
