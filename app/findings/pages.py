@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.csrf import CsrfChecked
+from app.core.db import MAX_ROW_ID
 from app.core.errors import SeatwiseError
 from app.core.pages import FindingsUser, FindingsWriter, render
 from app.deps import Offset, SessionDep
@@ -45,6 +46,14 @@ def _list_context(
         "query": query,
         "page_query": urlencode(query),
     }
+
+
+def _page_still_there(session: SessionDep, flt: FindingFilter, offset: int) -> int:
+    """``offset``, or the last page's when fewer findings than that now match."""
+    _, total, _ = review.list_findings(session=session, flt=flt, limit=1, offset=0)
+    if offset < total:
+        return offset
+    return max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE)
 
 
 @router.get("/findings", response_class=HTMLResponse)
@@ -104,8 +113,13 @@ def findings_review(
     status: Annotated[str, Form()] = "",
     application: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "",
+    offset: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
-    """Acknowledge, dismiss or reopen the selected findings; answer the refreshed list."""
+    """Acknowledge, dismiss or reopen the selected findings; answer the refreshed list.
+
+    At the page the reviewer was on: or, when the action emptied it (dismissing every
+    open finding of the last page of open ones), the page that is now the last.
+    """
     query = {"kind": kind, "status": status, "application": application, "severity": severity}
     try:
         result = review_many(
@@ -117,10 +131,14 @@ def findings_review(
         error = None
     except SeatwiseError as exc:
         message, error = None, str(exc)
-    if not request.headers.get("hx-request"):
-        target = "/findings?" + urlencode({**query, "message": message or error or ""})
-        return RedirectResponse(target, status_code=303)
     session.flush()
-    context = _list_context(session, _filter(kind, status, application, severity), 0, query)
+    flt = _filter(kind, status, application, severity)
+    offset = _page_still_there(session, flt, offset)
+    here = "/findings?" + urlencode({**query, **({"offset": offset} if offset else {})})
+    if not request.headers.get("hx-request"):
+        note = urlencode({"message": message or error or ""})
+        return RedirectResponse(f"{here}&{note}", status_code=303)
+    context = _list_context(session, flt, offset, query)
     context.update(message=message, error=error)
-    return render(request, "findings/_list.html", user, context)
+    # The address bar follows the page shown (it may have stepped back to the last one).
+    return render(request, "findings/_list.html", user, context, headers={"HX-Push-Url": here})

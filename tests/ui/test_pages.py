@@ -7,6 +7,8 @@ import io
 import re
 from datetime import date
 
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session, select, update
 
 from app.findings.models import Finding
@@ -310,3 +312,56 @@ def test_monthly_activity_is_drawn_only_from_usage_reports(web: Web) -> None:
     cache_of(web.app.state).clear()  # changed behind the app's back: no sync run says so
     page = client.get(f"/applications/{ids['slack']}").text
     assert "No monthly activity" not in page and "Accounts active" in page
+
+
+def _many_findings(web: Web, count: int) -> list[str]:
+    ids = seed_inventory(web.db.engine)
+    keys = [f"unused_seat:bulk{i:03}:pro" for i in range(count)]
+    with Session(web.db.engine) as s:
+        for key in keys:
+            s.add(Finding(key=key, kind="unused_seat", application_id=ids["slack"], subject=key))
+        s.commit()
+    return keys
+
+
+def _review(client: TestClient, page: str, offset: int, keys: list[str]) -> Response:
+    return client.post(
+        "/findings/review",
+        data={"action": "acknowledged", "keys": keys, "csrf": csrf_of(page), "status": "open",
+              "offset": str(offset)},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+
+
+def test_a_bulk_review_keeps_the_page_it_was_made_on(web: Web) -> None:
+    _many_findings(web, 120)  # with the seed's: 122 open, pages at 0, 50 and 100
+    client = web.client("asset_manager")
+    page = client.get("/findings?status=open&offset=50").text
+    shown = re.findall(r'name="keys" value="([^"]+)"', page)
+    assert len(shown) == 50
+    answer = _review(client, page, 50, shown[:2])
+    assert (
+        answer.headers["HX-Push-Url"]
+        == "/findings?kind=&status=open&application=&severity=&offset=50"
+    )
+    after = re.findall(r'name="keys" value="([^"]+)"', answer.text)
+    assert after[:48] == shown[2:]  # the same page, less what was acknowledged
+
+
+def test_a_bulk_review_that_empties_the_last_page_shows_the_new_last_one(web: Web) -> None:
+    _many_findings(web, 100)  # with the seed's: 102 open; the last page holds 2
+    client = web.client("asset_manager")
+    page = client.get("/findings?status=open&offset=100").text
+    shown = re.findall(r'name="keys" value="([^"]+)"', page)
+    assert len(shown) == 2
+    answer = _review(client, page, 100, shown)
+    assert answer.headers["HX-Push-Url"].endswith("&offset=50")
+    assert len(re.findall(r'name="keys" value="([^"]+)"', answer.text)) == 50
+    first = re.findall(r'name="keys" value="([^"]+)"', answer.text)[:1]
+    plain = client.post(
+        "/findings/review",
+        data={"action": "acknowledged", "keys": first, "csrf": csrf_of(page), "status": "open",
+              "offset": "50"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert plain.status_code == 303 and "&offset=50&message=1+finding" in plain.headers["location"]
