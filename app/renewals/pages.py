@@ -13,11 +13,9 @@ from analytics.spend import FIRST_YEAR, LAST_YEAR
 from app.core.csrf import CsrfChecked
 from app.core.db import get_row
 from app.core.pages import RenewalsUser, RenewalsWriter, render, today
-from app.deps import RowId, SessionDep, SettingsDep
+from app.deps import RowId, SessionDep
 from app.inventory.models import Subscription
-from app.inventory.seat_counts import cache_of
-from app.inventory.views import application_rows
-from app.renewals.service import DECISIONS, STATES, list_renewals, set_state
+from app.renewals.service import DECISIONS, STATES, renewal_rows, set_state
 
 router = APIRouter(tags=["pages"])
 
@@ -48,26 +46,15 @@ def renewals_page(
     request: Request,
     user: RenewalsUser,
     session: SessionDep,
-    settings: SettingsDep,
     month: str = "",
 ) -> Response:
-    """Upcoming renewals with seats, cost per active user and the negotiation state."""
+    """Upcoming renewals with each contract's seats, cost per active user and state."""
     day = today()
-    views = list_renewals(session=session, as_of=day)
-    figures = {
-        a["name"]: a
-        for a in application_rows(
-            session=session,
-            currency=settings.reporting_currency,
-            today=day,
-            limit=10_000,
-            cache=cache_of(request.app.state),
-        ).items
-    }
-    rows = [{"r": v, "app": figures.get(v.application, {})} for v in views]
+    rows = renewal_rows(session=session, as_of=day)
     first = _month(month, day)
     events = []
-    for v in views:
+    for row in rows:
+        v = row.view
         events.append(
             {"day": v.renewal_date, "label": f"Renews: {v.application}", "kind": "renewal"}
         )
@@ -85,7 +72,6 @@ def renewals_page(
         "next": next_month.strftime("%Y-%m"),
         "states": STATES,
         "decisions": DECISIONS,
-        "currency": settings.reporting_currency,
         "message": request.query_params.get("message"),
     }
     return render(request, "renewals/index.html", user, context)

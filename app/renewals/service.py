@@ -33,7 +33,7 @@ from app.notify.alerts import (
     person_has_left,
     renewal_link,
 )
-from app.notify.figures import contract_figures
+from app.notify.figures import ContractFigures, contract_figures
 from app.notify.render import render_email
 from app.renewals.models import RenewalTask
 
@@ -151,6 +151,29 @@ def _view(session: Session, sub: Subscription, task: RenewalTask, as_of: date) -
 def list_renewals(*, session: Session, as_of: date) -> list[RenewalView]:
     """Upcoming renewals (soonest first) with their negotiation tasks."""
     return [_view(session, s, t, as_of) for s, t in ensure_tasks(session=session, as_of=as_of)]
+
+
+@dataclass(frozen=True)
+class RenewalRow:
+    """An upcoming renewal and the figures of its contract, as the renewals page shows it.
+
+    The figures are :func:`~app.notify.figures.contract_figures` of the contract as of the
+    day, the very ones its renewal e-mail shows, so page and e-mail always agree.
+    """
+
+    view: RenewalView
+    figures: ContractFigures
+
+
+def renewal_rows(*, session: Session, as_of: date) -> list[RenewalRow]:
+    """Upcoming renewals (soonest first), each with its own contract's seats and cost."""
+    return [
+        RenewalRow(
+            view=_view(session, sub, task, as_of),
+            figures=contract_figures(session=session, subscription=sub, as_of=as_of),
+        )
+        for sub, task in ensure_tasks(session=session, as_of=as_of)
+    ]
 
 
 def find_contract(*, session: Session, contract_number: str, vendor: str | None) -> Subscription:

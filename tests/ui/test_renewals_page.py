@@ -1,0 +1,76 @@
+"""The renewals page: each contract row's own figures (as its e-mail shows them), the row form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from app.inventory.models import Subscription
+from app.notify.figures import contract_figures
+from tests.notify.seed import seed_contract, seed_seats
+from tests.ui.conftest import Web
+
+TODAY = date.today()  # the page reads the clock, so the contracts are dated from it
+
+
+def _rows(html: str) -> dict[int, str]:
+    """Each renewal row's text by contract id, tags dropped and spaces collapsed."""
+    rows = re.findall(r'<tr id="renewal-(\d+)">(.*?)</tr>', html, flags=re.S)
+    return {int(i): " ".join(re.sub(r"<[^>]+>", " ", body).split()) for i, body in rows}
+
+
+def test_each_contract_row_shows_its_own_seats_and_cost_as_its_renewal_email_does(
+    web: Web,
+) -> None:
+    e5 = seed_contract(
+        web.db.engine, contract_number="MS-E5", app_name="Microsoft 365", vendor_name="Microsoft",
+        renewal_date=TODAY + timedelta(days=40), seats=20, unit_price=Decimal("684.00"),
+    )  # fmt: skip
+    e3 = seed_contract(
+        web.db.engine, contract_number="MS-E3", app_name="Microsoft 365", vendor_name="Microsoft",
+        renewal_date=TODAY + timedelta(days=50), seats=50, unit_price=Decimal("396.00"),
+    )  # fmt: skip
+    assert e5.application_id == e3.application_id  # one application, two contracts
+    seed_seats(web.db.engine, product_id=e5.product_id, as_of=TODAY, active=9, idle=3, prefix="a")
+    seed_seats(web.db.engine, product_id=e3.product_id, as_of=TODAY, active=30, idle=5, prefix="b")
+    rows = _rows(web.client("procurement").get("/renewals").text)
+    # 20 seats * 684 / 9 active; 9 + 10 % = 9.9 -> 10.
+    assert "20 / 12 / 9 1,520.00 EUR 10 " in rows[e5.subscription_id]
+    # 50 seats * 396 / 30 active; 30 + 10 % = 33.
+    assert "50 / 35 / 30 660.00 EUR 33 " in rows[e3.subscription_id]
+    with Session(web.db.engine) as s:  # the renewal e-mail's own figures, the same ones
+        for seeded in (e5, e3):
+            sub = s.get(Subscription, seeded.subscription_id)
+            assert sub is not None
+            f = contract_figures(session=s, subscription=sub, as_of=TODAY)
+            seats = f"{f.seats_bought} / {f.seats_assigned} / {f.seats_active}"
+            shown = f"{seats} {f.cost_per_active_user:,.2f} EUR {f.recommended_seats} "
+            assert shown in rows[seeded.subscription_id]
+
+
+def test_a_contract_sharing_its_product_says_the_seat_figures_are_the_products(
+    web: Web,
+) -> None:
+    first = seed_contract(
+        web.db.engine, contract_number="GW-STD", app_name="Google Workspace",
+        vendor_name="Google", renewal_date=TODAY + timedelta(days=30), seats=4,
+    )  # fmt: skip
+    with Session(web.db.engine) as s:
+        other = Subscription(
+            vendor_id=first.vendor_id, application_id=first.application_id,
+            product_id=first.product_id, contract_number="GW-STD-ADDON",
+            start_date=TODAY - timedelta(days=10), renewal_date=TODAY + timedelta(days=200),
+            billing_cycle="annual", seats=3, currency="EUR",
+        )  # fmt: skip
+        s.add(other)
+        s.commit()
+        other_id = other.id
+    seed_seats(web.db.engine, product_id=first.product_id, as_of=TODAY, active=6, idle=0)
+    rows = _rows(web.client("procurement").get("/renewals").text)
+    # 6 active on 4 bought: the product's seats, which the two contracts buy together.
+    assert "4 / 6 / 6" in rows[first.subscription_id]
+    assert "shared with GW-STD-ADDON (3): 7 seats bought together" in rows[first.subscription_id]
+    assert other_id is not None and "shared with GW-STD (4)" in rows[other_id]
