@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analytics.spend import FIRST_YEAR, LAST_YEAR
 from app.core.csrf import CsrfChecked
 from app.core.db import get_row
-from app.core.pages import RenewalsUser, RenewalsWriter, render, today
+from app.core.errors import SeatwiseError, retry_after
+from app.core.pages import PostedForm, RenewalsUser, RenewalsWriter, render, today
 from app.deps import RowId, SessionDep
 from app.inventory.models import Subscription
-from app.renewals.service import DECISIONS, STATES, renewal_rows, set_state
+from app.renewals.service import (
+    DECIDED,
+    DECISIONS,
+    NEEDS_DECISION,
+    STATES,
+    RenewalInputError,
+    RenewalRow,
+    renewal_rows,
+    set_state,
+)
 
 router = APIRouter(tags=["pages"])
 
@@ -41,14 +52,7 @@ def _calendar(first: date, events: list[dict[str, Any]]) -> list[list[dict[str, 
     ]
 
 
-@router.get("/renewals", response_class=HTMLResponse)
-def renewals_page(
-    request: Request,
-    user: RenewalsUser,
-    session: SessionDep,
-    month: str = "",
-) -> Response:
-    """Upcoming renewals with each contract's seats, cost per active user and state."""
+def _page_context(request: Request, session: SessionDep, month: str) -> dict[str, Any]:
     day = today()
     rows = renewal_rows(session=session, as_of=day)
     first = _month(month, day)
@@ -64,7 +68,7 @@ def renewals_page(
             )
     prev_month = (first.replace(day=1) - date.resolution).replace(day=1)
     next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    context = {
+    return {
         "rows": rows,
         "weeks": _calendar(first, events),
         "month": first,
@@ -73,8 +77,19 @@ def renewals_page(
         "states": STATES,
         "decisions": DECISIONS,
         "message": request.query_params.get("message"),
+        "edit": None,
     }
-    return render(request, "renewals/index.html", user, context)
+
+
+@router.get("/renewals", response_class=HTMLResponse)
+def renewals_page(
+    request: Request,
+    user: RenewalsUser,
+    session: SessionDep,
+    month: str = "",
+) -> Response:
+    """Upcoming renewals with each contract's seats, cost per active user and state."""
+    return render(request, "renewals/index.html", user, _page_context(request, session, month))
 
 
 @router.get("/renewals/{subscription_id}")
@@ -85,26 +100,63 @@ def renewal_link(subscription_id: RowId, user: RenewalsUser, session: SessionDep
     return RedirectResponse(f"/renewals?month={month}#renewal-{subscription_id}", status_code=303)
 
 
-@router.post("/renewals/{contract_number}")
+def _row_of(rows: list[RenewalRow], contract_number: str, vendor: str) -> RenewalRow | None:
+    matches = [
+        r
+        for r in rows
+        if r.view.contract_number == contract_number and (not vendor or r.view.vendor == vendor)
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+@router.post("/renewals/{contract_number}", response_class=HTMLResponse)
 def update_renewal(
+    request: Request,
     contract_number: str,
     user: RenewalsWriter,
     _csrf: CsrfChecked,
     session: SessionDep,
-    vendor: Annotated[str, Form()] = "",
-    state: Annotated[str, Form()] = "",
-    decision: Annotated[str, Form()] = "",
-    owner_email: Annotated[str, Form()] = "",
+    form: PostedForm,
 ) -> Response:
-    """Record the negotiation state, decision or owner of one renewal."""
-    set_state(
-        session=session,
-        contract_number=contract_number,
-        vendor=vendor or None,
-        as_of=today(),
-        actor=user.email,
-        state=state or None,
-        decision=decision or None,
-        owner_email=owner_email or None,
-    )
-    return RedirectResponse(f"/renewals?message=Saved+{contract_number}", status_code=303)
+    """Record the negotiation state, decision and owner of one renewal, then go back to its
+    row in the month the user was looking at; a problem comes back on that row (422).
+
+    The row's form sends every field: a blank owner clears it (as ``--owner ""`` and the
+    API's ``""`` do), and state decided with "no decision" is refused rather than keeping
+    a decision the user just took away.
+    """
+    posted = {k: str(form.get(k) or "").strip() for k in ("vendor", "state", "decision", "month")}
+    owner = form.get("owner_email")
+    owner_email = None if owner is None else str(owner)
+    try:
+        if posted["state"] == DECIDED and not posted["decision"]:
+            raise RenewalInputError(NEEDS_DECISION, field="decision")
+        view = set_state(
+            session=session,
+            contract_number=contract_number,
+            vendor=posted["vendor"] or None,
+            as_of=today(),
+            actor=user.email,
+            state=posted["state"] or None,
+            decision=posted["decision"] or None,
+            owner_email=owner_email,
+        )
+    except SeatwiseError as exc:
+        session.rollback()
+        context = _page_context(request, session, posted["month"])
+        row = _row_of(context["rows"], contract_number, posted["vendor"])
+        context["edit"] = {
+            "contract_number": contract_number,
+            "subscription_id": row.view.subscription_id if row else None,
+            "field": getattr(exc, "field", None),
+            "error": str(exc),
+            "state": posted["state"],
+            "decision": posted["decision"],
+            "owner_email": owner_email or "",
+        }
+        page = render(request, "renewals/index.html", user, context, status_code=exc.status_code)
+        retry_after(page.headers, exc.status_code)
+        return page
+    month = _month(posted["month"], view.renewal_date).strftime("%Y-%m")
+    query = urlencode({"month": month, "message": f"Saved {view.contract_number}."})
+    return RedirectResponse(f"/renewals?{query}#renewal-{view.subscription_id}", status_code=303)

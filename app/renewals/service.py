@@ -40,6 +40,16 @@ from app.renewals.models import RenewalTask
 OPEN, NEGOTIATING, DECIDED = "open", "negotiating", "decided"
 STATES = (OPEN, NEGOTIATING, DECIDED)
 DECISIONS = ("renew", "downsize", "cancel")
+NEEDS_DECISION = "A decided renewal needs a decision: choose renew, downsize or cancel."
+
+
+class RenewalInputError(InvalidInputError):
+    """A refused renewal change, naming the field it is about (``state``, ``decision`` or
+    ``owner_email``) so the renewals page can show the message at that field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,17 @@ def find_contract(*, session: Session, contract_number: str, vendor: str | None)
     return matches[0]
 
 
+def owner_address(text: str) -> str | None:
+    """The owner to record for what a user typed: a blank clears it; any other must be an
+    address (page, API and CLI alike: ``--owner ""`` clears it too)."""
+    if not text.strip():
+        return None
+    try:
+        return checked_address(text, "Owner e-mail")
+    except InvalidInputError as exc:
+        raise RenewalInputError(str(exc), field="owner_email") from None
+
+
 def set_state(
     *,
     session: Session,
@@ -210,10 +231,13 @@ def set_state(
 ) -> RenewalView:
     """Change the negotiation state, decision, owner or notes of a contract's renewal."""
     if state is not None and state not in STATES:
-        raise InvalidInputError(f"unknown state {state!r}; expected one of {', '.join(STATES)}")
+        raise RenewalInputError(
+            f"unknown state {state!r}; expected one of {', '.join(STATES)}", field="state"
+        )
     if decision is not None and decision not in DECISIONS:
-        raise InvalidInputError(
-            f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}"
+        raise RenewalInputError(
+            f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}",
+            field="decision",
         )
     sub = find_contract(session=session, contract_number=contract_number, vendor=vendor)
     if sub.renewal_date is None:
@@ -225,20 +249,19 @@ def set_state(
     if new_state == DECIDED:
         new_decision = decision or task.decision
         if new_decision is None:
-            raise InvalidInputError(
-                "state 'decided' needs a decision: --decision renew|downsize|cancel"
-            )
+            raise RenewalInputError(NEEDS_DECISION, field="decision")
     elif decision is not None:
-        raise InvalidInputError(f"a decision needs state 'decided', not {new_state!r}")
+        raise RenewalInputError(
+            f"A decision ({decision}) goes with the state decided, not {new_state}: "
+            "set the state to decided, or choose no decision.",
+            field="decision",
+        )
     else:
         new_decision = None
     before = {"state": task.state, "decision": task.decision, "owner_email": task.owner_email}
     task.state, task.decision = new_state, new_decision
     if owner_email is not None:
-        # A blank owner clears it; any other must be an address.
-        task.owner_email = (
-            checked_address(owner_email, "owner e-mail") if owner_email.strip() else None
-        )
+        task.owner_email = owner_address(owner_email)
     if notes is not None:
         task.notes = notes
     task.updated_at = utcnow()

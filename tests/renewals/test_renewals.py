@@ -160,3 +160,19 @@ def test_api_refuses_viewers_and_outbox_is_admin_only(
     )
     page = client.get("/api/v1/outbox", headers=_token(committed_db, "admin@example.com")).json()
     assert page == {"items": [], "total": 0, "limit": 100, "offset": 0}
+
+
+def test_a_blank_owner_clears_it_from_the_cli_and_the_api(
+    committed_db: Database, client: TestClient, cli: Any
+) -> None:
+    seed_contract(committed_db.engine, renewal_date=date(2027, 3, 1))
+    assert cli("renewals", "set", "C-100", "--owner", "").exit_code == 0
+    [row] = json.loads(cli("renewals", "list", "--json").stdout)
+    assert row["owner_email"] is None
+    headers = _token(committed_db, "buyer@example.com")
+    set_ = client.patch(
+        "/api/v1/renewals/C-100", json={"owner_email": "a@example.com"}, headers=headers
+    )
+    assert set_.json()["owner_email"] == "a@example.com"
+    cleared = client.patch("/api/v1/renewals/C-100", json={"owner_email": ""}, headers=headers)
+    assert cleared.status_code == 200 and cleared.json()["owner_email"] is None

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
+from urllib.parse import urlencode
 
-from sqlmodel import Session
+from httpx import Response
+from sqlmodel import Session, select
 
 from app.inventory.models import Subscription
 from app.notify.figures import contract_figures
+from app.renewals.models import RenewalTask
 from tests.notify.seed import seed_contract, seed_seats
-from tests.ui.conftest import Web
+from tests.ui.conftest import Web, csrf_of
 
 TODAY = date.today()  # the page reads the clock, so the contracts are dated from it
 
@@ -19,7 +23,7 @@ TODAY = date.today()  # the page reads the clock, so the contracts are dated fro
 def _rows(html: str) -> dict[int, str]:
     """Each renewal row's text by contract id, tags dropped and spaces collapsed."""
     rows = re.findall(r'<tr id="renewal-(\d+)">(.*?)</tr>', html, flags=re.S)
-    return {int(i): " ".join(re.sub(r"<[^>]+>", " ", body).split()) for i, body in rows}
+    return {int(i): " ".join(unescape(re.sub(r"<[^>]+>", " ", b)).split()) for i, b in rows}
 
 
 def test_each_contract_row_shows_its_own_seats_and_cost_as_its_renewal_email_does(
@@ -74,3 +78,72 @@ def test_a_contract_sharing_its_product_says_the_seat_figures_are_the_products(
     assert "4 / 6 / 6" in rows[first.subscription_id]
     assert "shared with GW-STD-ADDON (3): 7 seats bought together" in rows[first.subscription_id]
     assert other_id is not None and "shared with GW-STD (4)" in rows[other_id]
+
+
+def _task(web: Web, subscription_id: int) -> RenewalTask:
+    with Session(web.db.engine) as s:
+        task = s.exec(select(RenewalTask).where(RenewalTask.subscription_id == subscription_id))
+        return task.one()
+
+
+def _save(web: Web, contract: str, **fields: str) -> Response:
+    client = web.client("procurement")
+    page = client.get("/renewals", params={"month": fields.get("month", "")}).text
+    form = {"csrf": csrf_of(page), "vendor": "Figma Inc", "state": "open", "decision": ""}
+    return client.post(f"/renewals/{contract}", data={**form, **fields}, follow_redirects=False)
+
+
+def test_decided_without_a_decision_comes_back_on_its_row_with_the_input_kept(web: Web) -> None:
+    seeded = seed_contract(web.db.engine, renewal_date=TODAY + timedelta(days=40))
+    response = _save(web, "C-100", state="decided", owner_email="buyer@example.com")
+    assert response.status_code == 422
+    page = response.text
+    row = re.search(rf'<tr id="renewal-{seeded.subscription_id}">(.*?)</tr>', page, re.S)
+    assert row is not None
+    message = "A decided renewal needs a decision: choose renew, downsize or cancel."
+    assert 'class="error" id="e-' in row.group(1) and message in row.group(1)
+    assert "--decision" not in page and "Invalid input" not in page
+    assert re.search(r'name="decision" aria-invalid="true"[^>]*autofocus', row.group(1))
+    # What the user typed and chose is still there, nothing was saved.
+    assert 'value="buyer@example.com"' in row.group(1)
+    assert "<option selected>decided</option>" in row.group(1)
+    task = _task(web, seeded.subscription_id)
+    assert (task.state, task.owner_email) == ("open", "owner@example.com")
+
+
+def test_an_invalid_owner_is_refused_at_the_owner_field(web: Web) -> None:
+    seeded = seed_contract(web.db.engine, renewal_date=TODAY + timedelta(days=40))
+    response = _save(web, "C-100", state="negotiating", owner_email="not an address")
+    assert response.status_code == 422
+    row = _rows(response.text)[seeded.subscription_id]
+    assert "Owner e-mail: 'not an address' is not an e-mail address" in row
+    assert re.search(r'value="not an address"[^>]*aria-invalid="true"', response.text)
+    assert _task(web, seeded.subscription_id).state == "open"
+
+
+def test_a_blank_owner_clears_it_as_the_cli_and_api_do(web: Web) -> None:
+    seeded = seed_contract(web.db.engine, renewal_date=TODAY + timedelta(days=40))
+    web.client("procurement").get("/renewals")  # opens the task, owned by the contract's owner
+    assert _task(web, seeded.subscription_id).owner_email == "owner@example.com"
+    response = _save(web, "C-100", state="open", owner_email="")
+    assert response.status_code == 303
+    assert _task(web, seeded.subscription_id).owner_email is None
+    # A post that leaves the owner out (not the row's form) leaves it as it is.
+    _save(web, "C-100", state="open", owner_email="ann@example.com")
+    _save(web, "C-100", state="negotiating")
+    task = _task(web, seeded.subscription_id)
+    assert (task.state, task.owner_email) == ("negotiating", "ann@example.com")
+
+
+def test_a_saved_row_leads_back_to_the_month_shown_and_the_row(web: Web) -> None:
+    seeded = seed_contract(web.db.engine, renewal_date=TODAY + timedelta(days=100))
+    shown = (TODAY + timedelta(days=100)).strftime("%Y-%m")
+    response = _save(web, "C-100", state="decided", decision="renew", month=shown)
+    assert response.status_code == 303
+    query = urlencode({"month": shown, "message": "Saved C-100."})
+    assert response.headers["location"] == f"/renewals?{query}#renewal-{seeded.subscription_id}"
+    task = _task(web, seeded.subscription_id)
+    assert (task.state, task.decision) == ("decided", "renew")
+    # The month the user was looking at, even when the renewal falls in another.
+    other = _save(web, "C-100", state="negotiating", month="2026-01")
+    assert other.headers["location"].startswith("/renewals?month=2026-01&")
