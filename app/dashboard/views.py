@@ -21,6 +21,7 @@ from app.inventory.seat_counts import (
     cached,
 )
 from app.inventory.views import total_seats_bought
+from app.renewals.service import due_within
 from app.spend.fx import FxTable
 from app.spend.service import SpendReport, spend_reports
 
@@ -131,7 +132,9 @@ def upcoming_renewals(
     """Contracts renewing, or whose notice deadline falls, within ``days``.
 
     Trials are left out, as on the renewals page this panel links to: a trial ends rather
-    than renews (its ``trial_ending`` finding and alert cover it).
+    than renews (its ``trial_ending`` finding and alert cover it). What falls within is
+    the renewals page's rule (:func:`~app.renewals.service.due_within`), so the page's
+    ``/renewals?within=90`` lists exactly these.
     """
     horizon = today + timedelta(days=days)
     rows = session.execute(
@@ -149,7 +152,7 @@ def upcoming_renewals(
     for sub, app_name in rows:
         renewal: date = sub.renewal_date
         notice = renewal - timedelta(days=sub.notice_days or 0)
-        if renewal <= horizon or today <= notice <= horizon:
+        if due_within(renewal_date=renewal, notice_deadline=notice, as_of=today, days=days):
             out.append(
                 {
                     "id": sub.id,

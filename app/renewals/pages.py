@@ -41,6 +41,19 @@ def _month(text: str, fallback: date) -> date:
         return fallback.replace(day=1)
 
 
+WITHIN_CHOICES = (7, 14, 30, 60, 90, 180, 365)
+"""The filter's offered windows; any other whole number of days in the address works too."""
+MAX_WITHIN_DAYS = 3660
+
+
+def _within(text: str) -> int | None:
+    """The days-ahead filter from the address: a whole number of days, else no filter."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_WITHIN_DAYS:
+        return int(text)
+    return None
+
+
 def _calendar(first: date, events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     by_day: dict[date, list[dict[str, Any]]] = {}
     for e in events:
@@ -52,9 +65,11 @@ def _calendar(first: date, events: list[dict[str, Any]]) -> list[list[dict[str, 
     ]
 
 
-def _page_context(request: Request, session: SessionDep, month: str) -> dict[str, Any]:
+def _page_context(
+    request: Request, session: SessionDep, month: str, within: int | None
+) -> dict[str, Any]:
     day = today()
-    rows = renewal_rows(session=session, as_of=day)
+    rows = renewal_rows(session=session, as_of=day, within_days=within)
     first = _month(month, day)
     events = []
     for row in rows:
@@ -66,18 +81,21 @@ def _page_context(request: Request, session: SessionDep, month: str) -> dict[str
             events.append(
                 {"day": v.notice_deadline, "label": f"Notice: {v.application}", "kind": "notice"}
             )
+    keep = {"within": within} if within else {}
     prev_month = (first.replace(day=1) - date.resolution).replace(day=1)
     next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return {
         "rows": rows,
         "weeks": _calendar(first, events),
         "month": first,
-        "prev": prev_month.strftime("%Y-%m"),
-        "next": next_month.strftime("%Y-%m"),
+        "prev": urlencode({"month": prev_month.strftime("%Y-%m"), **keep}),
+        "next": urlencode({"month": next_month.strftime("%Y-%m"), **keep}),
         "states": STATES,
         "decisions": DECISIONS,
         "message": request.query_params.get("message"),
         "edit": None,
+        "within": within,
+        "within_choices": sorted({*WITHIN_CHOICES, *([within] if within else [])}),
     }
 
 
@@ -87,9 +105,13 @@ def renewals_page(
     user: RenewalsUser,
     session: SessionDep,
     month: str = "",
+    within: str = "",
 ) -> Response:
-    """Upcoming renewals with each contract's seats, cost per active user and state."""
-    return render(request, "renewals/index.html", user, _page_context(request, session, month))
+    """Upcoming renewals with each contract's seats, cost per active user and state;
+    ``within=N`` keeps those renewing, or whose notice deadline falls, in the next N days
+    (the dashboard's count links here with its 90)."""
+    context = _page_context(request, session, month, _within(within))
+    return render(request, "renewals/index.html", user, context)
 
 
 @router.get("/renewals/{subscription_id}")
@@ -119,13 +141,16 @@ def update_renewal(
     form: PostedForm,
 ) -> Response:
     """Record the negotiation state, decision and owner of one renewal, then go back to its
-    row in the month the user was looking at; a problem comes back on that row (422).
+    row in the month and filter the user was looking at; a problem comes back on that row
+    (422).
 
     The row's form sends every field: a blank owner clears it (as ``--owner ""`` and the
     API's ``""`` do), and state decided with "no decision" is refused rather than keeping
     a decision the user just took away.
     """
-    posted = {k: str(form.get(k) or "").strip() for k in ("vendor", "state", "decision", "month")}
+    fields = ("vendor", "state", "decision", "month", "within")
+    posted = {k: str(form.get(k) or "").strip() for k in fields}
+    within = _within(posted["within"])
     owner = form.get("owner_email")
     owner_email = None if owner is None else str(owner)
     try:
@@ -143,7 +168,7 @@ def update_renewal(
         )
     except SeatwiseError as exc:
         session.rollback()
-        context = _page_context(request, session, posted["month"])
+        context = _page_context(request, session, posted["month"], within)
         row = _row_of(context["rows"], contract_number, posted["vendor"])
         context["edit"] = {
             "contract_number": contract_number,
@@ -158,5 +183,6 @@ def update_renewal(
         retry_after(page.headers, exc.status_code)
         return page
     month = _month(posted["month"], view.renewal_date).strftime("%Y-%m")
-    query = urlencode({"month": month, "message": f"Saved {view.contract_number}."})
+    kept = {"within": within} if within else {}
+    query = urlencode({"month": month, **kept, "message": f"Saved {view.contract_number}."})
     return RedirectResponse(f"/renewals?{query}#renewal-{view.subscription_id}", status_code=303)

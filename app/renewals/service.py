@@ -13,7 +13,7 @@ date>:<recipient>``), sent once, and never once a decision is recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -175,15 +175,38 @@ class RenewalRow:
     figures: ContractFigures
 
 
-def renewal_rows(*, session: Session, as_of: date) -> list[RenewalRow]:
-    """Upcoming renewals (soonest first), each with its own contract's seats and cost."""
-    return [
-        RenewalRow(
-            view=_view(session, sub, task, as_of),
-            figures=contract_figures(session=session, subscription=sub, as_of=as_of),
-        )
-        for sub, task in ensure_tasks(session=session, as_of=as_of)
-    ]
+def due_within(*, renewal_date: date, notice_deadline: date | None, as_of: date, days: int) -> bool:
+    """Whether a renewal, or its notice deadline, falls within ``days`` of ``as_of``.
+
+    One rule for the dashboard's "renewals & notice deadlines, next 90 days" and the
+    renewals page it links to (``/renewals?within=90``), so the two always agree. A
+    deadline already past does not count (too late to act on); its renewal still does
+    once inside the window.
+    """
+    horizon = as_of + timedelta(days=days)
+    if as_of <= renewal_date <= horizon:
+        return True
+    return notice_deadline is not None and as_of <= notice_deadline <= horizon
+
+
+def renewal_rows(
+    *, session: Session, as_of: date, within_days: int | None = None
+) -> list[RenewalRow]:
+    """Upcoming renewals (soonest first), each with its own contract's seats and cost;
+    with ``within_days``, only those :func:`due_within` that many days."""
+    rows = []
+    for sub, task in ensure_tasks(session=session, as_of=as_of):
+        view = _view(session, sub, task, as_of)
+        if within_days is not None and not due_within(
+            renewal_date=view.renewal_date,
+            notice_deadline=view.notice_deadline,
+            as_of=as_of,
+            days=within_days,
+        ):
+            continue
+        figures = contract_figures(session=session, subscription=sub, as_of=as_of)
+        rows.append(RenewalRow(view=view, figures=figures))
+    return rows
 
 
 def find_contract(*, session: Session, contract_number: str, vendor: str | None) -> Subscription:
