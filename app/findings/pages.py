@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -12,13 +14,15 @@ from app.core.csrf import CsrfChecked
 from app.core.db import MAX_ROW_ID
 from app.core.errors import SeatwiseError
 from app.core.pages import FindingsUser, FindingsWriter, render
-from app.deps import Offset, SessionDep
+from app.core.settings import Settings
+from app.deps import Offset, SessionDep, SettingsDep
 from app.findings import review
 from app.findings.bulk import review_many
 from app.findings.csv_export import findings_csv
 from app.findings.review import SEVERITY_ORDER, FindingFilter
 from app.findings.service import STATUSES
 from app.inventory.views import application_names
+from app.spend.fx import total_in
 
 router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50
@@ -34,15 +38,28 @@ def _filter(kind: str, status: str, application: str, severity: str) -> FindingF
 
 
 def _list_context(
-    session: SessionDep, flt: FindingFilter, offset: int, query: dict[str, str]
+    session: SessionDep,
+    settings: Settings,
+    flt: FindingFilter,
+    offset: int,
+    query: dict[str, str],
 ) -> dict[str, object]:
     items, total, savings = review.list_findings(
         session=session, flt=flt, limit=PAGE_SIZE, offset=offset
     )
+    currency = settings.reporting_currency
+    # Savings in several currencies, or in another, are also shown added up in the
+    # reporting currency: the dashboard's figure, which links here, is that sum.
+    in_one = None
+    if set(savings) - {currency}:
+        day = datetime.now(settings.tz).date()
+        amounts = {code: Decimal(text) for code, text in savings.items()}
+        in_one = total_in(session=session, amounts=amounts, currency=currency, day=day)
     return {
         "items": items,
         "page": {"total": total, "limit": PAGE_SIZE, "offset": offset},
         "savings": savings,
+        "savings_in_one": in_one,
         "query": query,
         "page_query": urlencode(query),
     }
@@ -61,6 +78,7 @@ def findings_page(
     request: Request,
     user: FindingsUser,
     session: SessionDep,
+    settings: SettingsDep,
     kind: str = "",
     status: str = "",
     application: str = "",
@@ -69,7 +87,8 @@ def findings_page(
 ) -> Response:
     """Findings matching the filter, with their savings total."""
     query = {"kind": kind, "status": status, "application": application, "severity": severity}
-    context = _list_context(session, _filter(kind, status, application, severity), offset, query)
+    flt = _filter(kind, status, application, severity)
+    context = _list_context(session, settings, flt, offset, query)
     context.update(
         kinds=review.known_kinds(session=session),
         statuses=STATUSES,
@@ -106,6 +125,7 @@ def findings_review(
     user: FindingsWriter,
     _csrf: CsrfChecked,
     session: SessionDep,
+    settings: SettingsDep,
     action: Annotated[str, Form()],
     keys: Annotated[list[str] | None, Form()] = None,
     reason: Annotated[str, Form()] = "",
@@ -138,7 +158,7 @@ def findings_review(
     if not request.headers.get("hx-request"):
         note = urlencode({"message": message or error or ""})
         return RedirectResponse(f"{here}&{note}", status_code=303)
-    context = _list_context(session, flt, offset, query)
+    context = _list_context(session, settings, flt, offset, query)
     context.update(message=message, error=error)
     # The address bar follows the page shown (it may have stepped back to the last one).
     return render(request, "findings/_list.html", user, context, headers={"HX-Push-Url": here})

@@ -14,7 +14,7 @@ import bisect
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -215,6 +215,33 @@ class FxTable:
             return entry[0] if best == 0 else Decimal(1) / entry[0]
         stale = max((f[1] for f in found if f is not None), default=None)
         raise MissingFxRateError(base, quote, day, stale)
+
+
+@dataclass(frozen=True)
+class Converted:
+    """Amounts in several currencies added up in one, and the currencies with no rate."""
+
+    total: Decimal
+    currency: str
+    missing: tuple[str, ...] = ()
+
+
+def total_in(
+    *, session: Session, amounts: Mapping[str, Decimal], currency: str, day: date
+) -> Converted:
+    """``amounts`` (by currency) converted to ``currency`` at the rates of ``day``, added up.
+
+    A currency with no usable rate is left out of the total and named in ``missing``, so
+    a page can say what its figure leaves out rather than show a sum of currencies.
+    """
+    fx = FxTable.load(session=session)
+    total, missing = Decimal(0), []
+    for code, amount in amounts.items():
+        try:
+            total += amount * fx.rate(code, currency, day)
+        except MissingFxRateError:
+            missing.append(code)
+    return Converted(total, currency, tuple(sorted(missing)))
 
 
 def _day(entry: tuple[Decimal, date] | None) -> date:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -15,6 +16,7 @@ from app.findings.models import Finding
 from app.inventory.models import Product
 from app.inventory.seat_counts import cache_of
 from app.people.models import Account
+from app.spend.models import FxRate
 from app.sync.models import ConnectorConfig
 from app.usage.models import UsageDaily
 from tests.ui.conftest import Web, csrf_of
@@ -365,3 +367,25 @@ def test_a_bulk_review_that_empties_the_last_page_shows_the_new_last_one(web: We
         follow_redirects=False,
     )  # fmt: skip
     assert plain.status_code == 303 and "&offset=50&message=1+finding" in plain.headers["location"]
+
+
+def test_savings_in_several_currencies_are_also_added_up_in_the_reporting_one(web: Web) -> None:
+    ids = seed_inventory(web.db.engine)  # open findings worth 16.00 EUR a month
+    with Session(web.db.engine) as s:
+        for key, amount, currency in (("u:usd", "10.00", "USD"), ("u:gbp", "5.00", "GBP")):
+            s.add(
+                Finding(
+                    key=key, kind="unused_seat", application_id=ids["slack"], subject=key,
+                    monthly_savings=Decimal(amount), currency=currency,
+                )
+            )  # fmt: skip
+        today = datetime.now(UTC).date()
+        s.add(FxRate(base="USD", quote="EUR", day=today, rate=Decimal("0.9")))
+        s.commit()
+    page = web.client("asset_manager").get("/findings?status=open").text
+    assert "16.00 EUR · 5.00 GBP · 10.00 USD" in page
+    assert re.search(
+        r'in all about <strong id="savings-in-one">25.00 EUR</strong> per month\s+'
+        r"\(300.00 EUR a year; leaving out GBP: no rate to EUR\)",
+        page,
+    ), page
