@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -33,8 +34,18 @@ class RenewalRead(BaseModel):
     owner_email: str | None
     state: str
     decision: str | None
-    recommended_seats: int | None
+    recommended_seats: int | None = Field(
+        description="Active seats plus 10 %, capped at the seats bought, as of today."
+    )
     notes: str | None
+    seats_bought: int | None = Field(description="The contract's seats (None: not stated).")
+    seats_assigned: int = Field(description="Seats of the contract's product held now.")
+    seats_active: int = Field(description="Of those, held by accounts active in 30 days.")
+    annual_cost: Decimal | None = Field(description="Twelve months of the contract's cost.")
+    cost_per_active_user: Decimal | None = Field(
+        description="Annual cost per active seat, in the contract's currency."
+    )
+    currency: str | None = Field(description="The contract's currency.")
 
 
 class RenewalPage(BaseModel):
@@ -70,9 +81,11 @@ def get_renewals(
     offset: Offset = 0,
 ) -> RenewalPage:
     """Upcoming renewals, soonest first."""
-    views = list_renewals(session=session, as_of=_today(settings))
-    items = [RenewalRead(**v.as_dict()) for v in views[offset : offset + limit]]
-    return RenewalPage(items=items, total=len(views), limit=limit, offset=offset)
+    views, total = list_renewals(
+        session=session, as_of=_today(settings), offset=offset, limit=limit
+    )
+    items = [RenewalRead(**v.as_dict()) for v in views]
+    return RenewalPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.patch("/renewals/{contract_number}", response_model=RenewalRead)

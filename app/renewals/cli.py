@@ -22,16 +22,19 @@ def register(app: typer.Typer) -> None:
 
         today = datetime.now(state.settings.tz).date()
         with db_session() as session:
-            views = list_renewals(session=session, as_of=today)
+            views, _ = list_renewals(session=session, as_of=today)
         if json_:
             print_json([v.as_dict() for v in views])
             return
         for v in views:
             decision = f": {v.decision}" if v.decision else ""
             deadline = v.notice_deadline.isoformat() if v.notice_deadline else "—"
+            bought = "?" if v.seats_bought is None else v.seats_bought
+            advice = "" if v.recommended_seats is None else f", renew {v.recommended_seats}"
             typer.echo(
                 f"{v.renewal_date.isoformat()}  notice {deadline}  {v.contract_number:16} "
-                f"{v.application:24} {v.state}{decision}  owner {v.owner_email or '—'}"
+                f"{v.application:24} {v.state}{decision}  owner {v.owner_email or '—'}  "
+                f"seats {bought} bought, {v.seats_active} active{advice}"
             )
 
     @renewals.command("set")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -69,7 +70,15 @@ class RenewalView:
     state: str
     decision: str | None
     recommended_seats: int | None
+    """Active seats plus a buffer, capped at those bought: as of today, not as of when
+    the task was opened (the page, the e-mail, the API and the CLI say the same)."""
     notes: str | None
+    seats_bought: int | None = None
+    seats_assigned: int = 0
+    seats_active: int = 0
+    annual_cost: Decimal | None = None
+    cost_per_active_user: Decimal | None = None
+    currency: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -135,8 +144,17 @@ def ensure_tasks(*, session: Session, as_of: date) -> list[tuple[Subscription, R
     ]
 
 
-def _view(session: Session, sub: Subscription, task: RenewalTask, as_of: date) -> RenewalView:
+def _view(
+    session: Session,
+    sub: Subscription,
+    task: RenewalTask,
+    as_of: date,
+    figures: ContractFigures | None = None,
+) -> RenewalView:
+    """The renewal with its contract's figures (:func:`contract_figures`) as of ``as_of``."""
     assert task.id is not None and sub.id is not None
+    if figures is None:
+        figures = contract_figures(session=session, subscription=sub, as_of=as_of)
     vendor = session.get(Vendor, sub.vendor_id)
     application = session.get(Application, sub.application_id)
     deadline = notice_deadline(sub)
@@ -153,14 +171,28 @@ def _view(session: Session, sub: Subscription, task: RenewalTask, as_of: date) -
         owner_email=task.owner_email,
         state=task.state,
         decision=task.decision,
-        recommended_seats=task.recommended_seats,
+        recommended_seats=figures.recommended_seats,
         notes=task.notes,
+        seats_bought=figures.seats_bought,
+        seats_assigned=figures.seats_assigned,
+        seats_active=figures.seats_active,
+        annual_cost=figures.annual_cost,
+        cost_per_active_user=figures.cost_per_active_user,
+        currency=figures.currency,
     )
 
 
-def list_renewals(*, session: Session, as_of: date) -> list[RenewalView]:
-    """Upcoming renewals (soonest first) with their negotiation tasks."""
-    return [_view(session, s, t, as_of) for s, t in ensure_tasks(session=session, as_of=as_of)]
+def list_renewals(
+    *, session: Session, as_of: date, offset: int = 0, limit: int | None = None
+) -> tuple[list[RenewalView], int]:
+    """Upcoming renewals (soonest first) with their negotiation tasks and figures: the
+    ``limit`` from ``offset`` (all by default), and how many there are in all.
+
+    Figures are worked out for the rows returned only (a few queries each).
+    """
+    tasks = ensure_tasks(session=session, as_of=as_of)
+    end = None if limit is None else offset + limit
+    return [_view(session, s, t, as_of) for s, t in tasks[offset:end]], len(tasks)
 
 
 @dataclass(frozen=True)
@@ -196,16 +228,15 @@ def renewal_rows(
     with ``within_days``, only those :func:`due_within` that many days."""
     rows = []
     for sub, task in ensure_tasks(session=session, as_of=as_of):
-        view = _view(session, sub, task, as_of)
         if within_days is not None and not due_within(
-            renewal_date=view.renewal_date,
-            notice_deadline=view.notice_deadline,
+            renewal_date=task.renewal_date,
+            notice_deadline=notice_deadline(sub),
             as_of=as_of,
             days=within_days,
         ):
             continue
         figures = contract_figures(session=session, subscription=sub, as_of=as_of)
-        rows.append(RenewalRow(view=view, figures=figures))
+        rows.append(RenewalRow(view=_view(session, sub, task, as_of, figures), figures=figures))
     return rows
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,14 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.notify.dispatch import run_alerts
 from tests.conftest import Database
-from tests.notify.seed import PROCUREMENT, outbox, part, seed_contract, settings_for
+from tests.notify.seed import (
+    PROCUREMENT,
+    outbox,
+    part,
+    seed_contract,
+    seed_seats,
+    settings_for,
+)
 from tests.smtp_server import Mailbox, smtp_server
 
 RENEWAL = date(2027, 3, 1)
@@ -176,3 +183,31 @@ def test_a_blank_owner_clears_it_from_the_cli_and_the_api(
     assert set_.json()["owner_email"] == "a@example.com"
     cleared = client.patch("/api/v1/renewals/C-100", json={"owner_email": ""}, headers=headers)
     assert cleared.status_code == 200 and cleared.json()["owner_email"] is None
+
+
+def test_api_and_cli_give_each_renewal_its_figures_as_of_today(
+    committed_db: Database, client: TestClient, cli: Any
+) -> None:
+    """The recommendation is today's, as on the page and in the e-mail, not the one
+    stored when the renewal's task was opened."""
+    today = datetime.now(UTC).date()
+    seeded = seed_contract(committed_db.engine, renewal_date=today + timedelta(days=60))
+    headers = _token(committed_db, "buyer@example.com")
+    before = client.get("/api/v1/renewals", headers=headers).json()["items"][0]
+    assert (before["seats_assigned"], before["recommended_seats"]) == (0, 0)
+    seed_seats(committed_db.engine, product_id=seeded.product_id, as_of=today, active=4, idle=3)
+    [after] = client.get("/api/v1/renewals", headers=headers).json()["items"]
+    assert {k: after[k] for k in FIGURES} == {
+        "seats_bought": 10, "seats_assigned": 7, "seats_active": 4, "recommended_seats": 5,
+        "annual_cost": "1200.00", "cost_per_active_user": "300.00", "currency": "EUR",
+    }  # fmt: skip
+    listed = json.loads(cli("renewals", "list", "--json").stdout)
+    assert [{k: r[k] for k in FIGURES} for r in listed] == [{k: after[k] for k in FIGURES}]
+    line = cli("renewals", "list").stdout
+    assert "seats 10 bought, 4 active, renew 5" in line
+
+
+FIGURES = (
+    "seats_bought", "seats_assigned", "seats_active", "recommended_seats", "annual_cost",
+    "cost_per_active_user", "currency",
+)  # fmt: skip
