@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from app.core.cells import csv_text, xlsx_text
 from app.core.errors import InvalidInputError
-from app.spend.service import SpendReport, money
+from app.spend.service import SpendReport
 
 FORMATS = ("json", "csv", "xlsx")
 MEDIA_TYPES = {
@@ -79,10 +80,11 @@ def csv_bytes(reports: Sequence[SpendReport]) -> bytes:
     report = reports[0]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    shown = report.shown
     writer.writerow([report.by, *report.months, "total"])
-    for row in report.rows:
-        writer.writerow([csv_text(row.key), *(money(v) for v in row.months), money(row.total)])
-    writer.writerow(["Total", *(money(v) for v in report.totals), money(report.grand_total)])
+    for row in shown.rows:
+        writer.writerow([csv_text(row.key), *row.months, row.total])
+    writer.writerow(["Total", *shown.totals, shown.grand_total])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -137,8 +139,8 @@ def _report_sheet(workbook: Workbook, report: SpendReport) -> Any:
             cell.alignment = Alignment(horizontal="center")
         return cell
 
-    def amount(value: Any, strong: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=money(value))
+    def amount(value: Decimal, strong: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = number_format
         if strong:
             cell.font = bold
@@ -146,13 +148,12 @@ def _report_sheet(workbook: Workbook, report: SpendReport) -> Any:
 
     header = [TITLES[report.by], *months, "Total"]
     sheet.append([text(h, True) for h in header])
-    for row in report.rows:
+    shown = report.shown
+    for row in shown.rows:
         sheet.append([text(row.key), *(amount(v) for v in row.months), amount(row.total, True)])
     total = text("Total")
     total.font = Font(bold=True)
-    sheet.append(
-        [total, *(amount(v, True) for v in report.totals), amount(report.grand_total, True)]
-    )
+    sheet.append([total, *(amount(v, True) for v in shown.totals), amount(shown.grand_total, True)])
     return sheet
 
 

@@ -2,10 +2,14 @@
 
 Each report cell is the exact sum of its spend lines converted at their rate (see
 ``app.spend.fx``): amortised cost at the rate of the month's last day, invoices at the
-rate of their invoice date. Cells, row totals and column totals are each rounded
-half-up to the cent only when shown, so in a report with converted amounts a total
-may differ by a cent from the sum of its shown cells; in one currency every cell is a
-sum of whole cents and everything adds up exactly.
+rate of their invoice date. Amounts stay exact until shown (``SpendReport.shown``):
+then each column total — a month's, and the grand total — is rounded half-up to the
+cent, and the rows' amounts in that column are rounded by the largest-remainder method
+(``analytics.spend.round_to_total``, ties to the earlier row) so the rows add up
+exactly to the total shown, every shown amount within a cent of its exact value. In
+one currency every amount is already whole cents and nothing moves; converted, a
+row's total may differ by a few cents from the sum of its shown months (each is
+rounded on its own, down its column).
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from analytics.spend import month_label
+from analytics.spend import month_label, round_to_total
 from app.core.errors import InvalidInputError
 from app.findings.models import Finding
 from app.inventory.models import Application
@@ -52,6 +57,23 @@ class ReportRow:
         return sum(self.months, Decimal(0))
 
 
+class ShownRow(NamedTuple):
+    """One row as shown: its amounts per month and its total, rounded to the cent."""
+
+    key: str
+    months: tuple[Decimal, ...]
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class ShownReport:
+    """A report's amounts as shown: whole cents, each column adding up to its total."""
+
+    rows: list[ShownRow]
+    totals: list[Decimal]
+    grand_total: Decimal
+
+
 @dataclass
 class SpendReport:
     """Spend by one grouping, month by month, in one currency (amounts exact)."""
@@ -81,9 +103,24 @@ class SpendReport:
         """Exact total of the whole report."""
         return sum((row.total for row in self.rows), Decimal(0))
 
+    @cached_property
+    def shown(self) -> ShownReport:
+        """The amounts as every view shows them (page, JSON, CSV, XLSX): see the module."""
+        zero = Decimal("0.00")
+        if not self.rows:
+            return ShownReport([], [zero] * len(self.months), zero)
+        by_month = zip(*(row.months for row in self.rows), strict=True)
+        columns = [round_to_total(amounts) for amounts in by_month]
+        row_totals = round_to_total([row.total for row in self.rows])
+        keys = [row.key for row in self.rows]
+        rows = list(map(ShownRow, keys, zip(*columns, strict=True), row_totals))
+        totals = [sum(column, zero) for column in columns]
+        return ShownReport(rows, totals, sum(row_totals, zero))
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON shape; amounts are strings rounded half-up to the cent."""
+        """Return the JSON shape; amounts are the shown ones, as strings."""
         labels = self.months
+        shown = self.shown
         return {
             "currency": self.currency,
             "from": labels[0],
@@ -93,14 +130,14 @@ class SpendReport:
             "rows": [
                 {
                     "key": row.key,
-                    "months": {m: str(money(v)) for m, v in zip(labels, row.months, strict=True)},
-                    "total": str(money(row.total)),
+                    "months": {m: str(v) for m, v in zip(labels, row.months, strict=True)},
+                    "total": str(row.total),
                 }
-                for row in self.rows
+                for row in shown.rows
             ],
             "totals": {
-                "months": {m: str(money(v)) for m, v in zip(labels, self.totals, strict=True)},
-                "total": str(money(self.grand_total)),
+                "months": {m: str(v) for m, v in zip(labels, shown.totals, strict=True)},
+                "total": str(shown.grand_total),
             },
             **self.extra,
         }

@@ -202,6 +202,23 @@ def known_company(s: Session) -> None:
     rate(s, "USD", "EUR", date(2025, 12, 31), "0.9")
 
 
+def usd_shared_by_people(s: Session, people: int, invoices: dict[int, str]) -> None:
+    """A USD contract invoiced in 2026 (``invoices``: month → amount), a seat per person.
+
+    People ``p00@example.com``… in departments ``D0``..``D2``; USD→EUR 0.9137, so their
+    converted shares have fractions of a cent.
+    """
+    app = application(s, "Chat", "Acme")
+    prod = product(s, app, "chat")
+    sub = contract(s, app, "CHAT-USD", product_id=prod.id, seats=people, total_cost="9999",
+                   currency="USD", end_date=date(2026, 12, 31))  # fmt: skip
+    for i in range(people):
+        seat(s, person(s, f"p{i:02d}@example.com", f"D{i % 3}", None), prod)
+    for month, amount in invoices.items():
+        invoice(s, "Acme", f"INV-{month}", date(2026, month, 10), amount, "USD", sub=sub)
+    rate(s, "USD", "EUR", date(2025, 12, 31), "0.9137")
+
+
 MONTHS = ["2026-01", "2026-02", "2026-03"]
 #: by → key → [Jan, Feb, Mar, total]; "Total" is the totals row.
 EXPECTED: dict[str, dict[str, list[str]]] = {

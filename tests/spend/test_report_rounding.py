@@ -1,0 +1,170 @@
+"""Converted reports add up as shown: every column's rows sum to its total, to the cent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import random
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlmodel import Session
+
+from analytics.spend import round_to_total
+from app.spend.service import spend_reports
+from tests.conftest import Database
+from tests.spend.spend_rows import (
+    application,
+    contract,
+    invoice,
+    person,
+    product,
+    rate,
+    seat,
+    usd_shared_by_people,
+)
+
+CENT = Decimal("0.01")
+MONTHS = ["2026-01", "2026-02", "2026-03"]
+PERIOD = ("--from", MONTHS[0], "--to", MONTHS[-1])
+Table = dict[str, list[Decimal]]
+
+
+def _rounded(*amounts: str) -> list[str]:
+    return [str(v) for v in round_to_total([Decimal(a) for a in amounts])]
+
+
+def test_round_to_total_gives_leftover_cents_to_the_largest_remainders() -> None:
+    # Each 0.46 half-up, but together 0.913 → 0.91: the tie keeps the earlier part's cent.
+    assert _rounded("0.4565", "0.4565") == ["0.46", "0.45"]
+    assert _rounded("0.104", "0.207", "0.209") == ["0.10", "0.21", "0.21"]  # 0.52
+    assert _rounded("0.104", "0.104", "0.104", "0.103") == ["0.11", "0.11", "0.10", "0.10"]
+    assert _rounded("-0.4565", "-0.4565") == ["-0.45", "-0.46"]
+    assert _rounded("0.2", "-0.0051", "-0.0051") == ["0.20", "0.00", "-0.01"]
+
+
+def _largest_remainder(amounts: list[Decimal]) -> list[Decimal]:
+    """The textbook method: floors, then a cent each to the largest remainders."""
+    cents = [math.floor(a * 100) for a in amounts]
+    leftover = int(sum(amounts).quantize(CENT, ROUND_HALF_UP) * 100) - sum(cents)
+    order = sorted(range(len(amounts)), key=lambda i: (cents[i] - amounts[i] * 100, i))
+    for i in order[:leftover]:
+        cents[i] += 1
+    return [Decimal(c) / 100 for c in cents]
+
+
+def test_round_to_total_is_the_largest_remainder_method_on_random_columns() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        rate = Decimal(1) / Decimal(rng.choice([1.07, 1.0931, 3, 7]))
+        amounts = [Decimal(rng.randint(-500, 5000)) / 100 * rate for _ in range(rng.randint(1, 40))]
+        got = round_to_total(amounts)
+        assert got == _largest_remainder(amounts)
+        assert sum(got) == sum(amounts).quantize(CENT, ROUND_HALF_UP)
+        assert all(abs(g - a) < CENT for g, a in zip(got, amounts, strict=True))
+
+
+def test_round_to_total_leaves_whole_cents_and_zeros_alone() -> None:
+    assert _rounded("12.34", "0", "0.335", "0.335") == ["12.34", "0.00", "0.34", "0.33"]
+    assert _rounded("0.125", "0.125") == ["0.13", "0.12"]
+    assert round_to_total([]) == []
+
+
+@pytest.fixture
+def shared(committed_db: Database) -> Database:
+    """37 people share 1,234.57, 987.65 and 0.37 USD: every converted share has a remainder."""
+    with Session(committed_db.engine) as s:
+        usd_shared_by_people(s, 37, {1: "1234.57", 2: "987.65", 3: "0.37"})
+        s.commit()
+    return committed_db
+
+
+def _assert_adds_up(table: Table, exact: Table) -> None:
+    """Rows sum to the Total row in every column; each amount within a cent of exact."""
+    total = table.pop("Total")
+    for column, shown_total in enumerate(total):
+        assert sum(row[column] for row in table.values()) == shown_total, MONTHS[column]
+    assert table.keys() == exact.keys()
+    for key, row in table.items():
+        for shown, true in zip(row, exact[key], strict=True):
+            assert abs(shown - true) < CENT, (key, shown, true)
+
+
+def _exact(db: Database) -> Table:
+    with Session(db.engine) as s:
+        (report,) = spend_reports(
+            session=s, by=["person"], first=2026 * 12, last=2026 * 12 + 2, currency="EUR"
+        )
+    return {row.key: [*row.months, row.total] for row in report.rows}
+
+
+def test_two_converted_half_cents_round_to_the_total_not_both_up(
+    committed_db: Database, cli: Any
+) -> None:
+    """1.00 USD over two people at 0.913: 0.4565 EUR each, 0.91 together — not 0.46 twice."""
+    with Session(committed_db.engine) as s:
+        app = application(s, "Chat", "Acme")
+        prod = product(s, app, "chat")
+        sub = contract(s, app, "C-1", product_id=prod.id, seats=2, total_cost="9", currency="USD")
+        for email in ("a@example.com", "b@example.com"):
+            seat(s, person(s, email, None, None), prod)
+        invoice(s, "Acme", "INV-1", date(2026, 1, 10), "1.00", "USD", sub=sub)
+        rate(s, "USD", "EUR", date(2025, 12, 31), "0.913")
+        s.commit()
+    result = cli("report", "spend", "--by", "person", "--from", "2026-01", "--to", "2026-01")
+    data = json.loads(result.stdout)
+    assert {r["key"]: r["total"] for r in data["rows"]} == {
+        "a@example.com": "0.46",
+        "b@example.com": "0.45",
+    }
+    assert data["totals"]["total"] == "0.91"
+
+
+@pytest.mark.parametrize("by", ["person", "department"])
+def test_converted_json_rows_add_up_to_the_totals_in_every_month(
+    shared: Database, cli: Any, by: str
+) -> None:
+    result = cli("report", "spend", "--by", by, *PERIOD, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    table = {r["key"]: [Decimal(r["months"][m]) for m in MONTHS] + [Decimal(r["total"])]
+             for r in data["rows"]}  # fmt: skip
+    table["Total"] = [Decimal(data["totals"]["months"][m]) for m in MONTHS]
+    table["Total"].append(Decimal(data["totals"]["total"]))
+    if by == "person":
+        _assert_adds_up(table, _exact(shared))
+    else:
+        total = table.pop("Total")
+        assert [sum(column) for column in zip(*table.values(), strict=True)] == total
+
+
+def test_converted_csv_rows_add_up_to_the_totals_row(shared: Database, cli: Any) -> None:
+    result = cli("report", "spend", "--by", "person", *PERIOD, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["person", *MONTHS, "total"] and rows[-1][0] == "Total"
+    table = {row[0]: [Decimal(v) for v in row[1:]] for row in rows[1:]}
+    assert all(v == v.quantize(CENT) for row in table.values() for v in row)
+    _assert_adds_up(table, _exact(shared))
+
+
+def test_converted_xlsx_rows_add_up_to_the_totals_row(
+    shared: Database, cli: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "spend.xlsx"
+    args = ("--by", "person", *PERIOD, "--format", "xlsx", "--out", str(out))
+    result = cli("report", "spend", *args)
+    assert result.exit_code == 0, result.stderr
+    sheet = openpyxl.load_workbook(out)["By person"]
+    table = {
+        str(row[0]): [Decimal(str(v)) for v in row[1:]]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert all(v == v.quantize(CENT) for row in table.values() for v in row), "not whole cents"
+    _assert_adds_up(table, _exact(shared))
