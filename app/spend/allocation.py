@@ -10,8 +10,13 @@ seat held, or no product to look at, the whole cost is "Unallocated". A contract
 its own ``cost_centre`` (or ``department``) is charged there whole for that grouping.
 A holder's department and cost centre come from their person (identity provider or
 people list; the account's department when the person has none); a holder without one
-is "Unallocated". Shares are whole cents by the largest-remainder method, ties broken
-by name (``analytics.spend.allocate_cents``), so they sum exactly to the line.
+is "Unallocated". A holder's ``person`` key is their e-mail (person's, else account's);
+an account with neither — a Slack member without an address — is named by the vendor:
+"Isaac Moreau (slack U001A2B007)" (display name, connector, external id), or
+"U001A2B007 (slack)" without a display name; the pair is unique, so namesakes never
+merge into one row, and the database's row ids never show. Shares are whole cents by
+the largest-remainder method, ties broken by name (``analytics.spend.allocate_cents``),
+so they sum exactly to the line.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from sqlmodel import Session, col
 from analytics.spend import allocate_cents
 from app.people.models import Account, Assignment, Person
 from app.spend.spend_lines import UNALLOCATED
+from app.sync.models import ConnectorConfig
 
 GROUPINGS: Final = ("app", "vendor", "category", "department", "cost_centre", "person")
 _LINE_KEY: Final = {"app": "application", "vendor": "vendor", "category": "category"}
@@ -50,6 +56,16 @@ def _month_expr(column: Any, dialect: str, missing: int) -> Any:
     return sa.func.coalesce(year * 12 + month - 1, missing)
 
 
+def _account_label() -> Any:
+    """SQL: how an account without an e-mail is named in reports (see the module)."""
+    name = sa.func.nullif(sa.func.trim(col(Account.display_name)), "")
+    source, external = col(ConnectorConfig.name), col(Account.external_id)
+    return sa.case(
+        (name.is_not(None), name + " (" + source + " " + external + ")"),
+        else_=external + " (" + source + ")",
+    )
+
+
 def load_holders(*, session: Session, by: str, lo: int, hi: int) -> pd.DataFrame:
     """Count seats per product, holder key and held months (within ``lo..hi``).
 
@@ -60,7 +76,7 @@ def load_holders(*, session: Session, by: str, lo: int, hi: int) -> pd.DataFrame
     assigned, removed = col(Assignment.assigned_at), col(Assignment.removed_at)
     if by == "person":
         key: Any = sa.func.coalesce(
-            col(Person.email), col(Account.email), "account " + sa.cast(col(Account.id), sa.String)
+            col(Person.email), sa.func.nullif(col(Account.email), ""), _account_label()
         )
     elif by == "department":
         key = sa.func.coalesce(
@@ -82,6 +98,8 @@ def load_holders(*, session: Session, by: str, lo: int, hi: int) -> pd.DataFrame
             sa.or_(removed.is_(None), removed >= _month_start(lo + 1)),
         )
     )
+    if by == "person":
+        query = query.join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
     # Grouped here, not in SQL: SQLite's GROUP BY over text keys is far slower than pandas.
     names = ["product_id", "key", "start", "end"]
     columns = list(zip(*session.connection().execute(query).fetchall(), strict=True)) or [()] * 4

@@ -242,3 +242,27 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "Total": ["823.34", "598.33", "473.33", "1895.00"],
     },
 }
+
+
+def slack_members_without_email(s: Session) -> None:
+    """A Slack workspace whose seats (CHAT-S, 2026, 100.00 EUR a month over 5 seats)
+    are held by members without an e-mail: Isaac Moreau (U001), a member with no
+    display name (U002), two namesakes Sam Lee (U003, U004) — and ann@example.com.
+    """
+    app = application(s, "Slack", "Slack")
+    prod = product(s, app, "slack-pro")
+    contract(s, app, "CHAT-S", product_id=prod.id, seats=5, total_cost="1200.00",
+             end_date=date(2026, 12, 31))  # fmt: skip
+    connector = ConnectorConfig(kind="slack", name="slack")
+    s.add(connector)
+    s.flush()
+    members = [("U001", "Isaac Moreau", None), ("U002", "  ", None), ("U003", "Sam Lee", None),
+               ("U004", "Sam Lee", ""), ("U005", "Ann", "ann@example.com")]  # fmt: skip
+    for external_id, name, email in members:
+        account = Account(
+            connector_id=connector.id or 0, external_id=external_id, display_name=name, email=email
+        )
+        s.add(account)
+        s.flush()
+        s.add(Assignment(account_id=account.id or 0, product_id=prod.id or 0))
+    s.flush()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from tests.spend.spend_rows import usd_shared_by_people
+from tests.spend.spend_rows import slack_members_without_email, usd_shared_by_people
 from tests.ui.conftest import Web
 
 
@@ -95,3 +95,20 @@ def test_a_good_or_blank_period_still_offers_the_downloads(web: Web) -> None:
     assert 'type="month" value="2026-01"' in _field(page.text, "from")
     blank = client.get("/spend")
     assert blank.status_code == 200 and "download-csv" in blank.text
+
+
+def test_person_table_names_members_without_email_not_by_row_id(web: Web) -> None:
+    with Session(web.db.engine) as s:
+        slack_members_without_email(s)
+        s.commit()
+    page = web.client("finance").get("/spend?by=person&from=2026-01&to=2026-01")
+    assert page.status_code == 200, page.text
+    names = re.findall(r'<th scope="row">([^<]+)</th>', page.text)
+    assert names == [
+        "ann@example.com",
+        "Isaac Moreau (slack U001)",
+        "Sam Lee (slack U003)",
+        "Sam Lee (slack U004)",
+        "U002 (slack)",
+        "Total",
+    ]
