@@ -154,10 +154,11 @@ def findings_review(
     session.flush()
     flt = _filter(kind, status, application, severity)
     offset = _page_still_there(session, flt, offset)
-    here = "/findings?" + urlencode({**query, **({"offset": offset} if offset else {})})
+    shown = {k: v for k, v in query.items() if v} | ({"offset": str(offset)} if offset else {})
+    here = "/findings" + (f"?{urlencode(shown)}" if shown else "")
     if not request.headers.get("hx-request"):
         note = urlencode({"message": message or error or ""})
-        return RedirectResponse(f"{here}&{note}", status_code=303)
+        return RedirectResponse(f"{here}{'&' if shown else '?'}{note}", status_code=303)
     context = _list_context(session, settings, flt, offset, query)
     context.update(message=message, error=error)
     # The address bar follows the page shown (it may have stepped back to the last one).

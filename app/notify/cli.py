@@ -39,6 +39,7 @@ def _print_report(report: object, json_: bool) -> None:
     assert isinstance(report, RunReport)
     if json_:
         print_json(report.as_dict())
+        _exit_on_delivery_problems(report.delivery)
         return
     for line in report.planned:
         if report.dry_run:

@@ -100,6 +100,9 @@ def test_smtp_down_loses_nothing_and_next_run_delivers(committed_db: Database, c
     rows = outbox(committed_db.engine)
     assert [r.status for r in rows] == ["pending"] * 3
     assert all(r.attempts == 1 and "cannot deliver" in (r.error or "") for r in rows)
+    as_json = cli("alerts", "send", "--json", "--as-of", "2027-01-30", env=_env(free_port()))
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["delivery"]["retrying"] == 3
+    assert "3 e-mail(s) not delivered" in as_json.stderr
     with smtp_server() as (port, mailbox):
         back = cli("alerts", "send", "--as-of", "2027-01-31", env=_env(port))
         assert back.exit_code == 0 and "sent 3" in back.stdout, back.stdout
