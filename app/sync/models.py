@@ -40,6 +40,9 @@ class SyncRun(SQLModel, table=True):
     counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     warnings: list[str] = Field(default_factory=list, sa_type=JSONType)
     error: str | None = Field(default=None, sa_type=sa.Text)
+    process: str | None = Field(default=None, max_length=200)
+    """``host:pid:start`` of the process running it (:mod:`app.core.process`): a run
+    left ``running`` by a process that is gone is closed at once, not after a timeout."""
 
 
 class SyncIndex(SQLModel, table=True):

@@ -25,9 +25,10 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from analytics.seats import gc_paused
-from app.core.db import session_scope, sqlite_patience, utcnow
+from app.core.db import lock_patience, session_scope, sqlite_patience, utcnow
 from app.core.errors import SeatwiseError
 from app.core.leader import SCHEMA_LOCK_KEY, FileLock, file_lock_beside
+from app.core.process import process_alive, process_gone, process_tag
 from app.core.settings import Settings
 from app.inventory.contracts import relink_contracts
 from app.sync.apply import SnapshotApplier
@@ -112,7 +113,9 @@ def _start_run(engine: Engine, name: str, wait: float) -> tuple[ConnectorConfig,
     def start(session: Session) -> tuple[ConnectorConfig, int]:
         row = get_connector_config(session=session, name=name)
         assert row.id is not None
-        run = SyncRun(connector_id=row.id, status="running", started_at=utcnow())
+        run = SyncRun(
+            connector_id=row.id, status="running", started_at=utcnow(), process=process_tag()
+        )
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -317,46 +320,68 @@ INTERRUPTED = (
     "interrupted: the process running it ended before it finished (killed, or the machine "
     "stopped); nothing of it was applied"
 )
+CLOSE_WAIT_SECONDS = 1.0
+"""How long tidying up waits for the database's write lock (SQLite) before leaving it
+for the next time."""
 STALE_AFTER = timedelta(minutes=10)
 """A run 'running' for longer than this without holding its connector's claim is dead:
 a live run claims its connector within moments of starting."""
 
 
-def _close_interrupted(engine: Engine, connector_id: int, run_id: int) -> None:
-    """Mark failed the runs of this connector left 'running' by a process that died.
+def _close_interrupted(engine: Engine, connector_id: int | None, run_id: int | None) -> int:
+    """Mark failed the runs left 'running' by a process that died; return how many.
 
     A run records its end itself, so one killed outright would stay 'running' (and its
-    connector's page show a sync in progress) for good. Called by a run holding the
-    connector's claim (on PostgreSQL): an older run still 'running' cannot hold it, so
-    its process is gone. Runs younger than ``STALE_AFTER`` may be alive and about to
-    claim (or be refused), so they are left alone. SQLite has no claim: a run alive for
-    that long beside this one, not yet writing, would be marked too, and records its own
-    end over the mark when it finishes. "Nothing applied" is true of a dead run: runs
-    apply all at once, at the end.
+    connector's page show a sync in progress) for good. A run whose process is known to
+    be gone (:func:`app.core.process.process_gone`: it ran on this host) is closed at
+    once. Otherwise age decides: called by a run holding the connector's claim (on
+    PostgreSQL), an older run still 'running' cannot hold it, so its process is gone;
+    runs younger than ``STALE_AFTER`` may be alive and about to claim (or be refused),
+    so they are left alone, as are runs whose process is known to be alive. SQLite has
+    no claim: a run of another host alive for that long beside this one, not yet
+    writing, would be marked too, and records its own end over the mark when it
+    finishes. "Nothing applied" is true of a dead run: runs apply all at once, at the end.
 
+    ``connector_id`` None: every connector's runs, by process only (the runs listing
+    tidies up this way before it reads; it holds no claim, so age proves nothing).
     Its own short transaction, so the rows are not held locked for this whole run; best
-    effort, as tidying up must never fail the run.
+    effort, as tidying up must never fail the run or the page.
     """
     old = utcnow() - STALE_AFTER
-    stale = (
-        col(SyncRun.connector_id) == connector_id,
-        col(SyncRun.status) == "running",
-        col(SyncRun.id) != run_id,
-        col(SyncRun.started_at) < old,
-    )
+    running = [col(SyncRun.status) == "running"]
+    if connector_id is not None:
+        running.append(col(SyncRun.connector_id) == connector_id)
+    if run_id is not None:
+        running.append(col(SyncRun.id) != run_id)
     try:
         with session_scope(engine) as session:
             # Look before writing: SQLite's write lock is only wanted when there is a
             # dead run to close (rarely), not on every run.
-            if session.exec(select(SyncRun.id).where(*stale)).first() is None:
-                return
-            session.execute(
-                sa.update(SyncRun)
-                .where(*stale)
-                .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
-            )
+            found = session.exec(
+                select(SyncRun.id, SyncRun.process, SyncRun.started_at).where(*running)
+            ).all()
+            dead = [
+                i
+                for i, process, started in found
+                if process_gone(process)
+                or (connector_id is not None and started < old and not process_alive(process))
+            ]
+            if not dead:
+                return 0
+            with lock_patience(session.connection(), CLOSE_WAIT_SECONDS):
+                session.execute(
+                    sa.update(SyncRun)
+                    .where(col(SyncRun.id).in_(dead), col(SyncRun.status) == "running")
+                    .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
+                )
+            return len(dead)
     except SQLAlchemyError:
-        return
+        return 0
+
+
+def close_dead_runs(engine: Engine) -> int:
+    """Close every run left 'running' by a process of this host that is gone."""
+    return _close_interrupted(engine, None, None)
 
 
 def sync_connector(
@@ -484,7 +509,15 @@ def list_runs(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[tuple[SyncRun, str]], int]:
-    """Sync runs, newest first, with their connector's name; and the total."""
+    """Sync runs, newest first, with their connector's name; and the total.
+
+    Runs left 'running' by a process of this host that is gone are closed first
+    (:func:`close_dead_runs`, a short transaction of its own), so no listing shows a
+    sync in progress that nobody runs.
+    """
+    bind = session.get_bind()
+    if isinstance(bind, Engine):  # not inside a caller's own connection (tests)
+        close_dead_runs(bind)
     from sqlalchemy import func
 
     query = select(SyncRun, ConnectorConfig.name).join(

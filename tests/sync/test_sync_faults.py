@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import _thread
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +19,7 @@ from sqlmodel import Session, select
 
 from app.core.db import session_scope, utcnow
 from app.core.errors import SeatwiseError
+from app.core.process import _started, process_tag
 from app.core.security import SecretBox
 from app.core.settings import Settings
 from app.people.models import Account, Person
@@ -29,6 +33,7 @@ from app.sync.service import (
     SyncTurn,
     _claim,
     _wait_for_turn,
+    list_runs,
     sync_connector,
 )
 from connectors.sandbox.server import Sandboxes
@@ -210,6 +215,59 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(
         assert closed.error == INTERRUPTED and closed.finished_at is not None
         left = session.get(SyncRun, young_id)
         assert left is not None and left.status == "running" and left.error is None
+
+
+def _tag_of_a_process_that_ended() -> str:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    tag = f"{socket.gethostname()[:150]}:{finished.pid}:{_started(finished.pid)}"
+    finished.wait()
+    return tag
+
+
+def test_a_run_whose_process_is_gone_is_closed_at_once_and_a_live_ones_never(
+    synced: Any, settings: Settings
+) -> None:
+    """A run of this host whose process ended (killed, crashed) is closed by the next
+    listing or run at once, whatever its age; one whose process lives, or of another
+    host, is left to the age rule."""
+    engine = synced.engine
+    long_ago = utcnow() - STALE_AFTER - timedelta(seconds=1)
+    with Session(engine) as session:
+        connector_id = session.exec(select(ConnectorConfig.id)).one()
+        assert connector_id is not None
+        rows = {
+            "killed": SyncRun(connector_id=connector_id, status="running",
+                              started_at=utcnow(), process=_tag_of_a_process_that_ended()),
+            "alive": SyncRun(connector_id=connector_id, status="running",
+                             started_at=long_ago, process=process_tag()),
+            "elsewhere": SyncRun(connector_id=connector_id, status="running",
+                                 started_at=utcnow(), process="another-host:1:1"),
+        }  # fmt: skip
+        session.add_all(rows.values())
+        session.commit()
+        ids = {name: row.id for name, row in rows.items()}
+    with Session(engine) as session:
+        list_runs(session=session, connector="m365")
+    with Session(engine) as session:
+        found = {name: session.get(SyncRun, i) for name, i in ids.items()}
+        status = {name: run.status if run else None for name, run in found.items()}
+    assert status == {"killed": "failed", "alive": "running", "elsewhere": "running"}
+    result = sync_connector(engine=engine, settings=settings, name="m365", connector_options=FAST)
+    assert result.status == "succeeded", result.error
+    with Session(engine) as session:
+        alive = session.get(SyncRun, ids["alive"])
+        killed = session.get(SyncRun, ids["killed"])
+    assert alive is not None and alive.status == "running"  # old, but its process lives
+    assert killed is not None and killed.error == INTERRUPTED
+
+
+def test_a_sync_records_the_process_running_it(synced: Any, settings: Settings) -> None:
+    result = sync_connector(
+        engine=synced.engine, settings=settings, name="m365", connector_options=FAST
+    )
+    with Session(synced.engine) as session:
+        run = session.get(SyncRun, result.run_id)
+    assert run is not None and run.process == process_tag()
 
 
 @pytest.fixture
