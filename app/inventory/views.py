@@ -48,11 +48,13 @@ class Page:
     offset: int
 
 
-def fx_case(
-    *, session: Session, currency_col: Any, currencies: list[str], target: str, today: date
-) -> Any:
-    """A SQL expression: the rate from each row's currency to ``target`` (0 when unknown)."""
+def fx_case(*, session: Session, currency_col: Any, target: str, today: date) -> Any:
+    """A SQL expression: the rate from each row's currency to ``target`` (0 when unknown,
+    1 for rows without a currency), over the currencies ``currency_col`` holds now."""
     fx = FxTable.load(session=session)
+    currencies = [
+        c for (c,) in session.execute(sa.select(currency_col).distinct()).all() if c is not None
+    ]
     whens = []
     for cur in currencies:
         try:
@@ -87,15 +89,8 @@ def _current_contract(today: date) -> Any:
 
 
 def _contract_summary(*, session: Session, currency: str, today: date) -> Any:
-    currencies = [
-        c for (c,) in session.execute(sa.select(col(Subscription.currency)).distinct()).all()
-    ]
     rate = fx_case(
-        session=session,
-        currency_col=col(Subscription.currency),
-        currencies=currencies,
-        target=currency,
-        today=today,
+        session=session, currency_col=col(Subscription.currency), target=currency, today=today
     )
     current = _current_contract(today)
     return (

@@ -41,17 +41,8 @@ def people_rows(
     price with no known rate counts 0, as on the dashboard), since catalogue prices come
     in the vendors' currencies and adding USD to EUR would mean nothing.
     """
-    currencies = [
-        c
-        for (c,) in session.execute(sa.select(col(Product.list_price_currency)).distinct())
-        if c is not None
-    ]
     rate = fx_case(
-        session=session,
-        currency_col=col(Product.list_price_currency),
-        currencies=currencies,
-        target=currency,
-        today=today,
+        session=session, currency_col=col(Product.list_price_currency), target=currency, today=today
     )
     accounts = (
         sa.select(col(Account.person_id).label("pid"), sa.func.count().label("n"))

@@ -138,15 +138,20 @@ def test_template_download_round_trips(api: tuple[TestClient, dict[str, dict[str
     )
 
 
+def _one_contract(client: TestClient, auth: dict[str, dict[str, str]], db: Database) -> int | None:
+    """Import one contract; return its id."""
+    client.post(
+        "/api/v1/imports/contracts", files=_upload(csv_bytes([contract()])), headers=auth["admin"]
+    )
+    with Session(db.engine) as s:
+        return s.exec(select(Subscription.id)).one()
+
+
 def test_contract_edit_refuses_an_owner_that_is_no_e_mail(
     api: tuple[TestClient, dict[str, dict[str, str]]], committed_db: Database
 ) -> None:
     client, auth = api
-    client.post(
-        "/api/v1/imports/contracts", files=_upload(csv_bytes([contract()])), headers=auth["admin"]
-    )
-    with Session(committed_db.engine) as s:
-        contract_id = s.exec(select(Subscription.id)).one()
+    contract_id = _one_contract(client, auth, committed_db)
     url = f"/api/v1/contracts/{contract_id}"
     bad = client.patch(url, json={"owner_email": "also-bad"}, headers=auth["procurement"])
     assert bad.status_code == 422 and "is not an e-mail address" in bad.json()["detail"]
@@ -170,11 +175,7 @@ def test_contract_edit_keeps_the_imports_date_rules(
     words: str,
 ) -> None:
     client, auth = api
-    client.post(
-        "/api/v1/imports/contracts", files=_upload(csv_bytes([contract()])), headers=auth["admin"]
-    )
-    with Session(committed_db.engine) as s:
-        contract_id = s.exec(select(Subscription.id)).one()
+    contract_id = _one_contract(client, auth, committed_db)
     refused = client.patch(
         f"/api/v1/contracts/{contract_id}", json=change, headers=auth["procurement"]
     )
