@@ -1,17 +1,26 @@
 """Spend forecast maths: each contract's cost over the coming months, and a back-test.
 
 Months are integers (``analytics.spend.month_index``); ``as_of`` is the last month
-treated as known, the forecast covers ``as_of + 1 .. as_of + horizon``. Per contract:
+treated as known, the forecast covers ``as_of + 1 .. as_of + horizon``. A month's
+forecast follows the rules of a month's actual spend (``app.spend.spend_lines``): a
+contract with invoices costs what it is invoiced, in the month of each invoice; one
+without is amortised over its term. Per contract:
 
 * **Known schedule** (``basis == "schedule"``, contracts costed by amortisation): inside
-  the current term the amortised cost is known exactly (the ``schedule`` frame).
-* **Invoice history** (``basis == "invoice"``): invoiced monthly (an invoice in each of
-  the last 3 months) → the mean of the last 3 months; else with 12+ months of history →
-  the same month a year earlier (annual and quarterly invoices recur in their month);
-  else → the run rate (history total / months since the first invoice, at most 12).
-* **Contract end**: after ``end`` a contract that ``renews`` continues at its last
-  monthly cost times ``(1 + uplift) ** k`` on its ``k``-th renewal (every ``term``
-  months); one that does not renew costs nothing.
+  the current term the amortised cost is known exactly (the ``schedule`` frame); each
+  renewal is amortised the same way, at ``renewal_monthly`` a month.
+* **Invoices** (``basis == "invoice"``): the invoices recur every billing ``cycle``
+  (the contract's; without one, the shortest gap between invoice months, else 12):
+  each invoice of the last cycle — the ``cycle`` months up to the last invoice —
+  recurs ``cycle``, ``2 * cycle``, … months later. An annual invoice dated in February
+  is forecast every February, in full; a monthly one every month; an annual
+  commitment invoiced monthly replays its last twelve months. A stream with no term
+  (an open-ended contract, invoices tied to no contract) whose next invoice is more
+  than a month overdue has stopped and is forecast at nothing.
+* **Contract end**: after ``end`` a contract that ``renews`` continues, its ``k``-th
+  renewal (every ``term`` months) at ``(1 + uplift) ** k`` times the current term's
+  cost (an invoice: times that of the term it recurs from); one that does not renew
+  costs nothing.
 * **Seat trend**: the least-squares line through the product's monthly seat counts (the
   last 12 months up to ``as_of``, at least 3 of them) gives the seats expected in a
   month, relative to the line's value at ``as_of`` (clamped to 0..3). Seat-priced
@@ -19,12 +28,16 @@ treated as known, the forecast covers ``as_of + 1 .. as_of + horizon``. Per cont
   at each renewal (the seats bought then).
 
 The result is exact Decimals; callers round half-up to the cent when they present it.
+The back-test measure is ``wape``: the error of the months' totals weighted by money
+(``mape`` is undefined on a month without spend and explodes on a small one, and
+invoices make months lumpy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, Final
 
 import numpy as np
@@ -37,6 +50,7 @@ __all__ = [
     "forecast_contracts",
     "mape",
     "seat_trends",
+    "wape",
 ]
 
 #: One row per contract (``contract`` ids are any unique ints).
@@ -44,14 +58,14 @@ CONTRACT_COLUMNS: Final = (
     "contract",
     "basis",  # schedule | invoice
     "start",  # first month
-    "end",  # last month of the current term, None when open-ended
+    "end",  # last month of the current term (its last cost month), None when open-ended
     "term",  # months per renewal term (None: use the current term's length)
     "renews",  # bool
     "uplift",  # Decimal fraction per renewal (0.05 = +5 %)
     "renewal_monthly",  # Decimal: monthly cost of the current term (schedule basis)
     "product_id",  # None when the contract prices no known product
     "seat_priced",  # cost follows the seat count
-    "monthly_billing",  # billed every month (follows seats every month)
+    "cycle",  # billing cycle in months (1: monthly, follows seats every month); None: unknown
 )
 #: Known amortised cost per contract and month (schedule basis).
 SCHEDULE_COLUMNS: Final = ("contract", "month", "amount")
@@ -61,6 +75,10 @@ HISTORY_COLUMNS: Final = ("contract", "month", "amount")
 SEAT_COLUMNS: Final = ("product_id", "month", "seats")
 
 _MAX_FACTOR: Final = Decimal(3)
+#: Invoices tied to no term recur while their next one is at most this many months late.
+_GRACE_MONTHS: Final = 1
+#: The billing cycle of a lone invoice whose contract states none: yearly.
+_DEFAULT_CYCLE: Final = 12
 _PRECISION: Final = Decimal("0.000001")
 
 
@@ -114,21 +132,28 @@ def _by_contract(frame: pd.DataFrame) -> dict[int, dict[int, Decimal]]:
     return out
 
 
-def _invoice_baseline(history: dict[int, Decimal], as_of: int) -> tuple[str, Decimal]:
-    """Return how a contract's invoices recur (``monthly`` | ``seasonal`` | ``run_rate``)."""
-    known = {m: a for m, a in history.items() if m <= as_of}
-    if not known:
-        return "run_rate", Decimal(0)
-    first = min(known)
-    last3 = [known.get(m) for m in range(as_of - 2, as_of + 1)]
-    if all(v is not None and v != 0 for v in last3):
-        return "monthly", sum((v for v in last3 if v is not None), Decimal(0)) / 3
-    span = as_of - first + 1
-    if span >= 12:
-        return "seasonal", Decimal(0)
-    window = min(span, 12)
-    total = sum((a for m, a in known.items() if m > as_of - window), Decimal(0))
-    return "run_rate", total / window
+class _Invoices:
+    """How a stream's invoices recur: the last cycle's invoices, every ``cycle`` months."""
+
+    def __init__(self, history: dict[int, Decimal], as_of: int, cycle: int | None) -> None:
+        months = sorted(m for m, a in history.items() if m <= as_of and a != 0)
+        if cycle is None or cycle < 1:
+            gaps = [b - a for a, b in pairwise(months)]
+            cycle = min(gaps) if gaps else _DEFAULT_CYCLE
+        self.cycle = cycle
+        self.last = months[-1] if months else None
+        last = self.last if self.last is not None else as_of
+        self.pattern = {m: history[m] for m in months if m > last - cycle}
+
+    def source(self, month: int) -> int | None:
+        """Return the invoiced month of the last cycle that recurs in ``month``."""
+        if self.last is None:
+            return None
+        return month - self.cycle * -((self.last - month) // self.cycle)
+
+    def live(self, as_of: int) -> bool:
+        """Whether the next invoice is due, or at most ``_GRACE_MONTHS`` late, at ``as_of``."""
+        return self.last is not None and self.last + self.cycle >= as_of - _GRACE_MONTHS
 
 
 def forecast_contracts(
@@ -170,39 +195,41 @@ def forecast_contracts(
         product = row["product_id"]
         trend = None if _missing(product) else trends.get(int(product))
         seat_priced = bool(row["seat_priced"])
-        follows_monthly = seat_priced and bool(row["monthly_billing"])
+        cycle = None if _missing(row["cycle"]) else int(row["cycle"])
+        follows_monthly = seat_priced and cycle == 1
         end = None if _missing(row["end"]) else int(row["end"])
         start = int(row["start"])
         term = None if _missing(row["term"]) else int(row["term"])
         if term is None and end is not None:
             term = max(end - start + 1, 1)
         uplift = Decimal(0) if _missing(row["uplift"]) else Decimal(row["uplift"])
-        amounts = dict(invoiced.get(contract, {}))
-        mode, level = _invoice_baseline(amounts, as_of)
+        by_invoice = row["basis"] != "schedule"
+        invoices = _Invoices(invoiced.get(contract, {}), as_of, cycle)
+        if by_invoice and end is None and not invoices.live(as_of):
+            continue
         for month in range(as_of + 1, as_of + horizon + 1):
-            if month < start and row["basis"] == "invoice":
+            if by_invoice and month < start:
                 continue
-            renewal = 0
-            if end is not None and month > end:
-                if not bool(row["renews"]) or term is None:
-                    continue
-                renewal = (month - end - 1) // term + 1
-            if row["basis"] == "schedule":
-                if renewal == 0:
-                    amount = known.get(contract, {}).get(month, Decimal(0))
-                else:
-                    amount = Decimal(row["renewal_monthly"] or 0)
-            elif mode == "seasonal":
-                amount = amounts.get(month - 12, Decimal(0))
-                amounts[month] = amount
+            renewal = _renewals(month, end, term)
+            if renewal and (not bool(row["renews"]) or term is None):
+                continue
+            if by_invoice:
+                source = invoices.source(month)
+                if source is None:
+                    break
+                amount = invoices.pattern.get(source, Decimal(0))
+                # An invoice of a renewed term has that term's uplifts already.
+                renewal -= _renewals(source, end, term)
+            elif renewal == 0:
+                amount = known.get(contract, {}).get(month, Decimal(0))
             else:
-                amount = level
+                amount = Decimal(row["renewal_monthly"] or 0)
             if renewal:
                 amount *= (1 + uplift) ** renewal
             if follows_monthly:
                 amount *= _seat_factor(trend, month - as_of)
             elif seat_priced and renewal and end is not None and term is not None:
-                renewed_at = end + 1 + (renewal - 1) * term
+                renewed_at = end + 1 + (_renewals(month, end, term) - 1) * term
                 amount *= _seat_factor(trend, renewed_at - as_of)
             if amount:
                 out.append((contract, month, amount))
@@ -226,6 +253,37 @@ def mape(actual: Sequence[Decimal], forecast: Sequence[Decimal]) -> Decimal | No
     if not errors:
         return None
     return (sum(errors, Decimal(0)) / len(errors) * 100).quantize(Decimal("0.01"))
+
+
+def wape(actual: Sequence[Decimal], forecast: Sequence[Decimal]) -> Decimal | None:
+    """Return the weighted absolute percentage error: ``sum |actual - forecast| / sum |actual|``.
+
+    Every month counts by its money: a month without spend forecast at 1,000 adds 1,000
+    to the error, a small month cannot dominate, and 10 % means the forecast was off
+    by a tenth of what was spent over the months.
+
+    Args:
+        actual: Actual totals per month.
+        forecast: Forecast totals of the same months.
+
+    Returns:
+        The WAPE in percent (``Decimal("4.20")`` for 4.2 %), or None when nothing was
+        spent over the months (the error has nothing to be weighed against).
+    """
+    if len(actual) != len(forecast):
+        raise ValueError("actual and forecast must cover the same months")
+    spent = sum((abs(a) for a in actual), Decimal(0))
+    if not spent:
+        return None
+    error = sum((abs(a - f) for a, f in zip(actual, forecast, strict=True)), Decimal(0))
+    return (error / spent * 100).quantize(Decimal("0.01"))
+
+
+def _renewals(month: int, end: int | None, term: int | None) -> int:
+    """Return how many renewals lie between the current term and ``month``'s term."""
+    if end is None or term is None or month <= end:
+        return 0
+    return (month - end - 1) // term + 1
 
 
 def _missing(value: Any) -> bool:

@@ -100,7 +100,7 @@ def forecast_report(
     format: Annotated[str | None, Query()] = None,
     currency: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """Forecast of the next months by a grouping, with the back-test (MAPE)."""
+    """Forecast of the next months by a grouping, with the back-test (WAPE)."""
     fmt = _format(request, format)
     groupings = service.check_groupings(by)
     if fmt == "csv" and len(groupings) > 1:

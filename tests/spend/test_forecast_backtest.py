@@ -1,4 +1,4 @@
-"""Forecast: renewals with uplift, contract ends, seat trend, and the back-test MAPE."""
+"""Forecast: renewals with uplift, contract ends, seat trend, and the back-test error."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _contract(**values: Any) -> dict[str, Any]:
         start=AS_OF - 11,
         renews=False,
         seat_priced=False,
-        monthly_billing=False,
+        cycle=None,
     )
     row.update(values)
     return row
@@ -76,10 +76,10 @@ def test_auto_renewal_continues_with_uplift() -> None:
     assert got[2] == Decimal(100) and got[3] == Decimal("110.0") and got[12] == Decimal("110.0")
 
 
-def test_monthly_invoices_forecast_the_mean_of_the_last_three_months() -> None:
+def test_monthly_invoices_recur_at_the_last_invoice_every_month() -> None:
     history = [(1, AS_OF - 2, "90"), (1, AS_OF - 1, "100"), (1, AS_OF, "110")]
-    got = _run([_contract(basis="invoice")], history=history, horizon=2)
-    assert got == {1: Decimal(100), 2: Decimal(100)}
+    got = _run([_contract(basis="invoice", cycle=1)], history=history, horizon=2)
+    assert got == {1: Decimal(110), 2: Decimal(110)}
 
 
 def test_annual_invoice_recurs_in_its_month() -> None:
@@ -91,7 +91,7 @@ def test_annual_invoice_recurs_in_its_month() -> None:
 def test_seat_trend_scales_monthly_seat_priced_contracts() -> None:
     seats = [(7, AS_OF - 2, 10), (7, AS_OF - 1, 11), (7, AS_OF, 12)]
     got = _run(
-        [_contract(product_id=7, seat_priced=True, monthly_billing=True)],
+        [_contract(product_id=7, seat_priced=True, cycle=1)],
         schedule=[(1, AS_OF + 1, "120"), (1, AS_OF + 2, "120")],
         seats=seats,
         horizon=2,
@@ -120,7 +120,7 @@ def test_forecast_refuses_an_uplift_for_no_contract_or_below_minus_100(
         assert cli("report", "forecast", "--today", "2026-11-25", "--uplift", ok).exit_code == 0
 
 
-def test_forecast_command_prints_backtest_mape(committed_db: Database, cli: Any) -> None:
+def test_forecast_command_prints_backtest_wape(committed_db: Database, cli: Any) -> None:
     with Session(committed_db.engine) as s:
         app = application(s, "Metered", "Meterco")
         sub = contract(s, app, "M-1", billing_cycle="monthly", auto_renew=True)
@@ -130,11 +130,78 @@ def test_forecast_command_prints_backtest_mape(committed_db: Database, cli: Any)
         s.commit()
     result = cli("report", "forecast", "--today", "2026-11-25")
     assert result.exit_code == 0, result.stderr
-    # Held out Aug..Oct, forecast from May..Jul: 100 each → |10/110|, |20/120|, |30/130|.
-    assert "MAPE 16.28%" in result.stdout
+    # Held out Aug..Oct, forecast from Jul: 100 each → (10 + 20 + 30) / (110 + 120 + 130).
+    assert "WAPE 16.67%" in result.stdout
     assert "2026-08..2026-10" in result.stdout
     data = json.loads(cli("report", "forecast", "--today", "2026-11-25", "--format", "json").stdout)
-    assert data["backtest"]["mape_percent"] == "16.28"
+    assert data["backtest"]["wape_percent"] == "16.67"
+    assert data["backtest"]["mape_percent"] == "16.28"  # |10/110|, |20/120|, |30/130|
     assert data["months"][0] == "2026-12" and len(data["months"]) == 12
-    # Forward: mean of Sep..Nov (Nov has no invoice yet → 120, 130, 0 is not "monthly")
+    # Forward: Oct's invoice monthly (November's, not in yet, is a month late at most).
     assert data["rows"][0]["key"] == "Metered"
+    assert set(data["rows"][0]["months"].values()) == {"130.00"}
+
+
+def _months(row: dict[str, Any]) -> dict[str, str]:
+    return {m: v for m, v in row["months"].items() if v != "0.00"}
+
+
+def test_forecast_puts_an_annual_invoice_in_its_month_as_the_spend_report_does(
+    committed_db: Database, cli: Any
+) -> None:
+    """Invoiced 1,200 each February 2024..2026: 1,200 each February ahead, nothing else.
+
+    Its total cost must not be amortised on top (an invoiced contract is its invoices).
+    """
+    with Session(committed_db.engine) as s:
+        app = application(s, "Annual", "Yearco")
+        sub = contract(s, app, "Y-1", total_cost="1200", auto_renew=True,
+                       start_date=date(2024, 2, 1), end_date=date(2027, 1, 31))  # fmt: skip
+        for year in (2024, 2025, 2026):
+            invoice(s, "Yearco", f"Y-{year}", date(year, 2, 3), "1200", sub=sub)
+        s.commit()
+    spend = cli("report", "spend", "--from", "2026-01", "--to", "2026-12", "--format", "json")
+    assert _months(json.loads(spend.stdout)["rows"][0]) == {"2026-02": "1200.00"}
+    args = ("report", "forecast", "--today", "2026-11-25", "--months", "15", "--format", "json")
+    data = json.loads(cli(*args).stdout)
+    assert _months(data["rows"][0]) == {"2027-02": "1200.00", "2028-02": "1200.00"}
+    assert data["totals"]["total"] == "2400.00"
+
+
+def test_a_term_ending_on_its_anniversary_sends_no_invoice_then_unless_it_renews(
+    committed_db: Database, cli: Any
+) -> None:
+    """2026-03-29..2027-03-29 (end day included) invoiced yearly: March 2027 renews it."""
+    with Session(committed_db.engine) as s:
+        for number, renews in (("Z-STOP", False), ("Z-RENEW", True)):
+            app = application(s, number, "Zoomish")
+            sub = contract(s, app, number, unit_price="149.90", seats=40, auto_renew=renews,
+                           start_date=date(2026, 3, 29), end_date=date(2027, 3, 29))  # fmt: skip
+            invoice(s, "Zoomish", f"I-{number}", date(2026, 3, 30), "5996", sub=sub)
+        s.commit()
+    args = ("report", "forecast", "--today", "2026-11-25", "--format", "json")
+    rows = {r["key"]: _months(r) for r in json.loads(cli(*args).stdout)["rows"]}
+    assert rows.get("Z-STOP", {}) == {}
+    assert rows["Z-RENEW"] == {"2027-03": "5996.00"}
+
+
+def test_backtest_amortises_a_contract_first_invoiced_after_its_cut_off(
+    committed_db: Database, cli: Any
+) -> None:
+    """Held out Aug..Oct, known at the end of July: no invoice yet, so 100 a month.
+
+    (It was left out altogether: invoiced by today, it had no invoice to go by then.)
+    """
+    with Session(committed_db.engine) as s:
+        app = application(s, "Late", "Lateco")
+        sub = contract(s, app, "L-1", total_cost="1200", end_date=date(2026, 12, 31))
+        invoice(s, "Lateco", "L-INV", date(2026, 9, 10), "1200", sub=sub)
+        s.commit()
+    args = ("report", "forecast", "--today", "2026-11-25", "--format", "json")
+    test = json.loads(cli(*args).stdout)["backtest"]
+    assert [(m["actual"], m["forecast"]) for m in test["months"]] == [
+        ("0.00", "100.00"),
+        ("1200.00", "100.00"),
+        ("0.00", "100.00"),
+    ]
+    assert test["wape_percent"] == "108.33"  # (100 + 1100 + 100) / 1200
