@@ -326,7 +326,8 @@ def _uplifts(items: list[str]) -> dict[str, Decimal]:
 
 def _print_table(report: service.SpendReport) -> None:
     months = report.months
+    shown = report.shown
     typer.echo(f"{report.kind} by {report.by} in {report.currency}, {months[0]}..{months[-1]}")
-    for label, value in zip(months, report.totals, strict=True):
-        typer.echo(f"  {label}  {service.money(value):>14}")
-    typer.echo(f"  total    {service.money(report.grand_total):>14}")
+    for label, value in zip(months, shown.totals, strict=True):
+        typer.echo(f"  {label}  {value:>14}")
+    typer.echo(f"  total    {shown.grand_total:>14}")

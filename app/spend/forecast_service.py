@@ -6,7 +6,8 @@ auto-renewing contracts (with an optional uplift per contract), contract ends, a
 seat trend of each product from its usage history (distinct accounts active per month).
 Forecast amounts are rounded half-up to the cent per contract and month, then
 allocated like actual spend — to today's seat holders — and converted at the latest
-rate on or before today.
+rate on or before today. As shown, every month column and every row adds up to its
+total (``ForecastReport``).
 
 The back-test pretends it is the end of the month ``holdout`` months before the last
 complete month, forecasts those months from what was known then (contracts started by
@@ -26,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -38,7 +40,14 @@ from app.core.errors import InvalidInputError
 from app.spend.allocation import assign_keys
 from app.spend.fx import FxTable, normalise_currency
 from app.spend.models import Invoice
-from app.spend.service import SpendReport, check_groupings, convert, money, reports_from_lines
+from app.spend.service import (
+    ShownReport,
+    SpendReport,
+    check_groupings,
+    convert,
+    money,
+    reports_from_lines,
+)
 from app.spend.spend_lines import (
     ContractInfo,
     actual_lines,
@@ -95,6 +104,32 @@ class Backtest:
             f"back-test over {span} (held out {len(self.months)} months): WAPE {self.wape}% "
             "(absolute error of the monthly totals over the actual spend)"
         )
+
+
+@dataclass
+class ForecastReport(SpendReport):
+    """A forecast by one grouping; as shown, its rows and its columns both add up.
+
+    Each month column is rounded as the spend report rounds it (``SpendReport.shown``:
+    its total half-up, its rows to the cent by the largest-remainder method, so the
+    rows sum to the totals row). A row's total is then the sum of its shown months,
+    and the grand total the sum of the totals row — it is the sum of the row totals
+    too. The spend report rounds a row's total from its exact amount instead; both
+    cannot always hold, and a forecast is where they part: converted at one rate, a
+    row repeats the same fraction of a cent every month (3,011.7117 a month shows
+    3,011.71, while twelve of them are 36,140.54 to the cent). So a row total here may
+    be off its exact amount by up to a cent a month; every shown figure adds up.
+    """
+
+    kind: str = "forecast"
+
+    @cached_property
+    def shown(self) -> ShownReport:
+        """The amounts as every view shows them: see the class."""
+        columns = SpendReport(self.currency, self.first, self.last, self.by, self.rows).shown
+        zero = Decimal("0.00")
+        rows = [row._replace(total=sum(row.months, zero)) for row in columns.rows]
+        return ShownReport(rows, columns.totals, sum(columns.totals, zero))
 
 
 def _rows(frame: pd.DataFrame) -> list[Any]:
@@ -356,16 +391,18 @@ def forecast_reports(
         uplifts=uplifts or {},
         rate_day=today,
     )
-    reports = reports_from_lines(
-        session=session,
-        lines=lines,
-        contracts=contracts,
-        groupings=groupings,
-        first=as_of + 1,
-        last=as_of + horizon,
-        currency=currency,
-        kind="forecast",
-    )
+    reports: list[SpendReport] = [
+        ForecastReport(r.currency, r.first, r.last, r.by, r.rows)
+        for r in reports_from_lines(
+            session=session,
+            lines=lines,
+            contracts=contracts,
+            groupings=groupings,
+            first=as_of + 1,
+            last=as_of + horizon,
+            currency=currency,
+        )
+    ]
     test = backtest(
         session=session, contracts=contracts, today=today, currency=currency, holdout=holdout
     )
