@@ -18,6 +18,19 @@ Rules (each is what the e-mail states, so a reader can check it):
   (no end date, or one not before it). The seat figures above are the product's, so
   they then count the seats of all these contracts together; the e-mail says so, with
   each contract's seats, rather than let a reader take them for this contract's alone.
+  The cost and the recommendation are then the group's too, never one contract's cost
+  over the whole product's users:
+
+  * **group annual cost** — the annual costs of all these contracts, converted to this
+    contract's currency at the stored FX rates of the day (``app.spend.fx.total_in``);
+    none when a contract's cost is unknown or a rate is missing (``group_cost_note``
+    says which).
+  * **cost per active user** — group annual cost / the product's active seats.
+  * **recommended for the product** — active + 10 %, rounded up, at most the seats the
+    contracts buy together: one figure for the product. **Recommended seats** is then
+    this contract's share of it, in proportion to the seats each contract buys
+    (largest remainder, so the shares add up to the product's figure); none when a
+    contract's seats are unknown.
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ from app.findings.models import Finding
 from app.inventory.models import Product, Subscription
 from app.inventory.seat_counts import NO_ACTIVITY_DATA, active_since
 from app.people.models import Account, Assignment
+from app.spend.fx import total_in
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12, "biennial": 24, "triennial": 36}
 BUFFER = Decimal("0.10")
@@ -69,6 +83,13 @@ class ContractFigures:
     so the e-mails say the active figures undercount rather than suggest cutting them."""
     shared_with: list[tuple[str, int | None]] = field(default_factory=list)
     """Other running contracts on the same product: (contract number, seats)."""
+    group_annual_cost: Decimal | None = None
+    """Shared product: the annual cost of all its running contracts, in ``currency``."""
+    group_cost_note: str | None = None
+    """Shared product: why the group's annual cost is unknown (None when known)."""
+    recommended_for_product: int | None = None
+    """Shared product: the one recommendation for all its contracts together;
+    ``recommended_seats`` is this contract's share of it."""
 
     @property
     def shared_seats_bought(self) -> int | None:
@@ -106,6 +127,20 @@ def recommended_seats(*, active: int, bought: int | None) -> int:
     return min(wanted, bought) if bought is not None else wanted
 
 
+def proportional_shares(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights`` (largest remainder; ties to the first)."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [0 for _ in weights]
+    exact = [Decimal(total) * w / whole for w in weights]
+    shares = [int(x) for x in exact]
+    left = total - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return shares
+
+
 def _product_ids(session: Session, subscription: Subscription) -> list[int]:
     if subscription.product_id is not None:
         return [subscription.product_id]
@@ -141,22 +176,52 @@ def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tup
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def sharing_contracts(
+def sharing_subscriptions(
     *, session: Session, subscription: Subscription, as_of: date
-) -> list[tuple[str, int | None]]:
+) -> list[Subscription]:
     """Other contracts on the contract's product still running on ``as_of``, by number."""
     if subscription.product_id is None:
         return []
-    rows = session.exec(
-        select(Subscription.contract_number, Subscription.seats)
-        .where(
-            Subscription.product_id == subscription.product_id,
-            Subscription.id != subscription.id,
-            sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= as_of),
+    return list(
+        session.exec(
+            select(Subscription)
+            .where(
+                Subscription.product_id == subscription.product_id,
+                Subscription.id != subscription.id,
+                sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= as_of),
+            )
+            .order_by(col(Subscription.contract_number), col(Subscription.id))
         )
-        .order_by(col(Subscription.contract_number))
-    ).all()
-    return [(str(number), seats) for number, seats in rows]
+    )
+
+
+def sharing_contracts(
+    *, session: Session, subscription: Subscription, as_of: date
+) -> list[tuple[str, int | None]]:
+    """Other contracts on the contract's product still running on ``as_of``: (number, seats)."""
+    others = sharing_subscriptions(session=session, subscription=subscription, as_of=as_of)
+    return [(o.contract_number, o.seats) for o in others]
+
+
+def group_annual_cost(
+    *, session: Session, contracts: list[Subscription], currency: str, as_of: date
+) -> tuple[Decimal | None, str | None]:
+    """The contracts' annual costs added up in ``currency``, or None and the reason."""
+    amounts: dict[str, Decimal] = {}
+    unknown = []
+    for contract in contracts:
+        cost = annual_cost(contract)
+        if cost is None:
+            unknown.append(contract.contract_number)
+        else:
+            amounts[contract.currency] = amounts.get(contract.currency, Decimal(0)) + cost
+    if unknown:
+        return None, f"no annual cost known for {', '.join(unknown)}"
+    converted = total_in(session=session, amounts=amounts, currency=currency, day=as_of)
+    if converted.missing:
+        pairs = ", ".join(f"{code}→{currency}" for code in converted.missing)
+        return None, f"no FX rate {pairs} on or before {as_of.isoformat()}"
+    return converted.total.quantize(CENT), None
 
 
 def open_findings(*, session: Session, application_id: int) -> list[FindingLine]:
@@ -181,19 +246,49 @@ def contract_figures(
     assigned, active, unknown = seat_counts(session=session, product_ids=product_ids, as_of=as_of)
     has_usage = subscription.product_id is not None or assigned > 0
     cost = annual_cost(subscription)
-    per_active = (cost / active).quantize(CENT) if cost is not None and active > 0 else None
-    return ContractFigures(
+    others = sharing_subscriptions(session=session, subscription=subscription, as_of=as_of)
+    figures = ContractFigures(
         seats_bought=subscription.seats,
         seats_assigned=assigned,
         seats_active=active,
         seats_activity_unknown=unknown,
         has_usage=has_usage,
         annual_cost=cost,
-        cost_per_active_user=per_active,
+        cost_per_active_user=None,
         recommended_seats=(
             recommended_seats(active=active, bought=subscription.seats) if has_usage else None
         ),
         currency=subscription.currency,
         findings=open_findings(session=session, application_id=subscription.application_id),
-        shared_with=sharing_contracts(session=session, subscription=subscription, as_of=as_of),
+        shared_with=[(o.contract_number, o.seats) for o in others],
     )
+    if others:
+        _share_with_group(session, figures, [subscription, *others], as_of)
+    else:
+        figures.cost_per_active_user = _per_active(cost, active)
+    return figures
+
+
+def _per_active(cost: Decimal | None, active: int) -> Decimal | None:
+    return (cost / active).quantize(CENT) if cost is not None and active > 0 else None
+
+
+def _share_with_group(
+    session: Session, figures: ContractFigures, group: list[Subscription], as_of: date
+) -> None:
+    """Cost per active user and recommendation of a product several contracts share
+    (``group`` starts with the contract itself): see the module rules."""
+    figures.group_annual_cost, figures.group_cost_note = group_annual_cost(
+        session=session, contracts=group, currency=figures.currency, as_of=as_of
+    )
+    figures.cost_per_active_user = _per_active(figures.group_annual_cost, figures.seats_active)
+    bought = figures.shared_seats_bought
+    total = recommended_seats(active=figures.seats_active, bought=bought)
+    figures.recommended_for_product = total
+    if bought is None:
+        figures.recommended_seats = None
+        return
+    # One order for every contract of the group, so their shares add up whichever is asked.
+    ordered = sorted(group, key=lambda c: (c.contract_number, c.id or 0))
+    shares = proportional_shares(total, [c.seats or 0 for c in ordered])
+    figures.recommended_seats = shares[ordered.index(group[0])]

@@ -35,7 +35,11 @@ class RenewalRead(BaseModel):
     state: str
     decision: str | None
     recommended_seats: int | None = Field(
-        description="Active seats plus 10 %, capped at the seats bought, as of today."
+        description=(
+            "Active seats plus 10 %, capped at the seats bought, as of today; when other "
+            "contracts share the product, this contract's share (in proportion to seats "
+            "bought) of that figure for the product."
+        )
     )
     notes: str | None
     seats_bought: int | None = Field(description="The contract's seats (None: not stated).")
@@ -43,7 +47,10 @@ class RenewalRead(BaseModel):
     seats_active: int = Field(description="Of those, held by accounts active in 30 days.")
     annual_cost: Decimal | None = Field(description="Twelve months of the contract's cost.")
     cost_per_active_user: Decimal | None = Field(
-        description="Annual cost per active seat, in the contract's currency."
+        description=(
+            "Annual cost per active seat, in the contract's currency; when other contracts "
+            "share the product, all their annual costs together per active seat."
+        )
     )
     currency: str | None = Field(description="The contract's currency.")
 

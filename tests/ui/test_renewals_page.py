@@ -78,6 +78,13 @@ def test_a_contract_sharing_its_product_says_the_seat_figures_are_the_products(
     assert "4 / 6 / 6" in rows[first.subscription_id]
     assert "shared with GW-STD-ADDON (3): 7 seats bought together" in rows[first.subscription_id]
     assert other_id is not None and "shared with GW-STD (4)" in rows[other_id]
+    # One recommendation for the product (6 + 10 % -> 7, the 7 bought together), shared
+    # 4:3; no cost per active user while one contract's cost is unknown.
+    assert (
+        "— no annual cost known for GW-STD-ADDON 4 share of 7 for the product"
+        in rows[first.subscription_id]
+    )
+    assert "3 share of 7 for the product" in rows[other_id]
 
 
 def _task(web: Web, subscription_id: int) -> RenewalTask:
