@@ -3,7 +3,10 @@
 * **Digest** — open findings first seen since the last digest (the newest ``digest``
   outbox row; the week before ``now`` when there is none), to every active admin and
   asset manager plus ``SEATWISE_DIGEST_EMAILS``. Once per ISO week and recipient (dedupe
-  key ``digest:<year>-W<week>:<recipient>``); no new findings, no e-mail.
+  key ``digest:<year>-W<week>:<recipient>``); no new findings, no e-mail. Savings are
+  in the reporting currency (``SEATWISE_REPORTING_CURRENCY``), converted at the stored
+  rates of the day and sorted by that (``app.notify.finding_summary``), each item also
+  in its own currency.
 * **Spend report** — the previous calendar month's spend by application, vendor and
   department as XLSX (``app.spend.export.xlsx_bytes``), to every active finance user
   plus ``SEATWISE_FINANCE_EMAILS``; dedupe key ``spend_report:<YYYY-MM>:<recipient>``.
@@ -11,9 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -24,23 +25,12 @@ from app.core.settings import Settings
 from app.findings.models import Finding
 from app.inventory.models import Application
 from app.notify.alerts import PlannedEmail, role_recipients
+from app.notify.finding_summary import Converter, largest_first
 from app.notify.models import Notification
 from app.notify.render import render_email
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPEND_GROUPINGS = ("app", "vendor", "department")
-
-
-@dataclass(frozen=True)
-class DigestLine:
-    """One new finding in the digest."""
-
-    app_name: str
-    kind: str
-    subject: str
-    severity: str
-    monthly_savings: Decimal | None
-    currency: str | None
 
 
 def last_digest_at(*, session: Session) -> datetime | None:
@@ -62,17 +52,22 @@ def plan_digest(*, session: Session, settings: Settings, now: datetime) -> list[
     ).all()
     if not rows:
         return []
+    day = now.astimezone(settings.tz).date()
+    converter = Converter(session=session, currency=settings.reporting_currency, day=day)
     lines = sorted(
         (
-            DigestLine(name or "—", f.kind, f.subject, f.severity, f.monthly_savings, f.currency)
+            converter.line(
+                app_name=name or "—",
+                kind=f.kind,
+                subject=f.subject,
+                severity=f.severity,
+                monthly_savings=f.monthly_savings,
+                currency=f.currency,
+            )
             for f, name in rows
         ),
-        key=lambda x: (-(x.monthly_savings or Decimal(0)), x.app_name, x.kind, x.subject),
+        key=largest_first,
     )
-    savings: dict[str, Decimal] = {}
-    for line in lines:
-        if line.monthly_savings is not None and line.currency:
-            savings[line.currency] = savings.get(line.currency, Decimal(0)) + line.monthly_savings
     year, week, _ = now.astimezone(settings.tz).isocalendar()
     subject = f"Seatwise weekly digest {year}-W{week:02d}: {len(lines)} new finding(s)"
     email = render_email(
@@ -80,7 +75,8 @@ def plan_digest(*, session: Session, settings: Settings, now: datetime) -> list[
         subject,
         {
             "findings": lines,
-            "savings": dict(sorted(savings.items())),
+            "savings": converter.total(lines),
+            "currency": settings.reporting_currency,
             "since": since.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
             "link": f"{settings.base_url.rstrip('/')}/findings",
         },
