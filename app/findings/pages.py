@@ -21,6 +21,7 @@ from app.findings.bulk import review_many
 from app.findings.csv_export import findings_csv
 from app.findings.review import SEVERITY_ORDER, FindingFilter
 from app.findings.service import STATUSES
+from app.inventory.models import Product
 from app.inventory.views import application_names
 from app.spend.fx import total_in
 
@@ -28,13 +29,37 @@ router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50
 
 
-def _filter(kind: str, status: str, application: str, severity: str) -> FindingFilter:
+def _filter(
+    kind: str, status: str, application: str, severity: str, product: str = ""
+) -> FindingFilter:
     return FindingFilter(
         kind=kind or None,
         status=status or None,
         application=application or None,
         severity=severity or None,
+        product=product or None,
     )
+
+
+def _query(kind: str, status: str, application: str, severity: str, product: str) -> dict[str, str]:
+    """The filter as the address carries it; ``product`` only when set (e-mails link to
+    it; the form offers no choice of product)."""
+    query = {"kind": kind, "status": status, "application": application, "severity": severity}
+    return query | ({"product": product} if product else {})
+
+
+def _address_without_product(query: dict[str, str]) -> str:
+    """The query string of the same filter on every product ('' when nothing is left)."""
+    shown = {k: v for k, v in query.items() if v and k != "product"}
+    return f"?{urlencode(shown)}" if shown else ""
+
+
+def _product_name(session: SessionDep, flt: FindingFilter) -> str | None:
+    """The filtered product's name (the filter was checked by the list before)."""
+    if flt.product is None:
+        return None
+    product = session.get(Product, int(flt.product.strip()))
+    return product.name if product is not None else f"product {flt.product.strip()}"
 
 
 def _list_context(
@@ -83,13 +108,16 @@ def findings_page(
     status: str = "",
     application: str = "",
     severity: str = "",
+    product: str = "",
     offset: Offset = 0,
 ) -> Response:
     """Findings matching the filter, with their savings total."""
-    query = {"kind": kind, "status": status, "application": application, "severity": severity}
-    flt = _filter(kind, status, application, severity)
+    query = _query(kind, status, application, severity, product)
+    flt = _filter(kind, status, application, severity, product)
     context = _list_context(session, settings, flt, offset, query)
     context.update(
+        product_name=_product_name(session, flt),
+        all_products=_address_without_product(query),
         kinds=review.known_kinds(session=session),
         statuses=STATUSES,
         severities=SEVERITY_ORDER,
@@ -109,9 +137,11 @@ def findings_export(
     status: str = "",
     application: str = "",
     severity: str = "",
+    product: str = "",
 ) -> Response:
     """The filtered findings as CSV."""
-    text = findings_csv(session=session, flt=_filter(kind, status, application, severity))
+    flt = _filter(kind, status, application, severity, product)
+    text = findings_csv(session=session, flt=flt)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -133,6 +163,7 @@ def findings_review(
     status: Annotated[str, Form()] = "",
     application: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "",
+    product: Annotated[str, Form()] = "",
     offset: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
     """Acknowledge, dismiss or reopen the selected findings; answer the refreshed list.
@@ -140,7 +171,7 @@ def findings_review(
     At the page the reviewer was on: or, when the action emptied it (dismissing every
     open finding of the last page of open ones), the page that is now the last.
     """
-    query = {"kind": kind, "status": status, "application": application, "severity": severity}
+    query = _query(kind, status, application, severity, product)
     try:
         result = review_many(
             session=session, keys=keys or [], status=action, by=user.email, reason=reason
@@ -152,7 +183,7 @@ def findings_review(
     except SeatwiseError as exc:
         message, error = None, str(exc)
     session.flush()
-    flt = _filter(kind, status, application, severity)
+    flt = _filter(kind, status, application, severity, product)
     offset = _page_still_there(session, flt, offset)
     shown = {k: v for k, v in query.items() if v} | ({"offset": str(offset)} if offset else {})
     here = "/findings" + (f"?{urlencode(shown)}" if shown else "")

@@ -40,6 +40,9 @@ class FindingFilter:
     status: str | None = None
     application: str | None = None
     severity: str | None = None
+    product: str | None = None
+    """A product (SKU) id: the findings about that product only (a renewal e-mail links
+    to its contract's product's, which its application's would bury)."""
 
 
 def _conditions(flt: FindingFilter) -> list[Any]:
@@ -60,6 +63,11 @@ def _conditions(flt: FindingFilter) -> list[Any]:
         conditions.append(col(Finding.status) == flt.status)
     if flt.severity is not None:
         conditions.append(col(Finding.severity) == flt.severity)
+    if flt.product is not None:
+        product = flt.product.strip()
+        if not (product.isascii() and product.isdigit() and int(product) <= MAX_ROW_ID):
+            raise InvalidInputError(f"product must be a product id, got {flt.product!r}")
+        conditions.append(col(Finding.product_id) == int(product))
     if flt.application is not None:
         # The applications are looked up first, so the findings are read by their
         # application index rather than joined and compared name by name.

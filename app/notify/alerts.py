@@ -34,8 +34,10 @@ from app.auth.models import User
 from app.core.mail import Attachment
 from app.core.security import Role
 from app.core.settings import Settings
-from app.inventory.models import Application, Subscription, Vendor
+from app.findings.models import Finding
+from app.inventory.models import Application, Product, Subscription, Vendor
 from app.notify.figures import contract_figures
+from app.notify.finding_summary import Converter, FindingsSummary, summarise
 from app.notify.render import render_email
 from app.people.models import Person, PersonAlias
 
@@ -169,6 +171,46 @@ def _names(session: Session, subscription: Subscription) -> tuple[str, str]:
     )
 
 
+RENEWAL_EXAMPLES = 5
+"""How many findings a renewal alert shows as examples; the rest are counted by kind and
+linked (the findings page filtered to the contract's product)."""
+
+
+def contract_findings(
+    *, session: Session, settings: Settings, subscription: Subscription, as_of: date
+) -> tuple[str, FindingsSummary]:
+    """The open findings about the contract's product (its application's, when it names
+    no product), summarised in the reporting currency; and what they are about.
+
+    The contract's own findings (renewal due, notice deadline, duplicate) are about its
+    product too. Findings on the application's other products are not the contract's
+    business: its renewal decides nothing about them.
+    """
+    open_ = col(Finding.status) == "open"
+    scope: dict[str, str | int]
+    if subscription.product_id is not None:
+        product = session.get(Product, subscription.product_id)
+        about = product.name if product else f"product {subscription.product_id}"
+        conditions = [open_, col(Finding.product_id) == subscription.product_id]
+        scope = {"product": subscription.product_id}
+    else:
+        application = session.get(Application, subscription.application_id)
+        name = application.name if application else f"application {subscription.application_id}"
+        about = f"{name} (all its products)"
+        conditions = [open_, col(Finding.application_id) == subscription.application_id]
+        scope = {"application": subscription.application_id}
+    converter = Converter(session=session, currency=settings.reporting_currency, day=as_of)
+    summary = summarise(
+        session=session,
+        converter=converter,
+        conditions=conditions,
+        base_url=settings.base_url,
+        scope=scope,
+        examples=RENEWAL_EXAMPLES,
+    )
+    return about, summary
+
+
 def _contracts(session: Session, *, trials: bool) -> list[Subscription]:
     query = select(Subscription).where(col(Subscription.is_trial).is_(trials))
     return list(session.exec(query.order_by(col(Subscription.id))))
@@ -223,6 +265,9 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
             "f": contract_figures(session=session, subscription=sub, as_of=as_of),
             "link": renewal_link(settings, sub),
         }
+        context["findings_about"], context["findings"] = contract_findings(
+            session=session, settings=settings, subscription=sub, as_of=as_of
+        )
         email = render_email("renewal", subject, context)
         dates = sub.renewal_date.isoformat()
         if sub.auto_renew:

@@ -3,10 +3,12 @@
 * **Digest** — open findings first seen since the last digest (the newest ``digest``
   outbox row; the week before ``now`` when there is none), to every active admin and
   asset manager plus ``SEATWISE_DIGEST_EMAILS``. Once per ISO week and recipient (dedupe
-  key ``digest:<year>-W<week>:<recipient>``); no new findings, no e-mail. Savings are
-  in the reporting currency (``SEATWISE_REPORTING_CURRENCY``), converted at the stored
-  rates of the day and sorted by that (``app.notify.finding_summary``), each item also
-  in its own currency.
+  key ``digest:<year>-W<week>:<recipient>``); no new findings, no e-mail. Summarised,
+  never listed in full (``app.notify.finding_summary``): counts and savings by kind and
+  by application, each linked to the findings page filtered to it (which lists every
+  open finding of that filter, new or not), and the largest ten. Savings are in the
+  reporting currency (``SEATWISE_REPORTING_CURRENCY``), converted at the stored rates of
+  the day and sorted by that, each item also in its own currency.
 * **Spend report** — the previous calendar month's spend by application, vendor and
   department as XLSX (``app.spend.export.xlsx_bytes``), to every active finance user
   plus ``SEATWISE_FINANCE_EMAILS``; dedupe key ``spend_report:<YYYY-MM>:<recipient>``.
@@ -23,14 +25,16 @@ from app.core.mail import Attachment
 from app.core.security import Role
 from app.core.settings import Settings
 from app.findings.models import Finding
-from app.inventory.models import Application
 from app.notify.alerts import PlannedEmail, role_recipients
-from app.notify.finding_summary import Converter, largest_first
+from app.notify.finding_summary import Converter, summarise
 from app.notify.models import Notification
 from app.notify.render import render_email
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SPEND_GROUPINGS = ("app", "vendor", "department")
+DIGEST_EXAMPLES = 10
+"""How many new findings the digest shows as examples; the rest are counted by kind and
+by application, each with a link to the findings page filtered to it."""
 
 
 def last_digest_at(*, session: Session) -> datetime | None:
@@ -44,41 +48,31 @@ def last_digest_at(*, session: Session) -> datetime | None:
 def plan_digest(*, session: Session, settings: Settings, now: datetime) -> list[PlannedEmail]:
     """This week's digest of new findings, one e-mail per recipient (none if nothing new)."""
     since = last_digest_at(session=session) or now - timedelta(days=7)
-    rows = session.exec(
-        select(Finding, Application.name)
-        .outerjoin(Application, col(Application.id) == col(Finding.application_id))
-        .where(Finding.status == "open", col(Finding.first_seen) > since)
-        .where(col(Finding.first_seen) <= now)
-    ).all()
-    if not rows:
-        return []
+    new = [
+        col(Finding.status) == "open",
+        col(Finding.first_seen) > since,
+        col(Finding.first_seen) <= now,
+    ]
     day = now.astimezone(settings.tz).date()
     converter = Converter(session=session, currency=settings.reporting_currency, day=day)
-    lines = sorted(
-        (
-            converter.line(
-                app_name=name or "—",
-                kind=f.kind,
-                subject=f.subject,
-                severity=f.severity,
-                monthly_savings=f.monthly_savings,
-                currency=f.currency,
-            )
-            for f, name in rows
-        ),
-        key=largest_first,
+    summary = summarise(
+        session=session,
+        converter=converter,
+        conditions=new,
+        base_url=settings.base_url,
+        scope={},
+        examples=DIGEST_EXAMPLES,
     )
+    if not summary.count:
+        return []
     year, week, _ = now.astimezone(settings.tz).isocalendar()
-    subject = f"Seatwise weekly digest {year}-W{week:02d}: {len(lines)} new finding(s)"
+    subject = f"Seatwise weekly digest {year}-W{week:02d}: {summary.count} new finding(s)"
     email = render_email(
         "digest",
         subject,
         {
-            "findings": lines,
-            "savings": converter.total(lines),
-            "currency": settings.reporting_currency,
+            "summary": summary,
             "since": since.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-            "link": f"{settings.base_url.rstrip('/')}/findings",
         },
     )
     recipients = role_recipients(

@@ -43,7 +43,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.findings.models import Finding
 from app.inventory.models import Product, Subscription
 from app.inventory.seat_counts import NO_ACTIVITY_DATA, active_since
 from app.people.models import Account, Assignment
@@ -54,20 +53,9 @@ BUFFER = Decimal("0.10")
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class FindingLine:
-    """One open finding on the contract's application."""
-
-    kind: str
-    subject: str
-    severity: str
-    monthly_savings: Decimal | None
-    currency: str | None
-
-
 @dataclass
 class ContractFigures:
-    """Seats, cost and findings for one contract as of a day."""
+    """Seats and cost of one contract as of a day."""
 
     seats_bought: int | None
     seats_assigned: int
@@ -77,7 +65,6 @@ class ContractFigures:
     cost_per_active_user: Decimal | None
     recommended_seats: int | None
     currency: str
-    findings: list[FindingLine] = field(default_factory=list)
     seats_activity_unknown: int = 0
     """Assigned seats whose holder's source reports no sign-in data: never counted active,
     so the e-mails say the active figures undercount rather than suggest cutting them."""
@@ -96,16 +83,6 @@ class ContractFigures:
         """Seats bought by this contract and those it shares the product with (None: unknown)."""
         seats = [self.seats_bought, *(n for _, n in self.shared_with)]
         return None if any(n is None for n in seats) else sum(n for n in seats if n is not None)
-
-    @property
-    def findings_savings(self) -> dict[str, Decimal]:
-        """Total monthly savings of the open findings, per currency."""
-        totals: dict[str, Decimal] = {}
-        for line in self.findings:
-            if line.monthly_savings is not None:
-                key = line.currency or self.currency
-                totals[key] = totals.get(key, Decimal(0)) + line.monthly_savings
-        return totals
 
 
 def annual_cost(subscription: Subscription) -> Decimal | None:
@@ -224,20 +201,6 @@ def group_annual_cost(
     return converted.total.quantize(CENT), None
 
 
-def open_findings(*, session: Session, application_id: int) -> list[FindingLine]:
-    """Open findings on an application, largest savings first."""
-    rows = session.exec(
-        select(Finding)
-        .where(Finding.application_id == application_id, Finding.status == "open")
-        .order_by(col(Finding.monthly_savings).desc(), col(Finding.id))
-    )
-    lines = [
-        FindingLine(f.kind, f.subject, f.severity, f.monthly_savings, f.currency) for f in rows
-    ]
-    lines.sort(key=lambda line: -(line.monthly_savings or Decimal(0)))
-    return lines
-
-
 def contract_figures(
     *, session: Session, subscription: Subscription, as_of: date
 ) -> ContractFigures:
@@ -259,7 +222,6 @@ def contract_figures(
             recommended_seats(active=active, bought=subscription.seats) if has_usage else None
         ),
         currency=subscription.currency,
-        findings=open_findings(session=session, application_id=subscription.application_id),
         shared_with=[(o.contract_number, o.seats) for o in others],
     )
     if others:

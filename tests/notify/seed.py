@@ -156,18 +156,21 @@ def seed_person(engine: Engine, email: str, status: str = "active") -> None:
 
 
 def seed_finding(
-    engine: Engine, *, application_id: int, key: str, savings: Decimal, status: str = "open"
-) -> None:
-    """An open finding on an application."""
+    engine: Engine, *, application_id: int, key: str, savings: Decimal | None,
+    status: str = "open", product_id: int | None = None, kind: str = "unused_seat",
+    currency: str = "EUR",
+) -> None:  # fmt: skip
+    """An open finding on an application (and a product, when given)."""
     with opened(engine) as s:
         s.add(
             Finding(
                 key=key,
-                kind="unused_seat",
+                kind=kind,
                 application_id=application_id,
+                product_id=product_id,
                 subject=f"seat {key}",
                 monthly_savings=savings,
-                currency="EUR",
+                currency=currency,
                 status=status,
             )
         )

@@ -201,18 +201,21 @@ def test_alert_body_shows_seats_cost_findings_and_recommendation(
     seed_finding(
         committed_db.engine,
         application_id=seeded.application_id,
+        product_id=seeded.product_id,
         key="f1",
         savings=Decimal("30.00"),
     )
     seed_finding(
         committed_db.engine,
         application_id=seeded.application_id,
+        product_id=seeded.product_id,
         key="f2",
         savings=Decimal("12.50"),
     )
     seed_finding(
         committed_db.engine,
         application_id=seeded.application_id,
+        product_id=seeded.product_id,
         key="f3",
         savings=Decimal("99.00"),
         status="dismissed",
@@ -229,8 +232,8 @@ def test_alert_body_shows_seats_cost_findings_and_recommendation(
         "Annual cost:           2,400.00 EUR",
         "Cost per active user:  266.67 EUR per year",
         "Recommended seats:     10 ",
-        "Open findings on Figma: 2",
-        "Total possible savings: 42.50 EUR per month",
+        "2 open finding(s) on Figma Professional; possible savings 42.50 EUR per month.",
+        "- unused_seat: 2, 42.50 EUR per month",
         "Contract number:       C-100",
         "Vendor:                Figma Inc",
         "Renewal date:          2027-03-01",
@@ -391,3 +394,63 @@ def test_a_shared_products_cost_is_converted_to_the_contracts_currency(
     # 1,200.00 EUR + 1,200.00 USD / 1.20 = 2,200.00 EUR over 8 active users.
     assert figures.group_annual_cost == Decimal("2200.00")
     assert figures.cost_per_active_user == Decimal("275.00")
+
+
+def test_alert_summarises_the_findings_on_its_own_product_with_links_near_the_top(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    day = RENEWAL - timedelta(days=60)
+    e5 = seed_contract(
+        committed_db.engine, contract_number="MS-E5", app_name="Microsoft 365",
+        vendor_name="Microsoft", renewal_date=RENEWAL, seats=100,
+    )  # fmt: skip
+    e3 = seed_contract(
+        committed_db.engine, contract_number="MS-E3", app_name="Microsoft 365",
+        vendor_name="Microsoft", renewal_date=date(2027, 9, 1), seats=900,
+    )  # fmt: skip
+    for i in range(30):  # the E5 product's: 30 unused seats, 2 leavers, its notice deadline
+        seed_finding(
+            committed_db.engine, application_id=e5.application_id, product_id=e5.product_id,
+            key=f"e5-{i:02}", savings=Decimal(10 + i),
+        )  # fmt: skip
+    for i in range(2):
+        seed_finding(
+            committed_db.engine, application_id=e5.application_id, product_id=e5.product_id,
+            key=f"e5-leaver-{i}", savings=Decimal("20.00"), kind="leaver_seat",
+            currency="USD",
+        )  # fmt: skip
+    seed_finding(
+        committed_db.engine, application_id=e5.application_id, product_id=e5.product_id,
+        key="e5-notice", savings=None, kind="notice_deadline",
+    )  # fmt: skip
+    for i in range(200):  # another product's and another contract's: not this renewal's
+        seed_finding(
+            committed_db.engine, application_id=e3.application_id, product_id=e3.product_id,
+            key=f"e3-{i:03}", savings=Decimal("500.00"),
+        )  # fmt: skip
+    with Session(committed_db.engine) as s:
+        set_rate(session=s, base="USD", quote="EUR", day=day, rate=Decimal("0.50"))
+        s.commit()
+    run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    [message] = mailbox.to("owner@example.com")
+    text, html = part(message).replace("\r\n", "\n"), part(message, "html")
+    assert "e3-" not in text and "e3-" not in html
+    # 30 + 2 + 1 findings; 10 + ... + 39 = 735.00 EUR and 2 x 20.00 USD at 0.50 = 20.00 EUR.
+    summary = "33 open finding(s) on Microsoft 365 Professional; possible savings 755.00 EUR"
+    assert summary in text and "33 open finding(s) on Microsoft 365 Professional" in html
+    product_link = f"https://seatwise.example.com/findings?product={e5.product_id}&status=open"
+    for line in (
+        f"- unused_seat: 30, 735.00 EUR per month\n  {product_link}&kind=unused_seat",
+        f"- leaver_seat: 2, 20.00 EUR per month\n  {product_link}&kind=leaver_seat",
+        f"- notice_deadline: 1, no savings stated\n  {product_link}&kind=notice_deadline",
+    ):
+        assert line in text, line
+    examples = [x for x in text.splitlines() if x.startswith("- [")]
+    assert len(examples) == 5 and "seat e5-29 — saves 39.00 EUR" in examples[0]
+    assert "seat e5-leaver-0 — saves 20.00 USD per month (10.00 EUR)" not in text  # not top 5
+    # The links come before the figures; the message stays small.
+    assert text.index(product_link) < text.index("Seats bought:")
+    assert html.index(product_link.replace("&", "&amp;")) < html.index("Seats bought")
+    assert "https://seatwise.example.com/renewals/" in html[: html.index("Seats bought")]
+    assert len(html.encode()) < 30_000 and len(text.encode()) < 8_000
