@@ -14,13 +14,15 @@ it on the next run; the dedupe key then stops it from repeating on the following
 date>[:notice-<deadline>]:<t>d:<recipient>``. A re-import that moves the renewal date (or
 the notice period) gives new keys, so the alerts re-arm for the new date.
 
-**Recipients.** The contract owner (the contract's, else the application's) and the
-procurement list. An owner whose person record is a ``leaver`` (identity-provider account
-suspended or deleted) gets nothing; procurement's alert states that the owner has left.
-Trial alerts (14 and 3 days before the trial ends) go to the owner only, to procurement
-when there is no owner or the owner has left. An alert nobody would get (no owner, or
-one who left, and an empty procurement list) goes to the users with the procurement
-role, else to the admins.
+**Recipients.** The owner and the procurement list. A renewal's owner is its negotiation
+task's (set on the renewals page or with ``seatwise renewals set --owner``, as
+escalations and the page use it), else the contract's, else the application's; a trial's
+is the contract's, else the application's. An owner whose person record is a ``leaver``
+(identity-provider account suspended or deleted) gets nothing; procurement's alert
+states that the owner has left. Trial alerts (14 and 3 days before the trial ends) go to
+the owner only, to procurement when there is no owner or the owner has left. An alert
+nobody would get (no owner, or one who left, and an empty procurement list) goes to the
+users with the procurement role, else to the admins.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from app.auth.models import User
 from app.core.mail import Attachment
 from app.core.security import Role
 from app.core.settings import Settings
-from app.findings.models import Finding
-from app.inventory.models import Application, Product, Subscription, Vendor
+from app.inventory.models import Application, Subscription, Vendor
 from app.notify.figures import contract_figures
-from app.notify.finding_summary import Converter, FindingsSummary, summarise
 from app.notify.render import render_email
+from app.notify.renewal_content import contract_findings, renewal_wording
 from app.people.models import Person, PersonAlias
+from app.renewals.models import RenewalTask
 
 LEAVER = "leaver"
 
@@ -115,10 +117,19 @@ def contract_owner(*, session: Session, subscription: Subscription) -> str | Non
 
 
 def resolve_recipients(
-    *, session: Session, settings: Settings, subscription: Subscription, to_procurement: bool
+    *,
+    session: Session,
+    settings: Settings,
+    subscription: Subscription,
+    to_procurement: bool,
+    owner: str | None = None,
 ) -> Recipients:
-    """Owner (unless they left) plus, when asked or needed, the procurement list."""
-    owner = contract_owner(session=session, subscription=subscription)
+    """Owner (unless they left) plus, when asked or needed, the procurement list.
+
+    ``owner`` is who owns this alert's matter when that is not simply the contract's owner
+    (a renewal's task owner); without it, the contract's owner, else its application's.
+    """
+    owner = normalise(owner) or contract_owner(session=session, subscription=subscription)
     left = owner is not None and person_has_left(session=session, email=owner)
     procurement = [e for e in (normalise(x) for x in settings.procurement_emails) if e]
     emails: list[str] = []
@@ -171,49 +182,19 @@ def _names(session: Session, subscription: Subscription) -> tuple[str, str]:
     )
 
 
-RENEWAL_EXAMPLES = 5
-"""How many findings a renewal alert shows as examples; the rest are counted by kind and
-linked (the findings page filtered to the contract's product)."""
-
-
-def contract_findings(
-    *, session: Session, settings: Settings, subscription: Subscription, as_of: date
-) -> tuple[str, FindingsSummary]:
-    """The open findings about the contract's product (its application's, when it names
-    no product), summarised in the reporting currency; and what they are about.
-
-    The contract's own findings (renewal due, notice deadline, duplicate) are about its
-    product too. Findings on the application's other products are not the contract's
-    business: its renewal decides nothing about them.
-    """
-    open_ = col(Finding.status) == "open"
-    scope: dict[str, str | int]
-    if subscription.product_id is not None:
-        product = session.get(Product, subscription.product_id)
-        about = product.name if product else f"product {subscription.product_id}"
-        conditions = [open_, col(Finding.product_id) == subscription.product_id]
-        scope = {"product": subscription.product_id}
-    else:
-        application = session.get(Application, subscription.application_id)
-        name = application.name if application else f"application {subscription.application_id}"
-        about = f"{name} (all its products)"
-        conditions = [open_, col(Finding.application_id) == subscription.application_id]
-        scope = {"application": subscription.application_id}
-    converter = Converter(session=session, currency=settings.reporting_currency, day=as_of)
-    summary = summarise(
-        session=session,
-        converter=converter,
-        conditions=conditions,
-        base_url=settings.base_url,
-        scope=scope,
-        examples=RENEWAL_EXAMPLES,
-    )
-    return about, summary
-
-
 def _contracts(session: Session, *, trials: bool) -> list[Subscription]:
     query = select(Subscription).where(col(Subscription.is_trial).is_(trials))
     return list(session.exec(query.order_by(col(Subscription.id))))
+
+
+def renewal_task(*, session: Session, subscription: Subscription) -> RenewalTask | None:
+    """The negotiation task of the contract's current renewal, if one was opened."""
+    return session.exec(
+        select(RenewalTask).where(
+            RenewalTask.subscription_id == subscription.id,
+            RenewalTask.renewal_date == subscription.renewal_date,
+        )
+    ).first()
 
 
 def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) -> list[PlannedEmail]:
@@ -227,37 +208,33 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
         stage = due_stage(days_left, settings.renewal_alert_days)
         if stage is None:
             continue
+        task = renewal_task(session=session, subscription=sub)
         recipients = resolve_recipients(
-            session=session, settings=settings, subscription=sub, to_procurement=True
+            session=session,
+            settings=settings,
+            subscription=sub,
+            to_procurement=True,
+            owner=task.owner_email if task is not None else None,
         )
         app_name, vendor_name = _names(session, sub)
-        deadline = notice_deadline(sub)
-        if sub.auto_renew:
-            headline = (
-                f"{app_name} renews automatically on {sub.renewal_date.isoformat()}; "
-                f"notice must be given by {target.isoformat()}, in {days_left} day(s)."
-            )
-            subject = (
-                f"Notice deadline in {days_left} days: {app_name} auto-renews "
-                f"{sub.renewal_date.isoformat()} (contract {sub.contract_number})"
-            )
-        else:
-            headline = (
-                f"{app_name} is up for renewal on {target.isoformat()}, in {days_left} day(s)."
-            )
-            subject = (
-                f"Renewal in {days_left} days: {app_name} on {sub.renewal_date.isoformat()} "
-                f"(contract {sub.contract_number})"
-            )
+        wording = renewal_wording(
+            subscription=sub,
+            app_name=app_name,
+            task=task,
+            days_left=days_left,
+            deadline=notice_deadline(sub),
+        )
+        subject = wording.subject
         if recipients.owner_left:
             subject += " — owner has left"
         context = {
-            "headline": headline,
+            "headline": wording.headline,
+            "decision": wording.decision,
             "app_name": app_name,
             "vendor_name": vendor_name,
             "contract_number": sub.contract_number,
             "renewal_date": sub.renewal_date,
-            "notice_deadline": deadline,
+            "notice_deadline": notice_deadline(sub),
             "notice_days": sub.notice_days,
             "auto_renew": sub.auto_renew,
             "owner_email": recipients.owner_email,

@@ -14,6 +14,7 @@ from app.notify.alerts import due_stage
 from app.notify.dispatch import PlannedLine, RunReport, run_alerts
 from app.notify.figures import contract_figures
 from app.notify.service import deliver_due
+from app.renewals.service import set_state
 from app.spend.fx import set_rate
 from tests.conftest import Database
 from tests.notify.seed import (
@@ -454,3 +455,68 @@ def test_alert_summarises_the_findings_on_its_own_product_with_links_near_the_to
     assert html.index(product_link.replace("&", "&amp;")) < html.index("Seats bought")
     assert "https://seatwise.example.com/renewals/" in html[: html.index("Seats bought")]
     assert len(html.encode()) < 30_000 and len(text.encode()) < 8_000
+
+
+def _set_renewal(db: Database, contract: str, day: date, **change: str) -> None:
+    """``seatwise renewals set CONTRACT …`` on ``day``."""
+    with Session(db.engine) as s:
+        set_state(session=s, contract_number=contract, as_of=day, actor="test", **change)
+        s.commit()
+
+
+def test_alert_goes_to_the_renewal_owner_set_on_the_task_not_the_contracts_old_one(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(
+        committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30,
+        owner_email="anna.ito@example.com",
+    )  # fmt: skip
+    day = RENEWAL - timedelta(days=30 + 60)
+    _set_renewal(committed_db, "C-100", day, owner_email="New.Owner@Example.com")
+    report = run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    assert sorted(x.recipient for x in _renewals(report)) == sorted(
+        ["new.owner@example.com", PROCUREMENT]
+    )
+    assert mailbox.to("anna.ito@example.com") == []
+    [message] = mailbox.to("new.owner@example.com")
+    assert "Owner:                 new.owner@example.com" in part(message)
+    assert "anna.ito" not in part(message)
+    assert "Negotiation: open; no decision recorded yet." in part(message)
+
+
+def test_alert_states_a_recorded_cancel_and_keeps_its_deadline_urgent(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    day = RENEWAL - timedelta(days=30 + 30)
+    _set_renewal(committed_db, "C-100", day, state="decided", decision="cancel")
+    run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    [message] = mailbox.to("owner@example.com")
+    text, html = part(message), part(message, "html")
+    assert "Decision recorded: cancel — give notice by 2027-01-30." in text
+    assert "Decision recorded: cancel — give notice by 2027-01-30." in html
+    subject = " ".join(str(message["Subject"]).split())
+    assert subject.startswith("Notice deadline in 30 days: Figma auto-renews 2027-03-01")
+    assert subject.endswith("— decided: cancel, give notice by 2027-01-30")
+
+
+def test_a_decided_renew_drops_the_countdown_but_still_names_the_deadline(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    day = RENEWAL - timedelta(days=30 + 7)
+    _set_renewal(committed_db, "C-100", day, state="decided", decision="renew")
+    report = run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    assert len(_renewals(report)) == 2  # the reminders go on
+    [message] = mailbox.to("owner@example.com")
+    subject = " ".join(str(message["Subject"]).split())
+    assert subject == (
+        "Renewal decided (renew): Figma auto-renews 2027-03-01, notice deadline 2027-01-30 "
+        "(contract C-100)"
+    )
+    text = part(message)
+    assert "Decision recorded: renew — no notice to give (notice deadline 2027-01-30)." in text
+    assert "Notice deadline:       2027-01-30" in text
