@@ -28,7 +28,7 @@ users with the procurement role, else to the admins.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -163,6 +163,11 @@ def _fallback_recipients(session: Session) -> list[str]:
     )
 
 
+def local_time(value: datetime | None, settings: Settings) -> str | None:
+    """``2026-12-04 08:15 CET``: a time as e-mails show it (``SEATWISE_TIMEZONE``)."""
+    return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z") if value else None
+
+
 def contract_ref(subscription: Subscription) -> str:
     """``<vendor id>:<contract number>``: contract numbers are unique per vendor only."""
     return f"{subscription.vendor_id}:{subscription.contract_number}"
@@ -227,6 +232,7 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
         subject = wording.subject
         if recipients.owner_left:
             subject += " — owner has left"
+        figures = contract_figures(session=session, subscription=sub, as_of=as_of)
         context = {
             "headline": wording.headline,
             "decision": wording.decision,
@@ -239,7 +245,8 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
             "auto_renew": sub.auto_renew,
             "owner_email": recipients.owner_email,
             "owner_left": recipients.owner_left,
-            "f": contract_figures(session=session, subscription=sub, as_of=as_of),
+            "f": figures,
+            "synced": local_time(figures.sync.synced_at if figures.sync else None, settings),
             "link": renewal_link(settings, sub),
         }
         context["findings_about"], context["findings"] = contract_findings(

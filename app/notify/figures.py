@@ -14,6 +14,13 @@ Rules (each is what the e-mail states, so a reader can check it):
 * **recommended seats** — active seats + a 10 % buffer, rounded up, never above the
   seats bought (a renewal is where you shrink, not grow); none without usage data
   (no product linked and no assignments).
+* **usage data** — there is none when the contract names no product and nobody holds a
+  seat of its application: no connector reports it. The seat figures are then unknown,
+  never zero.
+* **inventory synced** — when the seat figures were last brought up to date: the latest
+  successful sync of the connector owning the product (of the oldest of them, for a
+  contract covering several products); *stale* when more than ``STALE_SYNC_DAYS`` (3)
+  days before the day, or never.
 * **shared with** — other contracts on the same product still running on the day
   (no end date, or one not before it). The seat figures above are the product's, so
   they then count the seats of all these contracts together; the e-mail says so, with
@@ -37,7 +44,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -47,10 +54,25 @@ from app.inventory.models import Product, Subscription
 from app.inventory.seat_counts import NO_ACTIVITY_DATA, active_since
 from app.people.models import Account, Assignment
 from app.spend.fx import total_in
+from app.sync.models import ConnectorConfig, SyncRun
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12, "biennial": 24, "triennial": 36}
 BUFFER = Decimal("0.10")
 CENT = Decimal("0.01")
+STALE_SYNC_DAYS = 3
+SUCCEEDED = "succeeded"
+
+
+@dataclass(frozen=True)
+class InventorySync:
+    """When the inventory behind a contract's seat figures was last synced."""
+
+    source: str
+    """The connector (the one synced longest ago, when several own the products)."""
+    synced_at: datetime | None
+    """Its latest successful sync's end (None: never synced successfully)."""
+    days_ago: int | None
+    stale: bool
 
 
 @dataclass
@@ -70,6 +92,8 @@ class ContractFigures:
     so the e-mails say the active figures undercount rather than suggest cutting them."""
     shared_with: list[tuple[str, int | None]] = field(default_factory=list)
     """Other running contracts on the same product: (contract number, seats)."""
+    sync: InventorySync | None = None
+    """When the seat figures were synced (None: no connector owns the products)."""
     group_annual_cost: Decimal | None = None
     """Shared product: the annual cost of all its running contracts, in ``currency``."""
     group_cost_note: str | None = None
@@ -153,6 +177,34 @@ def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tup
     return int(row[0]), int(row[1]), int(row[2])
 
 
+def inventory_sync(
+    *, session: Session, product_ids: list[int], as_of: date
+) -> InventorySync | None:
+    """The latest successful sync of the connectors owning the products (the oldest of
+    them), or None when no connector owns them."""
+    if not product_ids:
+        return None
+    owners = (
+        select(col(Product.connector_id))
+        .where(col(Product.id).in_(product_ids), col(Product.connector_id).is_not(None))
+        .distinct()
+    )
+    succeeded = sa.and_(
+        col(SyncRun.connector_id) == col(ConnectorConfig.id), col(SyncRun.status) == SUCCEEDED
+    )
+    rows = session.exec(
+        select(col(ConnectorConfig.name), sa.func.max(col(SyncRun.finished_at)))
+        .outerjoin(SyncRun, succeeded)
+        .where(col(ConnectorConfig.id).in_(owners))
+        .group_by(col(ConnectorConfig.name))
+    ).all()
+    if not rows:
+        return None
+    name, at = min(rows, key=lambda r: (r[1] is not None, r[1] or datetime.min, r[0]))
+    days = None if at is None else (as_of - at.date()).days
+    return InventorySync(name, at, days, days is None or days > STALE_SYNC_DAYS)
+
+
 def sharing_subscriptions(
     *, session: Session, subscription: Subscription, as_of: date
 ) -> list[Subscription]:
@@ -223,6 +275,7 @@ def contract_figures(
         ),
         currency=subscription.currency,
         shared_with=[(o.contract_number, o.seats) for o in others],
+        sync=inventory_sync(session=session, product_ids=product_ids, as_of=as_of),
     )
     if others:
         _share_with_group(session, figures, [subscription, *others], as_of)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlmodel import Session
 
-from app.inventory.models import Subscription
+from app.inventory.models import Product, Subscription
 from app.notify.alerts import due_stage
 from app.notify.dispatch import PlannedLine, RunReport, run_alerts
 from app.notify.figures import contract_figures
 from app.notify.service import deliver_due
 from app.renewals.service import set_state
 from app.spend.fx import set_rate
+from app.sync.models import ConnectorConfig, SyncRun
 from tests.conftest import Database
 from tests.notify.seed import (
     PROCUREMENT,
@@ -520,3 +521,59 @@ def test_a_decided_renew_drops_the_countdown_but_still_names_the_deadline(
     text = part(message)
     assert "Decision recorded: renew — no notice to give (notice deadline 2027-01-30)." in text
     assert "Notice deadline:       2027-01-30" in text
+
+
+def test_a_contract_no_connector_reports_says_so_instead_of_zero_seats(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seeded = seed_contract(committed_db.engine, renewal_date=RENEWAL, seats=40)
+    with Session(committed_db.engine) as s:  # like Zoom: a contract, no synced product
+        sub = s.get_one(Subscription, seeded.subscription_id)
+        sub.product_id = None
+        s.commit()
+    run_alerts(
+        engine=committed_db.engine, settings=settings_for(port), as_of=RENEWAL - timedelta(30)
+    )
+    [message] = mailbox.to("owner@example.com")
+    text, html = part(message), part(message, "html")
+    assert "Seats assigned/active: no usage data (no connector reports this product)" in text
+    assert "no usage data (no connector reports this product)" in html
+    assert "Seats assigned:" not in text and "Seats active (30 days):" not in text
+    assert "Cost per active user:  — (no usage data)" in text
+    assert "Inventory synced" not in text
+
+
+def _synced_product(db: Database, product_id: int, runs: list[tuple[datetime, str]]) -> None:
+    """The product owned by a connector ``m365`` with these sync runs (end, status)."""
+    with Session(db.engine) as s:
+        connector = ConnectorConfig(kind="microsoft365", name="m365")
+        s.add(connector)
+        s.flush()
+        assert connector.id is not None
+        s.get_one(Product, product_id).connector_id = connector.id
+        for end, status in runs:
+            s.add(
+                SyncRun(connector_id=connector.id, started_at=end, finished_at=end, status=status)
+            )
+        s.commit()
+
+
+@pytest.mark.parametrize("synced_days_ago", [1, 10])
+def test_alert_says_when_the_inventory_was_synced_and_warns_when_that_is_old(
+    committed_db: Database, smtp: tuple[int, Mailbox], synced_days_ago: int
+) -> None:
+    port, mailbox = smtp
+    day = RENEWAL - timedelta(days=30)
+    seeded = seed_contract(committed_db.engine, renewal_date=RENEWAL)
+    synced = datetime.combine(day - timedelta(days=synced_days_ago), time(6, 30), tzinfo=UTC)
+    failed = datetime.combine(day, time(6, 30), tzinfo=UTC)  # a failed run counts for nothing
+    _synced_product(committed_db, seeded.product_id, [(synced, "succeeded"), (failed, "failed")])
+    run_alerts(engine=committed_db.engine, settings=settings_for(port), as_of=day)
+    [message] = mailbox.to("owner@example.com")
+    text, html = part(message), part(message, "html")
+    when = f"{synced:%Y-%m-%d} 06:30 UTC"
+    assert f"Inventory synced:      {when} (latest successful sync of connector m365)" in text
+    warning = f"last synced {synced_days_ago} day(s) ago ({when}, connector m365)"
+    assert (warning in text, warning in html) == (synced_days_ago > 3, synced_days_ago > 3)
+    assert ("may be out of date" in text) == (synced_days_ago > 3)

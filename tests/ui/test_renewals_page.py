@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from urllib.parse import urlencode
@@ -11,9 +11,10 @@ from urllib.parse import urlencode
 from httpx import Response
 from sqlmodel import Session, select
 
-from app.inventory.models import Subscription
+from app.inventory.models import Product, Subscription
 from app.notify.figures import contract_figures
 from app.renewals.models import RenewalTask
+from app.sync.models import ConnectorConfig, SyncRun
 from tests.notify.seed import seed_contract, seed_seats
 from tests.ui.conftest import Web, csrf_of
 
@@ -154,3 +155,37 @@ def test_a_saved_row_leads_back_to_the_month_shown_and_the_row(web: Web) -> None
     # The month the user was looking at, even when the renewal falls in another.
     other = _save(web, "C-100", state="negotiating", month="2026-01")
     assert other.headers["location"].startswith("/renewals?month=2026-01&")
+
+
+def test_a_row_without_usage_data_says_so_and_rows_say_when_their_inventory_was_synced(
+    web: Web,
+) -> None:
+    zoom = seed_contract(
+        web.db.engine, contract_number="ZM-1", app_name="Zoom", vendor_name="Zoom",
+        renewal_date=TODAY + timedelta(days=40), seats=40,
+    )  # fmt: skip
+    slack = seed_contract(
+        web.db.engine, contract_number="SLK-1", app_name="Slack", vendor_name="Slack",
+        renewal_date=TODAY + timedelta(days=50), seats=5,
+    )  # fmt: skip
+    synced = datetime.now(UTC) - timedelta(days=9)
+    with Session(web.db.engine) as s:
+        s.get_one(Subscription, zoom.subscription_id).product_id = None  # no connector
+        connector = ConnectorConfig(kind="slack", name="slack-main")
+        s.add(connector)
+        s.flush()
+        s.get_one(Product, slack.product_id).connector_id = connector.id
+        s.add(
+            SyncRun(
+                connector_id=connector.id or 0, started_at=synced, finished_at=synced,
+                status="succeeded",
+            )
+        )  # fmt: skip
+        s.commit()
+    rows = _rows(web.client("procurement").get("/renewals").text)
+    assert (
+        "40 / — / — no usage data (no connector reports this product)" in rows[zoom.subscription_id]
+    )
+    assert "synced" not in rows[zoom.subscription_id]
+    assert f"synced {synced:%Y-%m-%d %H:%M} UTC (slack-main)" in rows[slack.subscription_id]
+    assert "synced 9 days ago" in rows[slack.subscription_id]
