@@ -10,8 +10,15 @@ due when ``next stage < days left ≤ t`` (the last stage down to 0 days left). 
 fires on its exact day, and a run missed that day (server down, job failed) still sends
 it on the next run; the dedupe key then stops it from repeating on the following days.
 
+**Missed notice.** When an auto-renewing contract's notice deadline has passed, its
+renewal date still ahead (or today) and no decision recorded on its renewal task, one
+more alert goes out: "notice deadline missed: it auto-renews on <date> for <annual
+cost>". It is due from the day after the deadline until the renewal, so a run missed
+that day still sends it; the dedupe key (stage ``missed``) sends it once. A decision
+recorded before it goes out (even ``renew``) stops it.
+
 **Dedupe keys** carry the dates counted to: ``renewal:<vendor id>:<contract>:<renewal
-date>[:notice-<deadline>]:<t>d:<recipient>``. A re-import that moves the renewal date (or
+date>[:notice-<deadline>]:<t>d|missed:<recipient>``. A re-import that moves the renewal date (or
 the notice period) gives new keys, so the alerts re-arm for the new date.
 
 **Recipients.** The owner and the procurement list. A renewal's owner is its negotiation
@@ -39,7 +46,12 @@ from app.core.settings import Settings
 from app.inventory.models import Application, Subscription, Vendor
 from app.notify.figures import contract_figures
 from app.notify.render import render_email
-from app.notify.renewal_content import contract_findings, renewal_wording
+from app.notify.renewal_content import (
+    contract_findings,
+    decision_of,
+    notice_missed,
+    renewal_wording,
+)
 from app.people.models import Person, PersonAlias
 from app.renewals.models import RenewalTask
 
@@ -211,9 +223,12 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
             continue
         days_left = (target - as_of).days
         stage = due_stage(days_left, settings.renewal_alert_days)
-        if stage is None:
+        missed = stage is None and notice_missed(subscription=sub, as_of=as_of)
+        if stage is None and not missed:
             continue
         task = renewal_task(session=session, subscription=sub)
+        if missed and decision_of(task) is not None:
+            continue  # decided in time or not: nothing left to remind of
         recipients = resolve_recipients(
             session=session,
             settings=settings,
@@ -222,17 +237,19 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
             owner=task.owner_email if task is not None else None,
         )
         app_name, vendor_name = _names(session, sub)
+        figures = contract_figures(session=session, subscription=sub, as_of=as_of)
         wording = renewal_wording(
             subscription=sub,
             app_name=app_name,
             task=task,
             days_left=days_left,
             deadline=notice_deadline(sub),
+            missed=missed,
+            annual_cost=figures.annual_cost,
         )
         subject = wording.subject
         if recipients.owner_left:
             subject += " — owner has left"
-        figures = contract_figures(session=session, subscription=sub, as_of=as_of)
         context = {
             "headline": wording.headline,
             "decision": wording.decision,
@@ -256,11 +273,12 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
         dates = sub.renewal_date.isoformat()
         if sub.auto_renew:
             dates += f":notice-{target.isoformat()}"
+        step = "missed" if missed else f"{stage}d"
         for recipient in recipients.emails:
             planned.append(
                 PlannedEmail(
                     kind="renewal",
-                    dedupe_key=f"renewal:{contract_ref(sub)}:{dates}:{stage}d:{recipient}",
+                    dedupe_key=f"renewal:{contract_ref(sub)}:{dates}:{step}:{recipient}",
                     recipient=recipient,
                     subject=email.subject,
                     text=email.text,

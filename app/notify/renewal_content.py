@@ -8,6 +8,9 @@ countdown in the subject and add "decided: cancel, give notice by <deadline>"; a
 names the notice deadline, in the subject and the body: the reminders go on, since a
 decision can be changed until that day.
 
+**Missed notice.** Once an auto-renewal's notice deadline has passed undecided, one
+alert says so: "Notice deadline missed: <app> auto-renews on <date> for <annual cost>".
+
 **Findings.** The open findings about the contract's product (its application's when it
 names no product), summarised (``app.notify.finding_summary``).
 """
@@ -15,7 +18,8 @@ names no product), summarised (``app.notify.finding_summary``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, col
 
@@ -23,6 +27,7 @@ from app.core.settings import Settings
 from app.findings.models import Finding
 from app.inventory.models import Application, Product, Subscription
 from app.notify.finding_summary import Converter, FindingsSummary, summarise
+from app.notify.render import money
 from app.renewals.models import RenewalTask
 
 DECIDED = "decided"
@@ -77,6 +82,21 @@ class RenewalWording:
     decision: str
 
 
+def decision_of(task: RenewalTask | None) -> str | None:
+    """The decision recorded on a renewal task (None while undecided)."""
+    return task.decision if task is not None and task.state == DECIDED else None
+
+
+def notice_missed(*, subscription: Subscription, as_of: date) -> bool:
+    """Whether an auto-renewal's notice deadline has passed before ``as_of`` while its
+    renewal is still to come (that day included)."""
+    sub = subscription
+    if not sub.auto_renew or sub.renewal_date is None:
+        return False
+    deadline = sub.renewal_date - timedelta(days=sub.notice_days or 0)
+    return deadline < as_of <= sub.renewal_date
+
+
 def renewal_wording(
     *,
     subscription: Subscription,
@@ -84,14 +104,27 @@ def renewal_wording(
     task: RenewalTask | None,
     days_left: int,
     deadline: date | None,
+    missed: bool = False,
+    annual_cost: Decimal | None = None,
 ) -> RenewalWording:
-    """Subject, headline and decision line of a renewal alert (see the module rules)."""
+    """Subject, headline and decision line of a renewal alert (see the module rules);
+    with ``missed``, the missed-notice alert's, naming the ``annual_cost``."""
     sub = subscription
     assert sub.renewal_date is not None
     renews = sub.renewal_date.isoformat()
     give_by = (deadline or sub.renewal_date).isoformat()
     contract = f"(contract {sub.contract_number})"
-    decided = task.decision if task is not None and task.state == DECIDED else None
+    decided = decision_of(task)
+    if missed:
+        known = annual_cost is not None
+        cost = f"{money(annual_cost, sub.currency)} a year" if known else "an unknown amount"
+        return RenewalWording(
+            f"Notice deadline missed: {app_name} auto-renews on {renews} for {cost} {contract}",
+            f"The notice deadline ({give_by}) has passed with no decision recorded: "
+            f"{app_name} auto-renews on {renews} for {cost}. Ask the vendor whether a late "
+            "cancellation or a smaller renewal is still possible, and record the decision.",
+            f"Negotiation: {task.state if task is not None else 'open'}; no decision recorded yet.",
+        )
     if decided is None:
         state = task.state if task is not None else "open"
         decision = f"Negotiation: {state}; no decision recorded yet."

@@ -158,7 +158,7 @@ def test_auto_renewing_contract_counts_down_to_notice_deadline(
     after = run_alerts(
         engine=committed_db.engine, settings=settings, as_of=deadline + timedelta(days=1)
     )
-    assert _renewals(after) == []
+    assert [line.dedupe_key.split(":")[-2] for line in _renewals(after)] == ["missed"] * 2
     [message, *_] = mailbox.to("owner@example.com")
     text = part(message)
     assert "Notice deadline:       2027-01-30" in text and "Auto-renew:            yes" in text
@@ -577,3 +577,53 @@ def test_alert_says_when_the_inventory_was_synced_and_warns_when_that_is_old(
     warning = f"last synced {synced_days_ago} day(s) ago ({when}, connector m365)"
     assert (warning in text, warning in html) == (synced_days_ago > 3, synced_days_ago > 3)
     assert ("may be out of date" in text) == (synced_days_ago > 3)
+
+
+def test_one_reminder_once_an_auto_renewals_notice_deadline_passed_undecided(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    """The demo's Power BI: notice deadline 2026-10-30, renews 2026-12-29, 38,394.00 a year."""
+    port, mailbox = smtp
+    seeded = seed_contract(
+        committed_db.engine, contract_number="MS-PBI-2025", renewal_date=date(2026, 12, 29),
+        auto_renew=True, notice_days=60, seats=237, unit_price=None,
+        total_cost=Decimal("38394.00"), app_name="Power BI", vendor_name="Microsoft",
+    )  # fmt: skip
+    settings = settings_for(port)
+    on_deadline = run_alerts(
+        engine=committed_db.engine, settings=settings, as_of=date(2026, 10, 30)
+    )
+    assert all(":7d:" in x.dedupe_key for x in _renewals(on_deadline))  # the last countdown
+    queued = {}
+    for day in (date(2026, 10, 31), date(2026, 11, 1), date(2026, 12, 4), date(2026, 12, 29)):
+        report = run_alerts(engine=committed_db.engine, settings=settings, as_of=day)
+        queued[day] = [x.dedupe_key for x in _renewals(report) if x.queued]
+    key = f"renewal:{seeded.vendor_id}:MS-PBI-2025:2026-12-29:notice-2026-10-30:missed"
+    assert sorted(queued.pop(date(2026, 10, 31))) == sorted(
+        [f"{key}:owner@example.com", f"{key}:{PROCUREMENT}"]
+    )
+    assert queued == {day: [] for day in queued}  # sent once
+    [*_, message] = mailbox.to("owner@example.com")
+    subject = " ".join(str(message["Subject"]).split())
+    assert subject == (
+        "Notice deadline missed: Power BI auto-renews on 2026-12-29 for 38,394.00 EUR a year "
+        "(contract MS-PBI-2025)"
+    )
+    assert "auto-renews on 2026-12-29 for 38,394.00 EUR a year" in part(message)
+
+
+def test_no_missed_notice_reminder_for_a_decided_renewal_or_one_already_renewed(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, _ = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    seed_contract(
+        committed_db.engine, contract_number="C-OLD", renewal_date=date(2026, 12, 1),
+        auto_renew=True, notice_days=30,
+    )  # fmt: skip
+    deadline = RENEWAL - timedelta(days=30)
+    _set_renewal(committed_db, "C-100", deadline, state="decided", decision="renew")
+    report = run_alerts(
+        engine=committed_db.engine, settings=settings_for(port), as_of=deadline + timedelta(1)
+    )
+    assert _renewals(report) == []  # C-100 decided; C-OLD renewed on 2026-12-01, long past
