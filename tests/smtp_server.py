@@ -19,6 +19,8 @@ class Mailbox:
     """Messages the server accepted, and the failure it is told to answer with."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # each message as it came over the wire
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)  # MAIL FROM, RCPT TOs
     fail_with: str | None = None  # e.g. "451 4.3.0 try later" or "550 5.1.1 no such user"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -39,6 +41,8 @@ class _Handler:
         assert isinstance(parsed, EmailMessage)
         with self.mailbox.lock:
             self.mailbox.messages.append(parsed)
+            self.mailbox.raw.append(envelope.original_content or envelope.content)
+            self.mailbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
 
@@ -50,11 +54,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[tuple[int, Mailbox]]:
-    """Run an SMTP server on a loopback port (a free one by default); yields (port, mailbox)."""
+def smtp_server(
+    port: int | None = None, *, smtputf8: bool = False
+) -> Iterator[tuple[int, Mailbox]]:
+    """Run an SMTP server on a loopback port (a free one by default); yields (port, mailbox).
+
+    ``smtputf8``: advertise SMTPUTF8 (RFC 6531), as few relays do; off, non-ASCII
+    addresses cannot be sent to it.
+    """
     mailbox = Mailbox()
     port = port or free_port()
-    controller = Controller(_Handler(mailbox), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        _Handler(mailbox), hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8
+    )
     controller.start()
     try:
         yield port, mailbox

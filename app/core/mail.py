@@ -11,6 +11,15 @@ from email.utils import formatdate, make_msgid
 
 from app.core.settings import Settings
 
+HEADERS = policy.SMTP.clone(max_line_length=998)
+"""How a message is written out: headers up to RFC 5322's 998 characters a line, so a long
+subject stays on one line (folding it at 78 only hurts parsers)."""
+BODIES = policy.SMTP
+"""How parts are encoded when set: ``max_line_length`` is also the line length of base64
+and quoted-printable bodies, which RFC 2045 caps at 76 characters (78 gives 76)."""
+PLAIN_LINE_MAX = 998
+"""Longest line a 7bit (unencoded) body may have (RFC 5322)."""
+
 
 class MailError(Exception):
     """Delivery failed; ``permanent`` says whether retrying can help.
@@ -49,9 +58,13 @@ def build_message(
 
     ``message_id_seed`` gives a stable Message-ID per outbox row, so the rare duplicate
     after a crash is recognisable (and collapsed by many servers and clients).
+
+    Parts are built under :data:`BODIES` (attachments in base64 lines of 76 characters)
+    and the message is written under :data:`HEADERS`: the email package encodes a body
+    when it is set, with the line length of the policy it has then, and folds headers
+    when the message is written, with the policy it has then.
     """
-    # RFC 5322 allows 998-character lines; folding long subjects at 78 only hurts parsers.
-    message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
+    message = EmailMessage(policy=BODIES)
     message["From"] = settings.mail_from
     message["To"] = recipient
     message["Subject"] = subject
@@ -62,9 +75,9 @@ def build_message(
         message["Message-ID"] = f"<{safe[:180]}@{domain}>"
     else:
         message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(text)
+    message.set_content(text, cte=_unencoded(text))
     if html:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte=_unencoded(html))
     for item in attachments or []:
         maintype, _, subtype = item.mime_type.partition("/")
         message.add_attachment(
@@ -73,7 +86,17 @@ def build_message(
             subtype=subtype or "octet-stream",
             filename=item.filename,
         )
+    message.policy = HEADERS
     return message
+
+
+def _unencoded(text: str) -> str | None:
+    """``7bit`` for ASCII text whose lines fit RFC 5322's 998 characters: sent as it is,
+    readable in any mail source view; else None, letting the email package choose
+    quoted-printable or base64 (76-character lines under :data:`BODIES`)."""
+    if text.isascii() and all(len(line) <= PLAIN_LINE_MAX for line in text.splitlines()):
+        return "7bit"
+    return None
 
 
 def send_message(settings: Settings, message: EmailMessage) -> None:

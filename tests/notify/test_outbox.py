@@ -229,3 +229,28 @@ def test_expired_lease_of_a_crashed_worker_is_taken_over(
     later = utcnow() + service.LEASE + timedelta(seconds=1)
     report = service.deliver_due(engine=committed_db.engine, settings=_settings(port), now=later)
     assert report.sent == 1 and len(mailbox.messages) == 1
+
+
+def test_attachments_go_in_base64_lines_of_76_characters_and_headers_stay_unfolded(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    content = bytes(range(256)) * 20
+    subject = "Subject " + "long-words " * 12  # well over 78 characters, plain ASCII
+    with Session(committed_db.engine) as session:
+        service.enqueue(
+            session=session, kind="test", recipient="buyer@example.com", subject=subject,
+            text="plain body", dedupe_key="k-b64",
+            attachments=[Attachment("spend.xlsx", content, "application/octet-stream")],
+        )  # fmt: skip
+        session.commit()
+    assert service.deliver_due(engine=committed_db.engine, settings=_settings(port)).sent == 1
+    [raw] = mailbox.raw
+    # RFC 2045: base64 lines of at most 76 characters.
+    attached = raw.split(b'filename="spend.xlsx"')[1].split(b"\r\n\r\n", 1)[1]
+    lines = attached.split(b"\r\n--")[0].split(b"\r\n")
+    assert max(len(line) for line in lines) == 76
+    [attachment] = mailbox.messages[0].iter_attachments()
+    assert attachment.get_content() == content
+    # Headers keep RFC 5322's 998: a long subject is one line, not folded at 78.
+    assert f"\r\nSubject: {subject}\r\n".encode() in raw
