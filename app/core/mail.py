@@ -1,22 +1,54 @@
-"""SMTP delivery: one message over a configured server, errors classified for retries."""
+"""SMTP delivery: one message over a configured server, errors classified for retries.
+
+Everything goes out 7-bit clean, whatever the text: non-ASCII headers as RFC 2047
+encoded words, non-ASCII bodies in quoted-printable or base64, attachment names per RFC
+2231, a recipient's internationalised domain in its ASCII (``xn--``) form, and a
+Message-ID made of a hash. Only an address whose local part (before the ``@``) is not
+ASCII needs the server's SMTPUTF8 (RFC 6531); without it, that one e-mail fails, saying so.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.policy import EmailPolicy
+from email.utils import formatdate, make_msgid, parseaddr
 
+from email_validator import EmailNotValidError, validate_email
+
+from app.core.emails import normalised_address
 from app.core.settings import Settings
 
-HEADERS = policy.SMTP.clone(max_line_length=998)
-"""How a message is written out: headers up to RFC 5322's 998 characters a line, so a long
-subject stays on one line (folding it at 78 only hurts parsers)."""
-BODIES = policy.SMTP
+ENCODED_LINE_MAX = 76
+"""RFC 2047: a header line holding encoded words has 76 characters at most."""
+
+
+class _WirePolicy(EmailPolicy):
+    """Headers up to RFC 5322's 998 characters a line, so a long subject stays on one line
+    (folding it at 78 only hurts parsers); but a header holding non-ASCII text is folded
+    at 76: the email package sizes its encoded words to the line, and RFC 2047 allows 76
+    characters to a line holding encoded words (75 to a word)."""
+
+    def fold(self, name: str, value: str) -> str:
+        return str(EmailPolicy.fold(self._for(value), name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        return EmailPolicy.fold_binary(self._for(value), name, value)
+
+    def _for(self, value: str) -> EmailPolicy:
+        return self if str(value).isascii() else self.clone(max_line_length=ENCODED_LINE_MAX)
+
+
+HEADERS = _WirePolicy(linesep="\r\n", max_line_length=998, cte_type="7bit")
+"""How a message is written out (see :class:`_WirePolicy`)."""
+BODIES = policy.SMTP.clone(cte_type="7bit")
 """How parts are encoded when set: ``max_line_length`` is also the line length of base64
-and quoted-printable bodies, which RFC 2045 caps at 76 characters (78 gives 76)."""
+and quoted-printable bodies, which RFC 2045 caps at 76 characters (78 gives 76);
+``7bit``: non-ASCII text is encoded, as a server without 8BITMIME needs."""
 PLAIN_LINE_MAX = 998
 """Longest line a 7bit (unencoded) body may have (RFC 5322)."""
 
@@ -66,13 +98,14 @@ def build_message(
     """
     message = EmailMessage(policy=BODIES)
     message["From"] = settings.mail_from
-    message["To"] = recipient
+    message["To"] = wire_address(recipient)
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    domain = settings.mail_from.rpartition("@")[2] or "seatwise.local"
+    domain = _ascii_domain(parseaddr(settings.mail_from)[1])
     if message_id_seed:
-        safe = "".join(ch if ch.isalnum() or ch in ".-" else "." for ch in message_id_seed)
-        message["Message-ID"] = f"<{safe[:180]}@{domain}>"
+        # A hash: stable per row, ASCII whatever the seed holds (contract numbers, names).
+        digest = hashlib.sha256(message_id_seed.encode()).hexdigest()[:40]
+        message["Message-ID"] = f"<seatwise.{digest}@{domain}>"
     else:
         message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text, cte=_unencoded(text))
@@ -88,6 +121,35 @@ def build_message(
         )
     message.policy = HEADERS
     return message
+
+
+def wire_address(address: str) -> str:
+    """``address`` as it goes in the envelope and the header: its domain in ASCII (IDNA,
+    ``büro.example`` → ``xn--bro-hoa.example``), which every server takes; a non-ASCII
+    local part stays as it is (it needs SMTPUTF8, see :func:`send_message`).
+
+    Raises:
+        MailError: permanent, when ``address`` is not an e-mail address.
+    """
+    try:
+        checked = normalised_address(address)  # Seatwise's rules (internal domains pass)
+        valid = validate_email(checked, check_deliverability=False, globally_deliverable=False)
+    except (ValueError, EmailNotValidError) as exc:
+        raise MailError(
+            f"cannot send to {address!r}: {exc}; correct the address where it was set",
+            permanent=True,
+        ) from None
+    return f"{valid.local_part}@{valid.ascii_domain}"
+
+
+def _ascii_domain(address: str) -> str:
+    """The ASCII form of an address's domain, for Message-IDs; ``seatwise.local`` if none."""
+    try:
+        return validate_email(
+            normalised_address(address), check_deliverability=False, globally_deliverable=False
+        ).ascii_domain
+    except (ValueError, EmailNotValidError):
+        return "seatwise.local"
 
 
 def _unencoded(text: str) -> str | None:
@@ -115,6 +177,7 @@ def send_message(settings: Settings, message: EmailMessage) -> None:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_username:
                 smtp.login(settings.smtp_username, settings.smtp_password)
+            _check_smtputf8(smtp, message, f"{host}:{port}")
             refused = smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
@@ -148,3 +211,21 @@ def send_message(settings: Settings, message: EmailMessage) -> None:
         ) from None
     if refused:
         raise MailError(f"SMTP server refused recipients: {sorted(refused)}", permanent=True)
+
+
+def _check_smtputf8(smtp: smtplib.SMTP, message: EmailMessage, server: str) -> None:
+    """Refuse, for good, an address with a non-ASCII local part when the server lacks
+    SMTPUTF8: smtplib would raise an error that reads like an outage, and the e-mail
+    would wait for a server that is not down."""
+    addresses = [parseaddr(str(message[name] or ""))[1] for name in ("From", "To")]
+    international = [a for a in addresses if not a.isascii()]
+    if not international:
+        return
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("smtputf8"):
+        raise MailError(
+            f"cannot send to or from {', '.join(international)}: an address with non-ASCII "
+            f"characters before the @ needs SMTPUTF8 (RFC 6531), which the SMTP server "
+            f"{server} does not offer; give an ASCII address instead",
+            permanent=True,
+        )

@@ -11,11 +11,16 @@ lease expires and the row is sent again: we chose **at-least-once**, because a r
 alert that never arrives costs a missed notice deadline while a rare duplicate costs a
 second read; the stable Message-ID (derived from the dedupe key) lets mail systems
 collapse that duplicate.
+
+A row that cannot be built or sent for any reason — not only SMTP's — fails alone: it is
+marked (retried with backoff, or given up, with the reason) and the other rows, of this
+batch and of later runs, go on.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +35,8 @@ from app.core.db import utcnow
 from app.core.mail import Attachment, MailError, build_message, send_message
 from app.core.settings import Settings
 from app.notify.models import Notification
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
@@ -213,33 +220,31 @@ def _deliver_one(
         row = session.get(Notification, notification_id)
         if row is None or row.claimed_by != worker or row.status != "pending":
             return
-        message = build_message(
-            settings=settings,
-            recipient=row.recipient,
-            subject=row.subject,
-            text=row.body_text,
-            html=row.body_html,
-            attachments=_decode_attachments(row.attachments),
-            message_id_seed=f"seatwise.{row.id}.{row.dedupe_key}",
-        )
         try:
+            message = build_message(
+                settings=settings,
+                recipient=row.recipient,
+                subject=row.subject,
+                text=row.body_text,
+                html=row.body_html,
+                attachments=_decode_attachments(row.attachments),
+                message_id_seed=f"seatwise.{row.id}.{row.dedupe_key}",
+            )
             send_message(settings, message)
         except MailError as exc:
-            row.attempts += 1
-            row.error = str(exc)
-            row.claimed_by = None
-            row.claimed_until = None
-            # An outage loses nothing: the row waits (backoff capped at an hour) until the
-            # server is back. Only a server's own refusals count towards giving up.
-            if exc.permanent or (not exc.outage and row.attempts >= settings.smtp_max_attempts):
-                row.status = "failed"
-                row.error = f"gave up after {row.attempts} attempt(s): {exc}"
-                report.given_up += 1
-            else:
-                row.next_attempt_at = utcnow() + _backoff(row.attempts)
-                report.retrying += 1
-            assert report.errors is not None
-            report.errors.append(f"{row.recipient}: {exc}")
+            _failed(row=row, exc=exc, settings=settings, report=report)
+            session.commit()
+            return
+        except Exception as exc:
+            # A row that cannot be built or sent (a bug, or data the mail code cannot
+            # take) fails alone: it is retried, then given up, with the reason; the other
+            # rows of the batch and the next runs go on.
+            log.exception("outbox row %s (%s) could not be built or sent", row.id, row.kind)
+            problem = MailError(
+                f"could not build or send this e-mail: {exc.__class__.__name__}: {exc}",
+                permanent=False,
+            )
+            _failed(row=row, exc=problem, settings=settings, report=report)
             session.commit()
             return
         row.attempts += 1
@@ -250,6 +255,27 @@ def _deliver_one(
         row.claimed_until = None
         session.commit()
         report.sent += 1
+
+
+def _failed(
+    *, row: Notification, exc: MailError, settings: Settings, report: DeliveryReport
+) -> None:
+    """Record a failed attempt: retried later with backoff, or given up with the reason."""
+    row.attempts += 1
+    row.error = str(exc)
+    row.claimed_by = None
+    row.claimed_until = None
+    # An outage loses nothing: the row waits (backoff capped at an hour) until the
+    # server is back. Only a server's own refusals count towards giving up.
+    if exc.permanent or (not exc.outage and row.attempts >= settings.smtp_max_attempts):
+        row.status = "failed"
+        row.error = f"gave up after {row.attempts} attempt(s): {exc}"
+        report.given_up += 1
+    else:
+        row.next_attempt_at = utcnow() + _backoff(row.attempts)
+        report.retrying += 1
+    assert report.errors is not None
+    report.errors.append(f"{row.recipient}: {exc}")
 
 
 def list_outbox(
