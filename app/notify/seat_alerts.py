@@ -12,11 +12,19 @@ several concurrent runs can win it) and numbers the crossing; the alert's dedupe
 carries that number. Climbing back to the threshold or above clears ``below``, which
 re-arms the alert for the next crossing. Recipients: the procurement list and every
 active asset manager.
+
+**Over-allocation** (more seats assigned than bought: free seats below zero) is not "few
+free seats left" but a compliance exposure: the vendor bills the extra seats at its next
+true-up or seat count. Its alert says so, with the cost when a contract naming the product
+gives a price per seat (its ``unit_price``, else ``total_cost / seats``; the newest
+contract by start date). A product already alerted for few free seats that then becomes
+over-allocated gets this alert too, once in that crossing (dedupe key ``…:over:…``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +37,7 @@ from app.core.security import Role
 from app.core.settings import Settings
 from app.inventory.models import Application, Product, Subscription
 from app.notify.alerts import PlannedEmail, normalise
+from app.notify.figures import CENT, CYCLE_MONTHS
 from app.notify.models import FreeSeatAlert
 from app.notify.render import render_email
 from app.people.models import Assignment
@@ -45,8 +54,47 @@ class SeatLevel:
 
     @property
     def free(self) -> int:
-        """Seats bought but not assigned."""
+        """Seats bought but not assigned (below zero when over-allocated)."""
         return self.bought - self.assigned
+
+    @property
+    def over(self) -> int:
+        """Seats assigned beyond those bought: what the vendor bills at its next count."""
+        return max(self.assigned - self.bought, 0)
+
+
+@dataclass(frozen=True)
+class SeatPrice:
+    """The price of one seat for one billing cycle, from a contract naming the product."""
+
+    unit_price: Decimal
+    currency: str
+    billing_cycle: str
+
+    def annual(self, seats: int) -> Decimal | None:
+        """What ``seats`` seats cost for twelve months; None for an unknown billing cycle."""
+        months = CYCLE_MONTHS.get(self.billing_cycle.strip().lower())
+        if months is None:
+            return None
+        return (self.unit_price * seats * 12 / months).quantize(CENT)
+
+
+def seat_price(*, session: Session, product_id: int) -> SeatPrice | None:
+    """The price per seat of the newest contract naming the product that gives one."""
+    contracts = session.exec(
+        select(Subscription)
+        .where(Subscription.product_id == product_id)
+        .order_by(col(Subscription.start_date).desc(), col(Subscription.id).desc())
+    )
+    for contract in contracts:
+        if contract.unit_price is not None:
+            unit = Decimal(contract.unit_price)
+        elif contract.total_cost is not None and contract.seats:
+            unit = (Decimal(contract.total_cost) / contract.seats).quantize(CENT)
+        else:
+            continue
+        return SeatPrice(unit, contract.currency, contract.billing_cycle or "")
+    return None
 
 
 def _states(session: Session) -> dict[int, FreeSeatAlert]:
@@ -115,18 +163,25 @@ def _ensure_row(session: Session, product_id: int) -> None:
 
 
 def _cross(session: Session, level: SeatLevel) -> int | None:
-    """Mark the product below its threshold; the crossing number, or None if already below."""
+    """Mark the product below its threshold; the crossing number, or None when it was
+    alerted already (below, and over-allocated already if it is now)."""
     assert level.product.id is not None
     _ensure_row(session, level.product.id)
     table = FreeSeatAlert.__table__  # type: ignore[attr-defined]
+    due = table.c.below.is_(False)
+    if level.over:
+        # ``free_seats`` holds the level at the last alert: not yet over-allocated then.
+        due = sa.or_(due, table.c.free_seats.is_(None), table.c.free_seats >= 0)
     row = (
         session.connection()
         .execute(
             sa.update(table)
-            .where(table.c.product_id == level.product.id, table.c.below.is_(False))
+            .where(table.c.product_id == level.product.id, due)
             .values(
                 below=True,
-                crossings=table.c.crossings + 1,
+                crossings=sa.case(
+                    (table.c.below.is_(True), table.c.crossings), else_=table.c.crossings + 1
+                ),
                 free_seats=level.free,
                 updated_at=utcnow(),
             )
@@ -135,6 +190,15 @@ def _cross(session: Session, level: SeatLevel) -> int | None:
         .first()
     )
     return int(row.crossings) if row is not None else None
+
+
+def _crossing_if_due(state: FreeSeatAlert | None, level: SeatLevel) -> int | None:
+    """What :func:`_cross` would return, without writing (for a dry run)."""
+    if state is None or not state.below:
+        return (state.crossings if state else 0) + 1
+    if level.over and (state.free_seats is None or state.free_seats >= 0):
+        return state.crossings
+    return None
 
 
 def _rearm(session: Session, level: SeatLevel) -> None:
@@ -149,7 +213,8 @@ def _rearm(session: Session, level: SeatLevel) -> None:
 def plan_free_seat_alerts(
     *, session: Session, settings: Settings, dry_run: bool = False
 ) -> list[PlannedEmail]:
-    """Alerts for products whose free seats just fell below the threshold.
+    """Alerts for products whose free seats just fell below the threshold, or that just
+    became over-allocated.
 
     Not a pure plan: unless ``dry_run``, it records the crossing state in the caller's
     transaction, so queueing the alerts and remembering them commit together.
@@ -166,37 +231,43 @@ def plan_free_seat_alerts(
             if not dry_run:
                 _rearm(session, level)
             continue
-        if dry_run:
-            if state is not None and state.below:
-                continue
-            crossing: int | None = (state.crossings if state else 0) + 1
-        else:
-            crossing = _cross(session, level)
+        crossing = _crossing_if_due(state, level) if dry_run else _cross(session, level)
         if crossing is None:
             continue
         application = session.get(Application, product.application_id)
         app_name = application.name if application else ""
-        subject = (
-            f"Only {level.free} free seat(s) left: {product.name} (threshold {level.threshold})"
-        )
-        email = render_email(
-            "free_seats",
-            subject,
-            {
-                "product_name": product.name,
-                "app_name": app_name,
-                "seats_bought": level.bought,
-                "seats_assigned": level.assigned,
-                "free_seats": level.free,
-                "threshold": level.threshold,
-                "link": f"{base}/applications/{product.application_id}",
-            },
-        )
+        context = {
+            "product_name": product.name,
+            "app_name": app_name,
+            "seats_bought": level.bought,
+            "seats_assigned": level.assigned,
+            "free_seats": level.free,
+            "over_by": level.over,
+            "price": None,
+            "over_cost": None,
+            "threshold": level.threshold,
+            "link": f"{base}/applications/{product.application_id}",
+        }
+        if level.over:
+            price = seat_price(session=session, product_id=product.id)
+            context["price"] = price
+            context["over_cost"] = price.annual(level.over) if price else None
+            subject = (
+                f"Over-allocated by {level.over} seat(s): {product.name} "
+                f"({level.assigned} assigned, {level.bought} bought)"
+            )
+            alert = f"{crossing}:over"
+        else:
+            subject = (
+                f"Only {level.free} free seat(s) left: {product.name} (threshold {level.threshold})"
+            )
+            alert = f"{crossing}"
+        email = render_email("free_seats", subject, context)
         for recipient in recipients:
             planned.append(
                 PlannedEmail(
                     kind="free_seats",
-                    dedupe_key=f"free_seats:{product.id}:{crossing}:{recipient}",
+                    dedupe_key=f"free_seats:{product.id}:{alert}:{recipient}",
                     recipient=recipient,
                     subject=email.subject,
                     text=email.text,
