@@ -11,7 +11,10 @@ below. Going below flips ``below`` false → true with a conditional UPDATE (onl
 several concurrent runs can win it) and numbers the crossing; the alert's dedupe key
 carries that number. Climbing back to the threshold or above clears ``below``, which
 re-arms the alert for the next crossing. Recipients: the procurement list and every
-active asset manager.
+active asset manager; without any, those an alert nobody else would get goes to (the
+users with the procurement role, else the admins: ``app.notify.alerts``). With nobody
+at all to tell, the crossing is not recorded, so the alert goes out on the first run
+that has a recipient rather than being lost.
 
 **Over-allocation** (more seats assigned than bought: free seats below zero) is not "few
 free seats left" but a compliance exposure: the vendor bills the extra seats at its next
@@ -36,7 +39,7 @@ from app.core.errors import InvalidInputError, NotFoundError
 from app.core.security import Role
 from app.core.settings import Settings
 from app.inventory.models import Application, Product, Subscription
-from app.notify.alerts import PlannedEmail, normalise
+from app.notify.alerts import PlannedEmail, _fallback_recipients, normalise
 from app.notify.figures import CENT, CYCLE_MONTHS
 from app.notify.models import FreeSeatAlert
 from app.notify.render import render_email
@@ -148,7 +151,7 @@ def _recipients(session: Session, settings: Settings) -> list[str]:
         )
     )
     emails = [normalise(e) for e in [*settings.procurement_emails, *managers]]
-    return list(dict.fromkeys(e for e in emails if e))
+    return list(dict.fromkeys(e for e in emails if e)) or _fallback_recipients(session)
 
 
 def _ensure_row(session: Session, product_id: int) -> None:
@@ -231,6 +234,8 @@ def plan_free_seat_alerts(
             if not dry_run:
                 _rearm(session, level)
             continue
+        if not recipients:
+            continue  # not marked crossed: nobody would get it
         crossing = _crossing_if_due(state, level) if dry_run else _cross(session, level)
         if crossing is None:
             continue

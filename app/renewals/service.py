@@ -7,7 +7,9 @@ so a renewal date moved by a re-import starts a fresh task. States: ``open`` →
 Escalation: when no decision is recorded ``SEATWISE_ESCALATION_DAYS`` (14) days or less
 before the notice deadline (``renewal_date - notice_days``), one e-mail goes to each
 address on the procurement list (dedupe key ``escalation:<vendor id>:<contract>:<renewal
-date>:<recipient>``), sent once, and never once a decision is recorded.
+date>:<recipient>``), sent once, and never once a decision is recorded. With the
+procurement list empty it goes where renewal alerts then go: to the users with the
+procurement role, else to the admins (``app.notify.alerts``), never to nobody.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from app.core.settings import Settings
 from app.inventory.models import Application, Subscription, Vendor
 from app.notify.alerts import (
     PlannedEmail,
+    _fallback_recipients,
     contract_owner,
     contract_ref,
     normalise,
@@ -336,6 +339,7 @@ def plan_escalations(*, session: Session, settings: Settings, as_of: date) -> li
     """Escalation e-mails due on ``as_of`` for renewals still without a decision."""
     planned: list[PlannedEmail] = []
     procurement = [e for e in (normalise(x) for x in settings.procurement_emails) if e]
+    recipients = procurement or _fallback_recipients(session)
     for sub in _upcoming(session, as_of):
         deadline = notice_deadline(sub)
         if deadline is None or sub.renewal_date is None:
@@ -370,7 +374,7 @@ def plan_escalations(*, session: Session, settings: Settings, as_of: date) -> li
             "link": renewal_link(settings, sub),
         }
         email = render_email("escalation", subject, context)
-        for recipient in procurement:
+        for recipient in recipients:
             planned.append(
                 PlannedEmail(
                     kind="escalation",

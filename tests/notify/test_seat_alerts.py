@@ -11,7 +11,14 @@ from sqlmodel import Session
 from app.inventory.models import Product
 from app.notify.dispatch import run_alerts
 from tests.conftest import Database
-from tests.notify.seed import PROCUREMENT, outbox, part, seed_contract, settings_for
+from tests.notify.seed import (
+    PROCUREMENT,
+    outbox,
+    part,
+    seed_contract,
+    seed_user,
+    settings_for,
+)
 from tests.smtp_server import Mailbox, smtp_server
 
 DAY = date(2026, 11, 25)
@@ -86,3 +93,33 @@ def test_a_product_low_on_seats_that_becomes_over_allocated_is_alerted_again_onc
         f"free_seats:{pid}:1:over:{PROCUREMENT}",
     ]
     assert len(mailbox.messages) == 2
+
+
+def test_with_no_list_nor_asset_managers_the_seat_alert_goes_to_the_admins(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seeded = seed_contract(committed_db.engine, renewal_date=date(2028, 1, 1))
+    seed_user(committed_db.engine, "boss@example.com", "admin")
+    _seats(committed_db, seeded.product_id, bought=10, assigned=9)
+    settings = settings_for(port, procurement_emails=[], free_seats_threshold=3)
+    run_alerts(engine=committed_db.engine, settings=settings, as_of=DAY)
+    assert _seat_keys(committed_db) == [f"free_seats:{seeded.product_id}:1:boss@example.com"]
+    assert len(mailbox.to("boss@example.com")) == 1
+
+
+def test_a_seat_alert_nobody_can_receive_is_not_marked_sent_and_goes_out_later(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seeded = seed_contract(committed_db.engine, renewal_date=date(2028, 1, 1))
+    _seats(committed_db, seeded.product_id, bought=10, assigned=9)
+    nobody = settings_for(port, procurement_emails=[], free_seats_threshold=3)
+    run_alerts(engine=committed_db.engine, settings=nobody, as_of=DAY)
+    run_alerts(engine=committed_db.engine, settings=nobody, as_of=DAY)
+    assert _seat_keys(committed_db) == []
+    # Once there is someone to tell, the crossing (still the first) is alerted.
+    listed = settings_for(port, free_seats_threshold=3)
+    run_alerts(engine=committed_db.engine, settings=listed, as_of=DAY)
+    assert _seat_keys(committed_db) == [f"free_seats:{seeded.product_id}:1:{PROCUREMENT}"]
+    assert len(mailbox.to(PROCUREMENT)) == 1

@@ -22,6 +22,7 @@ from tests.notify.seed import (
     part,
     seed_contract,
     seed_seats,
+    seed_user,
     settings_for,
 )
 from tests.smtp_server import Mailbox, smtp_server
@@ -55,6 +56,30 @@ def test_undecided_renewal_escalates_to_procurement_once_14_days_before_notice_d
     [message] = [m for m in mailbox.to(PROCUREMENT) if "Decision needed" in str(m["Subject"])]
     text = part(message)
     assert "notice deadline is 2027-01-30" in text and "Negotiation state: open" in text
+
+
+def test_with_no_procurement_list_the_escalation_goes_to_procurement_users_not_nowhere(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    seed_user(committed_db.engine, "boss@example.com", "admin")
+    seed_user(committed_db.engine, "buyer@example.com", "procurement")
+    settings = settings_for(port, procurement_emails=[])
+    run_alerts(engine=committed_db.engine, settings=settings, as_of=DEADLINE - timedelta(10))
+    assert _escalations(committed_db) == ["buyer@example.com"]
+    assert any("Decision needed" in str(m["Subject"]) for m in mailbox.to("buyer@example.com"))
+
+
+def test_with_no_procurement_list_nor_users_the_escalation_goes_to_the_admins(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, _ = smtp
+    seed_contract(committed_db.engine, renewal_date=RENEWAL, auto_renew=True, notice_days=30)
+    seed_user(committed_db.engine, "boss@example.com", "admin")
+    settings = settings_for(port, procurement_emails=[])
+    run_alerts(engine=committed_db.engine, settings=settings, as_of=DEADLINE - timedelta(10))
+    assert _escalations(committed_db) == ["boss@example.com"]
 
 
 def test_no_escalation_once_a_decision_is_recorded(
