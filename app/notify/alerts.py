@@ -293,6 +293,12 @@ def trial_end(subscription: Subscription) -> date | None:
     return subscription.end_date or subscription.renewal_date
 
 
+def contract_link(settings: Settings, subscription: Subscription) -> str:
+    """The contract's own page (a trial's alert links here: the renewals page lists no
+    trials)."""
+    return f"{settings.base_url.rstrip('/')}/contracts/{subscription.id}"
+
+
 def plan_trial_alerts(*, session: Session, settings: Settings, as_of: date) -> list[PlannedEmail]:
     """Trial-ending alerts due on ``as_of``: to the owner, else procurement."""
     planned: list[PlannedEmail] = []
@@ -321,7 +327,7 @@ def plan_trial_alerts(*, session: Session, settings: Settings, as_of: date) -> l
             "owner_email": recipients.owner_email,
             "owner_left": recipients.owner_left,
             "f": contract_figures(session=session, subscription=sub, as_of=as_of),
-            "link": renewal_link(settings, sub),
+            "link": contract_link(settings, sub),
         }
         email = render_email("trial", subject, context)
         for recipient in recipients.emails:

@@ -6,16 +6,21 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.auth.models import User
 from app.findings.models import Finding
 from app.inventory.models import Product
+from app.main import create_app
 from app.notify.dispatch import run_alerts, run_digest, run_spend_report
 from app.notify.seat_alerts import set_threshold
 from tests.conftest import Database
+from tests.login_cookie import COOKIE, login_cookie
 from tests.notify.seed import (
     PROCUREMENT,
     outbox,
@@ -70,6 +75,32 @@ def test_trial_alerts_go_to_owner_14_and_3_days_before_end(
         "Trial ends in 3 days: Figma on 2026-12-20",
     ]
     assert mailbox.to(PROCUREMENT) == []
+
+
+def test_trial_alert_links_to_the_contracts_own_page(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    seeded = seed_contract(
+        committed_db.engine, contract_number="T-9", is_trial=True, end_date=TRIAL_END,
+        renewal_date=TRIAL_END, owner_email="trialist@example.com",
+    )  # fmt: skip
+    settings = settings_for(port)
+    run_alerts(engine=committed_db.engine, settings=settings, as_of=TRIAL_END - timedelta(3))
+    [message] = mailbox.to("trialist@example.com")
+    link = f"https://seatwise.example.com/contracts/{seeded.subscription_id}"
+    assert f"Contract page: {link}" in part(message)
+    assert f'href="{link}"' in part(message, "html")
+    # The page it names shows this trial (the renewals page lists no trials).
+    seed_user(committed_db.engine, "trialist@example.com", "procurement")
+    with Session(committed_db.engine) as s:
+        user = s.exec(select(User).where(User.email == "trialist@example.com")).one()
+    assert user.id is not None
+    with TestClient(create_app(settings, committed_db.engine)) as client:
+        cookie = login_cookie(committed_db.engine, user.id, settings.secret_key, 3600)
+        client.cookies.set(COOKIE, cookie)
+        page = client.get(urlsplit(link).path)
+    assert page.status_code == 200 and "T-9" in page.text
 
 
 def test_trial_alert_says_when_seats_have_no_activity_data(
