@@ -116,10 +116,18 @@ def renewals_page(
 
 @router.get("/renewals/{subscription_id}")
 def renewal_link(subscription_id: RowId, user: RenewalsUser, session: SessionDep) -> Response:
-    """Where a renewal alert's link lands: the renewals page at that contract's month and row."""
+    """Where a renewal alert's link lands: the renewals page at that contract's month and row.
+
+    The address is relative (``../renewals?…`` from ``…/renewals/<id>``), so the browser
+    keeps whatever path prefix it reached Seatwise under (``SEATWISE_BASE_URL``
+    ``https://host/app``): whether the proxy passes the prefix on as the ASGI
+    ``root_path`` (uvicorn ``--root-path``) or strips it without saying, the link from
+    the e-mail lands on ``/app/renewals``, not on ``/renewals`` outside the app.
+    """
     contract = get_row(session, Subscription, subscription_id, "contract")
     month = (contract.renewal_date or today()).strftime("%Y-%m")
-    return RedirectResponse(f"/renewals?month={month}#renewal-{subscription_id}", status_code=303)
+    query = urlencode({"month": month})
+    return RedirectResponse(f"../renewals?{query}#renewal-{subscription_id}", status_code=303)
 
 
 def _row_of(rows: list[RenewalRow], contract_number: str, vendor: str) -> RenewalRow | None:

@@ -6,16 +6,19 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.auth import service as auth_service
+from app.auth.models import User
 from app.core.settings import Settings
 from app.main import create_app
 from app.notify.dispatch import run_alerts
 from tests.conftest import Database
+from tests.login_cookie import COOKIE, login_cookie
 from tests.notify.seed import (
     PROCUREMENT,
     outbox,
@@ -236,3 +239,31 @@ FIGURES = (
     "seats_bought", "seats_assigned", "seats_active", "recommended_seats", "annual_cost",
     "cost_per_active_user", "currency",
 )  # fmt: skip
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["root_path", "prefix-stripped"])
+def test_a_renewal_link_under_a_path_prefix_redirects_within_that_prefix(
+    committed_db: Database, told: bool
+) -> None:
+    """SEATWISE_BASE_URL https://seatwise.example.com/app: the proxy either passes the
+    prefix on as the ASGI root_path or strips it without saying."""
+    seeded = seed_contract(committed_db.engine, renewal_date=date(2027, 3, 1))
+    seed_user(committed_db.engine, "buyer@example.com", "procurement")
+    settings = Settings(database_url=committed_db.url, secret_key="k" * 40, environment="test")
+    with Session(committed_db.engine) as s:
+        user = s.exec(select(User).where(User.email == "buyer@example.com")).one()
+    assert user.id is not None
+    outside = "https://seatwise.example.com/app"
+    app = create_app(settings, committed_db.engine)
+    client_args = {"base_url": outside, "root_path": "/app"} if told else {}
+    with TestClient(app, **client_args) as client:  # type: ignore[arg-type]
+        client.cookies.set(COOKIE, login_cookie(committed_db.engine, user.id, "k" * 40, 3600))
+        response = client.get(f"/renewals/{seeded.subscription_id}", follow_redirects=False)
+        assert response.status_code == 303
+        location = response.headers["location"]
+        browser_at = f"{outside}/renewals/{seeded.subscription_id}"  # the e-mail's link
+        assert urljoin(browser_at, location) == (
+            f"{outside}/renewals?month=2027-03#renewal-{seeded.subscription_id}"
+        )
+        page = client.get(urljoin(str(response.request.url), location))
+        assert page.status_code == 200 and "C-100" in page.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from sqlmodel import Session, select
 
 from app.inventory.models import Subscription
@@ -16,8 +18,12 @@ def test_renewal_alert_link_opens_the_renewals_page_at_the_contract_row(web: Web
     client = web.client("procurement")
     response = client.get(f"/renewals/{contract.id}", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/renewals?month=2027-01#renewal-{contract.id}"
-    page = client.get(response.headers["location"])
+    # Relative, so a path prefix the browser reached Seatwise under is kept.
+    location = response.headers["location"]
+    assert location == f"../renewals?month=2027-01#renewal-{contract.id}"
+    target = urljoin(str(response.request.url), location)
+    assert target == f"http://testserver/renewals?month=2027-01#renewal-{contract.id}"
+    page = client.get(target)
     assert page.status_code == 200
     assert f'id="renewal-{contract.id}"' in page.text and "SL-2026" in page.text
 
