@@ -10,13 +10,18 @@ ASCII needs the server's SMTPUTF8 (RFC 6531); without it, that one e-mail fails,
 from __future__ import annotations
 
 import hashlib
+import html as html_text
+import ipaddress
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -85,11 +90,20 @@ def build_message(
     html: str | None = None,
     attachments: list[Attachment] | None = None,
     message_id_seed: str | None = None,
+    kind: str = "notification",
 ) -> EmailMessage:
     """A multipart message: plain text first, HTML alternative, then attachments.
 
     ``message_id_seed`` gives a stable Message-ID per outbox row, so the rare duplicate
     after a crash is recognisable (and collapsed by many servers and clients).
+
+    Every e-mail says where its notification settings are: a footer in both parts
+    (added here, at sending, so every kind gets it with the base URL in force) and a
+    ``List-Id`` per ``kind`` (RFC 2919), which mail filters can sort on. No
+    ``List-Unsubscribe``: recipients cannot opt out themselves (recipients follow from
+    roles, contract ownership and the lists admins keep, and the Settings page is for
+    admins only), and a header that mail clients turn into an "Unsubscribe" button must
+    lead somewhere the recipient can act; the footer says who decides instead.
 
     Parts are built under :data:`BODIES` (attachments in base64 lines of 76 characters)
     and the message is written under :data:`HEADERS`: the email package encodes a body
@@ -97,19 +111,23 @@ def build_message(
     when the message is written, with the policy it has then.
     """
     message = EmailMessage(policy=BODIES)
-    message["From"] = settings.mail_from
+    sender = sender_address(settings.mail_from)
+    message["From"] = Address(sender.display_name, addr_spec=wire_address(sender.addr_spec))
     message["To"] = wire_address(recipient)
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    domain = _ascii_domain(parseaddr(settings.mail_from)[1])
+    message["List-Id"] = list_id(settings, kind)
+    domain = _ascii_domain(sender.addr_spec)
     if message_id_seed:
         # A hash: stable per row, ASCII whatever the seed holds (contract numbers, names).
         digest = hashlib.sha256(message_id_seed.encode()).hexdigest()[:40]
         message["Message-ID"] = f"<seatwise.{digest}@{domain}>"
     else:
         message["Message-ID"] = make_msgid(domain=domain)
+    text = f"{text.rstrip()}\n\n-- \n{_footer_text(settings)}\n"
     message.set_content(text, cte=_unencoded(text))
     if html:
+        html = _with_html_footer(html, settings)
         message.add_alternative(html, subtype="html", cte=_unencoded(html))
     for item in attachments or []:
         maintype, _, subtype = item.mime_type.partition("/")
@@ -121,6 +139,65 @@ def build_message(
         )
     message.policy = HEADERS
     return message
+
+
+def settings_link(settings: Settings) -> str:
+    """The Settings page's Notifications section (recipients, schedules, thresholds)."""
+    return f"{settings.base_url.rstrip('/')}/settings#notifications"
+
+
+def _footer_text(settings: Settings) -> str:
+    return (
+        "Seatwise sends this because of your role in licence and contract management.\n"
+        "Who receives which e-mail is set by the Seatwise admins, under Settings >\n"
+        f"Notifications: {settings_link(settings)} (ask one to change it)."
+    )
+
+
+def _with_html_footer(html: str, settings: Settings) -> str:
+    """``html`` with the notification-settings footer at the end of its body."""
+    link = html_text.escape(settings_link(settings))
+    footer = (
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">'
+        '<tr><td align="center" style="padding:0 12px 24px 12px;font-family:Arial,Helvetica,'
+        'sans-serif;font-size:12px;line-height:16px;color:#6b7785;">'
+        "Who receives which Seatwise e-mail is set by its admins under "
+        f'<a href="{link}" style="color:#1f3a5f;">Settings &rsaquo; Notifications</a>'
+        " (ask one to change it).</td></tr></table>\n"
+    )
+    end = html.lower().rfind("</body>")
+    return html[:end] + footer + html[end:] if end >= 0 else html + footer
+
+
+def list_id(settings: Settings, kind: str) -> str:
+    """``Seatwise <kind> e-mails <kind.host>`` (RFC 2919), the host from
+    SEATWISE_BASE_URL (``localhost`` for an IP address, as the RFC asks)."""
+    label = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-") or "notification"
+    host = urlsplit(settings.base_url).hostname or "localhost"
+    try:
+        ipaddress.ip_address(host)
+        host = "localhost"
+    except ValueError:
+        host = _ascii_domain(f"seatwise@{host}")
+    return f"Seatwise {kind.replace('_', ' ')} e-mails <{label}.{host}>"
+
+
+def sender_address(value: str) -> Address:
+    """SEATWISE_MAIL_FROM: ``seatwise@acme.example`` or ``Seatwise <seatwise@acme.example>``.
+
+    Raises:
+        ValueError: unless ``value`` is exactly one valid address, with or without a
+            display name; saying what a valid one looks like.
+    """
+    header = policy.default.header_factory("From", value.strip())
+    addresses = list(getattr(header, "addresses", ()))
+    if len(addresses) != 1 or header.defects or not addresses[0].addr_spec:
+        raise ValueError(
+            f"{value!r} is not one e-mail address (give seatwise@acme.example or "
+            "Seatwise <seatwise@acme.example>)"
+        )
+    address = addresses[0]
+    return Address(address.display_name, addr_spec=normalised_address(address.addr_spec))
 
 
 def wire_address(address: str) -> str:

@@ -241,13 +241,13 @@ class Settings(BaseSettings, NotificationSettings):
     @field_validator("mail_from")
     @classmethod
     def _check_mail_from(cls, value: str) -> str:
-        from app.core.emails import normalised_address
+        """An address, optionally with a display name (``Seatwise <seatwise@acme.example>``)."""
+        from app.core.mail import sender_address
 
         try:
-            normalised_address(value)
+            return str(sender_address(value))
         except ValueError as exc:
             raise ValueError(f"SEATWISE_MAIL_FROM: {exc}") from None
-        return value.strip()
 
     @field_validator("timezone")
     @classmethod

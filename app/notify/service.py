@@ -229,6 +229,7 @@ def _deliver_one(
                 html=row.body_html,
                 attachments=_decode_attachments(row.attachments),
                 message_id_seed=f"seatwise.{row.id}.{row.dedupe_key}",
+                kind=row.kind,
             )
             send_message(settings, message)
         except MailError as exc:

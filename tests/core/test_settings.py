@@ -27,6 +27,8 @@ def _settings(**values: Any) -> Settings:
         ({"never_used_grace_days": -1}, "never_used_grace_days"),
         ({"base_url": "not a url"}, "base_url"),
         ({"mail_from": "not-an-email"}, "SEATWISE_MAIL_FROM"),
+        ({"mail_from": "Seatwise <not-an-email>"}, "SEATWISE_MAIL_FROM"),
+        ({"mail_from": "a@acme.example, b@acme.example"}, "SEATWISE_MAIL_FROM"),
         ({"smtp_starttls": True, "smtp_ssl": True}, "choose one"),
         ({"database_url": "postgresql+psycopg2://u@127.0.0.1/x"}, "does not ship"),
     ],
@@ -36,6 +38,19 @@ def test_nonsense_values_are_refused_naming_the_setting(
 ) -> None:
     with pytest.raises(ValidationError, match=needle):
         _settings(**values)
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("seatwise@acme.example", "seatwise@acme.example"),
+        ("Seatwise <seatwise@acme.example>", "Seatwise <seatwise@acme.example>"),
+        ("  Seatwise Büro <Seatwise@ACME.example> ", "Seatwise Büro <seatwise@acme.example>"),
+        ('"Seatwise, Acme" <seatwise@acme.example>', '"Seatwise, Acme" <seatwise@acme.example>'),
+    ],
+)
+def test_mail_from_takes_an_address_with_or_without_a_display_name(value: str, kept: str) -> None:
+    assert _settings(mail_from=value).mail_from == kept
 
 
 def test_cookies_are_secure_in_production_unless_turned_off() -> None:

@@ -254,3 +254,35 @@ def test_attachments_go_in_base64_lines_of_76_characters_and_headers_stay_unfold
     assert attachment.get_content() == content
     # Headers keep RFC 5322's 998: a long subject is one line, not folded at 78.
     assert f"\r\nSubject: {subject}\r\n".encode() in raw
+
+
+def test_every_email_links_its_notification_settings_and_carries_a_list_id(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    port, mailbox = smtp
+    with Session(committed_db.engine) as session:
+        service.enqueue(
+            session=session, kind="free_seats", recipient="buyer@example.com", subject="Seats",
+            text="plain body\n", html="<html><body><p>html body</p></body></html>",
+            dedupe_key="k-footer",
+        )  # fmt: skip
+        session.commit()
+    settings = _settings(
+        port,
+        base_url="https://seatwise.example.com/app/",
+        mail_from="Seatwise Büro <seatwise@example.com>",
+    )
+    assert service.deliver_due(engine=committed_db.engine, settings=settings).sent == 1
+    [message] = mailbox.messages
+    link = "https://seatwise.example.com/app/settings#notifications"
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    plain = text.get_content().replace("\r\n", "\n")
+    assert plain.startswith("plain body\n\n-- \n") and f"Notifications: {link}" in plain
+    page = html.get_content()
+    assert page.index(f'<a href="{link}"') < page.index("</body>")
+    assert message["List-Id"] == "Seatwise free seats e-mails <free-seats.seatwise.example.com>"
+    assert "List-Unsubscribe" not in message  # nothing a recipient could use (see mail.py)
+    assert str(message["From"]) == "Seatwise Büro <seatwise@example.com>"
+    assert mailbox.envelopes[0][0] == "seatwise@example.com"
