@@ -150,7 +150,7 @@ def resolve_recipients(
     if to_procurement or not emails:
         emails.extend(procurement)
     if not emails:
-        emails.extend(_fallback_recipients(session))
+        emails.extend(fallback_recipients(session))
     unique = list(dict.fromkeys(emails))
     return Recipients(emails=unique, owner_email=owner, owner_left=left)
 
@@ -166,7 +166,7 @@ def role_recipients(*, session: Session, roles: tuple[Role, ...], extra: list[st
     return list(dict.fromkeys(e for e in emails if e))
 
 
-def _fallback_recipients(session: Session) -> list[str]:
+def fallback_recipients(session: Session) -> list[str]:
     """Who gets an alert nobody else would: the users with the procurement role, else the
     admins (an owner who left and no ``SEATWISE_PROCUREMENT_EMAILS`` would otherwise let a
     notice deadline pass in silence)."""

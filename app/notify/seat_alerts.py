@@ -39,7 +39,7 @@ from app.core.errors import InvalidInputError, NotFoundError
 from app.core.security import Role
 from app.core.settings import Settings
 from app.inventory.models import Application, Product, Subscription
-from app.notify.alerts import PlannedEmail, _fallback_recipients, normalise
+from app.notify.alerts import PlannedEmail, fallback_recipients, normalise
 from app.notify.figures import CENT, CYCLE_MONTHS
 from app.notify.models import FreeSeatAlert
 from app.notify.render import render_email
@@ -151,7 +151,7 @@ def _recipients(session: Session, settings: Settings) -> list[str]:
         )
     )
     emails = [normalise(e) for e in [*settings.procurement_emails, *managers]]
-    return list(dict.fromkeys(e for e in emails if e)) or _fallback_recipients(session)
+    return list(dict.fromkeys(e for e in emails if e)) or fallback_recipients(session)
 
 
 def _ensure_row(session: Session, product_id: int) -> None:

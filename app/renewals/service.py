@@ -29,9 +29,9 @@ from app.core.settings import Settings
 from app.inventory.models import Application, Subscription, Vendor
 from app.notify.alerts import (
     PlannedEmail,
-    _fallback_recipients,
     contract_owner,
     contract_ref,
+    fallback_recipients,
     normalise,
     notice_deadline,
     person_has_left,
@@ -339,7 +339,7 @@ def plan_escalations(*, session: Session, settings: Settings, as_of: date) -> li
     """Escalation e-mails due on ``as_of`` for renewals still without a decision."""
     planned: list[PlannedEmail] = []
     procurement = [e for e in (normalise(x) for x in settings.procurement_emails) if e]
-    recipients = procurement or _fallback_recipients(session)
+    recipients = procurement or fallback_recipients(session)
     for sub in _upcoming(session, as_of):
         deadline = notice_deadline(sub)
         if deadline is None or sub.renewal_date is None:
