@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.core.days import DAY_RANGE, check_day
 from app.core.db import make_engine, session_scope
 from app.core.settings import Settings, load_settings
 
@@ -73,8 +74,8 @@ def print_json(data: Any) -> None:
 def parse_day(value: str, option: str) -> date:
     """A ``YYYY-MM-DD`` option; an impossible date or a year outside 1900-2999 exits 2.
 
-    The bound keeps the windows reckoned from the day (a year back, months ahead)
-    within the dates Python holds.
+    The bound (:mod:`app.core.days`, the API's too) keeps the windows reckoned from the
+    day (a year back, months ahead) within the dates Python holds.
     """
     try:
         day = date.fromisoformat(value.strip())
@@ -82,8 +83,7 @@ def parse_day(value: str, option: str) -> date:
         raise typer.BadParameter(
             f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option
         ) from None
-    if not 1900 <= day.year <= 2999:
-        raise typer.BadParameter(
-            f"{value!r}: the year must be from 1900 to 2999", param_hint=option
-        )
-    return day
+    try:
+        return check_day(day)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: {DAY_RANGE}", param_hint=option) from None

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.core.days import Day
+
 #: The keys `seatwise findings list --json` prints, in order.
 FINDING_KEYS = (
     "key",
@@ -78,7 +80,9 @@ class FindingUpdate(BaseModel):
 class AnalyzeRequest(BaseModel):
     """Options of one analysis run."""
 
-    as_of: date | None = Field(default=None, description="The day rules treat as today")
+    as_of: Day | None = Field(
+        default=None, description="The day rules treat as today (a year from 1900 to 2999)"
+    )
 
 
 class AnalysisRead(BaseModel):

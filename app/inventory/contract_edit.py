@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.auth.service import audit
+from app.core.days import Day
 from app.core.db import MAX_MONEY, MAX_ROW_ID, get_row, utcnow
 from app.core.emails import checked_address
 from app.core.errors import InvalidInputError
@@ -25,8 +25,8 @@ class ContractUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    end_date: date | None = None
-    renewal_date: date | None = None
+    end_date: Day | None = None
+    renewal_date: Day | None = None
     auto_renew: bool | None = None
     notice_days: int | None = Field(default=None, ge=0, le=3650)
     billing_cycle: str | None = None

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import pycountry
 from openpyxl.utils import get_column_letter
 
+from app.core.days import check_day
 from app.core.emails import normalised_address
 from app.inventory.import_files import Cell, RawTable, RowProblem
 
@@ -208,9 +209,9 @@ def _text(cell: Cell) -> str:
 def read_date(cell: Cell) -> date:
     """An ISO date string, or an XLSX date cell."""
     if isinstance(cell, datetime):
-        return cell.date()
+        return _bounded(cell.date())
     if isinstance(cell, date):
-        return cell
+        return _bounded(cell)
     if isinstance(cell, bool | int | float):
         raise CellError(
             f"expected a date, got the number {cell!r}; format the cell as a date or "
@@ -220,9 +221,18 @@ def read_date(cell: Cell) -> date:
     if not _ISO_DATE.match(text):
         raise CellError(f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-12-31)")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise CellError(f"{text!r} is not a real date ({exc})") from exc
+    return _bounded(day)
+
+
+def _bounded(day: date) -> date:
+    """The day, when its year is one every rule can reckon from (:mod:`app.core.days`)."""
+    try:
+        return check_day(day)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
 
 
 def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:

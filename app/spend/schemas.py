@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from app.core.days import Day
+
 
 class BudgetSet(BaseModel):
     """Set the yearly budget of exactly one department or cost centre."""
@@ -47,7 +49,7 @@ class FxRateSet(BaseModel):
 
     base: str = Field(min_length=3, max_length=3)
     quote: str = Field(min_length=3, max_length=3)
-    day: date
+    day: Day
     rate: Decimal = Field(gt=0)
 
 
