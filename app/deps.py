@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -68,11 +69,23 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_current_user(request: Request, session: SessionDep) -> User:
+bearer_token = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description=(
+        "An API token, made with `seatwise token create --email E --name N` or by an "
+        "admin (Settings → API tokens, `POST /api/v1/admin/tokens`); shown once."
+    ),
+)
+"""Reads ``Authorization: Bearer …``; declared so OpenAPI names the scheme (``/docs``'
+Authorize). A missing header is no error here: the session cookie may stand in."""
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)]
+
+
+def get_current_user(request: Request, session: SessionDep, bearer: BearerCredentials) -> User:
     """The user behind the bearer token or the session cookie."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        found = auth_service.user_for_token(session=session, token=header[7:].strip())
+    if bearer is not None:
+        found = auth_service.user_for_token(session=session, token=bearer.credentials.strip())
         if found is None:
             raise LoginRequired
         if found.use_due:
@@ -137,14 +150,22 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def require_roles(*roles: Role) -> Callable[[User], User]:
-    """A dependency admitting admins and the given roles, refusing others with 403."""
+    """A dependency admitting admins and the given roles, refusing others with 403.
+
+    The roles go to the bearer scheme as its scopes, so the OpenAPI document lists
+    them on each operation (OpenAPI 3.1: role names for a non-OAuth scheme), whence
+    :mod:`app.openapi` documents the 403.
+    """
     allowed = tuple(sorted({Role.admin.value, *(r.value for r in roles)}))
 
-    def guard(user: CurrentUser) -> User:
+    def guard(user: User) -> User:
         if user.role not in allowed:
             raise Forbidden(user.role, allowed)
         return user
 
+    # Set as an object: a postponed (string) annotation cannot name the closure's roles.
+    scoped = Security(get_current_user, scopes=list(allowed))
+    guard.__annotations__["user"] = Annotated[User, scoped]
     return guard
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from http import HTTPStatus
 from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.core.db import make_engine
@@ -26,6 +28,7 @@ from app.core.settings import Settings, get_settings
 from app.core.templating import templates
 from app.core.vendor_assets import vendor_app
 from app.deps import Forbidden, LoginRequired
+from app.openapi import install_openapi
 
 # Routers mounted, in order; a module that fails to import is a startup error.
 ROUTER_MODULES = [
@@ -144,6 +147,43 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.warning("%s %s: %s", request.method, request.url.path, known)
         return _error_response(request, known)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own answers: no route at this address (404), a route without this
+        # method (405, with its Allow header). FastAPI would send {"detail": "Not Found"}.
+        title = HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404:
+            detail = f"nothing at {request.url.path}; the API's addresses are listed at /docs"
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            detail = f"{request.method} is not allowed at {request.url.path} (allowed: {allowed})"
+        else:
+            detail = str(exc.detail)
+        answer: Response
+        if _wants_html(request):
+            answer = templates.TemplateResponse(
+                request,
+                "error.html",
+                {"title": title, "detail": detail},
+                status_code=exc.status_code,
+            )
+        else:
+            answer = problem(exc.status_code, title, detail)
+        answer.headers.update(exc.headers or {})
+        return answer
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        # A bug: the traceback goes to the server's log (Starlette re-raises it after this
+        # answer); the client is told no more than that, in the API's own format.
+        if _wants_html(request):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return problem(
+            500,
+            "Internal Server Error",
+            "the server failed to answer this request; the error is in its log",
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
@@ -232,4 +272,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module_name in ROUTER_MODULES:
         module = importlib.import_module(module_name)
         app.include_router(module.router)
+    install_openapi(app)
     return app
