@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 def money_text(value: Decimal | None) -> str | None:
@@ -18,13 +18,16 @@ def money_text(value: Decimal | None) -> str | None:
 
 
 class SubscriptionRead(BaseModel):
-    """One contract as `subscriptions list --json` and ``GET /api/v1/subscriptions`` show it.
+    """One contract as `subscriptions list --json`, ``GET /api/v1/subscriptions`` and
+    ``PATCH /api/v1/contracts/{id}`` show it.
 
+    ``id`` is what ``PATCH /api/v1/contracts/{id}`` takes (and answers this shape);
     ``product`` is the product text the contract was imported with (a SKU part number,
     external id or name); ``notice_deadline`` is ``renewal_date - notice_days``.
     """
 
-    contract_number: str
+    id: int = Field(description="The contract's id: PATCH /api/v1/contracts/{id} changes it.")
+    contract_number: str = Field(description="The vendor's number; unique per vendor.")
     vendor: str
     application: str
     product: str | None

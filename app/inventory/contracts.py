@@ -215,12 +215,25 @@ def list_subscriptions(
     return items, int(total)
 
 
+def read_subscription(*, session: Session, subscription: Subscription) -> SubscriptionRead:
+    """Return one contract in its listed shape (what an edit answers, as the list shows it)."""
+    vendor = session.get(Vendor, subscription.vendor_id)
+    application = session.get(Application, subscription.application_id)
+    return subscription_read(
+        subscription,
+        vendor=vendor.name if vendor else "",
+        application=application.name if application else "",
+    )
+
+
 def subscription_read(sub: Subscription, *, vendor: str, application: str) -> SubscriptionRead:
     """The listed shape of one contract."""
     deadline = (
         sub.renewal_date - timedelta(days=sub.notice_days) if sub.renewal_date is not None else None
     )
+    assert sub.id is not None  # a stored contract
     return SubscriptionRead(
+        id=sub.id,
         contract_number=sub.contract_number,
         vendor=vendor,
         application=application,
