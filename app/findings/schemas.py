@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.core.days import Day
 
-#: The keys `seatwise findings list --json` prints, in order.
+#: The keys `seatwise findings list --json` prints, in order: every field of FindingRead,
+#: as ``GET /api/v1/findings`` gives them (the same names everywhere).
 FINDING_KEYS = (
     "key",
     "kind",
@@ -23,6 +24,10 @@ FINDING_KEYS = (
     "evidence",
     "first_seen",
     "last_seen",
+    "status_reason",
+    "status_by",
+    "status_at",
+    "resolved_at",
 )
 
 
@@ -96,6 +101,9 @@ class AnalysisRead(BaseModel):
     new: int
     resolved: int
     reopened: int
+    warnings: list[str] = Field(
+        description="What the analysis could not judge and why (the CLI prints them too)."
+    )
 
 
 class PolicyRead(BaseModel):

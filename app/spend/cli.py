@@ -135,14 +135,14 @@ def register(app: typer.Typer) -> None:
         """List stored FX rates, newest first."""
         with db_session() as session:
             rows = [
-                {"base": r.base, "quote": r.quote, "date": r.day, "rate": r.rate}
+                {"base": r.base, "quote": r.quote, "day": r.day, "rate": r.rate}
                 for r in fx.list_rates(session=session, base=base, quote=quote)
             ]
         if json_:
             print_json(rows)
             return
         for r in rows:
-            typer.echo(f"{r['date']}  1 {r['base']} = {r['rate']} {r['quote']}")
+            typer.echo(f"{r['day']}  1 {r['base']} = {r['rate']} {r['quote']}")
 
     @report_app.command("spend")
     def report_spend(

@@ -32,10 +32,11 @@ def list_connectors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> ConnectorPage:
-    """Configured connectors; secret fields are masked."""
+    """Configured connectors with their last run; secret fields are masked."""
     rows = configs.list_connectors(session=session)
     total = session.exec(select(func.count()).select_from(ConnectorConfig)).one()
-    items = [ConnectorRead(**configs.masked_view(r)) for r in rows[offset : offset + limit]]
+    views = configs.connector_views(session=session, rows=rows[offset : offset + limit])
+    items = [ConnectorRead(**view) for view in views]
     return ConnectorPage(items=items, total=int(total), limit=limit, offset=offset)
 
 

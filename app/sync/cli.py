@@ -126,22 +126,7 @@ def register(app: typer.Typer) -> None:
         """List connectors (secrets masked) with their last run."""
         with db_session() as session:
             rows = configs.list_connectors(session=session)
-            last = configs.last_runs(session=session, connector_ids=[r.id for r in rows if r.id])
-            views = []
-            for row in rows:
-                run = last.get(row.id) if row.id else None
-                views.append(
-                    {
-                        **configs.masked_view(row),
-                        "last_run": None
-                        if run is None
-                        else {
-                            "status": run.status,
-                            "started_at": run.started_at,
-                            "error": run.error,
-                        },
-                    }
-                )
+            views = configs.connector_views(session=session, rows=rows)
         if json_:
             print_json(views)
             return

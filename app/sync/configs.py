@@ -217,6 +217,21 @@ def last_runs(*, session: Session, connector_ids: list[int]) -> dict[int, SyncRu
     return out
 
 
+def connector_views(*, session: Session, rows: list[ConnectorConfig]) -> list[dict[str, Any]]:
+    """Connectors as the CLI and the API show them: secrets masked, with their last run."""
+    last = last_runs(session=session, connector_ids=[r.id for r in rows if r.id])
+    views = []
+    for row in rows:
+        run = last.get(row.id) if row.id else None
+        summary = (
+            None
+            if run is None
+            else {"status": run.status, "started_at": run.started_at, "error": run.error}
+        )
+        views.append({**masked_view(row), "last_run": summary})
+    return views
+
+
 def build_connector(row: ConnectorConfig, settings: Settings, **options: Any) -> Any:
     """Instantiate the connector of ``row`` with its decrypted secrets and our timeouts.
 

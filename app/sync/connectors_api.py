@@ -70,7 +70,8 @@ def add_connector(
         )
     except configs.ConnectorConfigInvalid as exc:
         return _invalid_config(exc)
-    return ConnectorRead(**configs.masked_view(row))
+    [view] = configs.connector_views(session=session, rows=[row])
+    return ConnectorRead(**view)
 
 
 @router.post("/connectors/{name}/test", response_model=ConnectorTestRead)

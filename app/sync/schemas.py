@@ -8,8 +8,16 @@ from typing import Any
 from pydantic import BaseModel
 
 
+class LastRunRead(BaseModel):
+    """How a connector's newest sync run went (its runs: ``GET /api/v1/sync-runs``)."""
+
+    status: str
+    started_at: datetime
+    error: str | None
+
+
 class ConnectorRead(BaseModel):
-    """A connector with its secrets masked."""
+    """A connector with its secrets masked, and its newest run (None: never synced)."""
 
     name: str
     kind: str
@@ -18,6 +26,7 @@ class ConnectorRead(BaseModel):
     schedule: str | None
     config: dict[str, Any]
     created_at: datetime
+    last_run: LastRunRead | None
 
 
 class ConnectorPage(BaseModel):

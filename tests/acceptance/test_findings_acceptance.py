@@ -332,7 +332,8 @@ def test_per_application_policy_and_review_decisions_hold_on_reanalysis(
 def test_findings_list_json_names_application_and_product(analysed: Analysis) -> None:
     documented = ["key", "kind", "severity", "application", "product", "subject",
                   "monthly_savings", "currency", "status", "evidence", "first_seen",
-                  "last_seen"]  # fmt: skip
+                  "last_seen", "status_reason", "status_by", "status_at",
+                  "resolved_at"]  # fmt: skip
     app_of_product = {
         SPE_E3: "Microsoft 365",
         SPE_E5: "Microsoft 365",

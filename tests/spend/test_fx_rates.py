@@ -20,7 +20,7 @@ def test_fx_set_then_list_json(cli: Any) -> None:
     assert cli("fx", "set", "eur", "USD", "1.08", "--date", "2026-11-01").exit_code == 0
     assert cli("fx", "set", "EUR", "USD", "1.09", "--date", "2026-11-01").exit_code == 0
     rows = json.loads(cli("fx", "list", "--json").stdout)
-    assert rows == [{"base": "EUR", "quote": "USD", "date": "2026-11-01", "rate": "1.0900000000"}]
+    assert rows == [{"base": "EUR", "quote": "USD", "day": "2026-11-01", "rate": "1.0900000000"}]
 
 
 @pytest.mark.parametrize(
