@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Security
@@ -191,6 +191,16 @@ Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Rows to skip.")]
 ActiveDays = Annotated[
     int, Query(ge=1, le=36_500, description="An assignee counts as active within this many days.")
 ]
+
+
+def one_of(allowed: Sequence[str], description: str) -> Any:
+    """A query parameter taking one of ``allowed``: OpenAPI lists them as its enum, and the
+    service refuses any other value naming them (:func:`app.core.errors.check_choice`)."""
+    return Query(
+        description=f"{description}: one of {', '.join(allowed)}",
+        json_schema_extra={"enum": list(allowed)},
+    )
+
 
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "dashboard": (AM, FI, PR, VI),

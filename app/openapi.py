@@ -46,7 +46,7 @@ class ValidationProblem(Problem):
     )
 
 
-NAMED_FILTERS: frozenset[str] = frozenset()
+NAMED_FILTERS = frozenset({"connector", "product", "application"})
 """Query parameters naming a row: one that names nothing answers 404, as a path does."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -69,6 +69,16 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to stdout (dates ISO 8601, money as decimal strings)."""
     json.dump(data, sys.stdout, default=_default, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def choice(value: str | None, allowed: Sequence[str], option: str) -> str | None:
+    """An option taking one of ``allowed`` (any case); another value exits 2 naming them."""
+    if value is None:
+        return None
+    clean = value.strip().lower()
+    if clean not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return clean
 
 
 def parse_day(value: str, option: str) -> date:

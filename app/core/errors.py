@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,6 +43,21 @@ class PermissionDeniedError(SeatwiseError):
 
     status_code = 403
     title = "Forbidden"
+
+
+def check_choice(value: str | None, allowed: Sequence[str], what: str) -> str | None:
+    """Return ``value`` when it is one of ``allowed`` (or None, no filter).
+
+    The rule for every enumerated filter (status, kind, severity): an unknown value is
+    refused naming the allowed ones (API 422; the CLI checks first and exits 2), never
+    answered with an empty list a caller would take for "none".
+
+    Raises:
+        InvalidInputError: ``value`` is none of ``allowed``.
+    """
+    if value is not None and value not in allowed:
+        raise InvalidInputError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+    return value
 
 
 def problem_text(exc: ValidationError | SeatwiseError) -> str:

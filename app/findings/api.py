@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from app.auth.models import User
-from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user
+from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user, one_of
 from app.findings import review
-from app.findings.review import FindingFilter
+from app.findings.review import SEVERITY_ORDER, FindingFilter
 from app.findings.schemas import (
     AnalysisRead,
     AnalyzeRequest,
@@ -18,7 +18,7 @@ from app.findings.schemas import (
     FindingRead,
     FindingUpdate,
 )
-from app.findings.service import analyze
+from app.findings.service import STATUSES, analyze
 
 router = APIRouter(prefix="/api/v1", tags=["findings"])
 FindingsReader = Annotated[User, area_user("findings")]
@@ -28,12 +28,16 @@ FindingsReader = Annotated[User, area_user("findings")]
 def list_findings(
     session: SessionDep,
     user: FindingsReader,
-    kind: Annotated[str | None, Query(description="Only this kind")] = None,
-    status: Annotated[
-        str | None, Query(description="Only this status (default: all but resolved)")
+    kind: Annotated[
+        str | None, Query(description="Only this kind (an unknown one is refused, naming them)")
     ] = None,
-    application: Annotated[str | None, Query(description="Application name or id")] = None,
-    severity: Annotated[str | None, Query(description="Only this severity")] = None,
+    status: Annotated[
+        str | None, one_of(STATUSES, "Only this status (default: all but resolved)")
+    ] = None,
+    application: Annotated[
+        str | None, Query(description="Application name (any case) or id; 404 if none")
+    ] = None,
+    severity: Annotated[str | None, one_of(SEVERITY_ORDER, "Only this severity")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> FindingPage:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.core.cli_runtime import db_session, parse_day, print_json, state
+from app.core.cli_runtime import choice, db_session, parse_day, print_json, state
 from app.findings import review
 from app.findings.cli_config import register_catalog, register_policy
 from app.findings.review import SEVERITY_ORDER, FindingFilter
@@ -24,15 +24,6 @@ def parse_as_of(value: str | None) -> date:
     if value is None:
         return date.today()
     return parse_day(value, "--as-of")
-
-
-def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
-    if value is None:
-        return None
-    clean = value.strip().lower()
-    if clean not in allowed:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
-    return clean
 
 
 def _print_table(rows: list[FindingRead]) -> None:
@@ -106,9 +97,9 @@ def register(app: typer.Typer) -> None:
         with db_session() as session:
             kinds = review.known_kinds(session=session)
         flt = FindingFilter(
-            kind=_choice(kind, tuple(kinds), "--kind"),
-            status=_choice(status, STATUSES, "--status"),
-            severity=_choice(severity, SEVERITY_ORDER, "--severity"),
+            kind=choice(kind, tuple(kinds), "--kind"),
+            status=choice(status, STATUSES, "--status"),
+            severity=choice(severity, SEVERITY_ORDER, "--severity"),
             application=application,
         )
         with db_session() as session:

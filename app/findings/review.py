@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.service import audit
 from app.core.db import MAX_ROW_ID, utcnow
-from app.core.errors import ConflictError, InvalidInputError, NotFoundError
+from app.core.errors import ConflictError, InvalidInputError, NotFoundError, check_choice
 from app.findings.fingerprint import MATERIAL_EVIDENCE
 from app.findings.models import Finding
 from app.findings.schemas import FindingRead
@@ -45,17 +45,14 @@ class FindingFilter:
     to its contract's product's, which its application's would bury)."""
 
 
-def _conditions(flt: FindingFilter) -> list[Any]:
+def _conditions(session: Session, flt: FindingFilter) -> list[Any]:
+    """The filter as SQL conditions; an unknown status, severity or kind is a 422 naming
+    the allowed ones, an application no name or id matches a 404 naming it."""
     conditions: list[Any] = []
-    if flt.status is not None and flt.status not in STATUSES:
-        raise InvalidInputError(
-            f"unknown status {flt.status!r}; expected one of {', '.join(STATUSES)}"
-        )
-    if flt.severity is not None and flt.severity not in SEVERITY_ORDER:
-        raise InvalidInputError(
-            f"unknown severity {flt.severity!r}; expected one of {', '.join(SEVERITY_ORDER)}"
-        )
+    check_choice(flt.status, STATUSES, "status")
+    check_choice(flt.severity, SEVERITY_ORDER, "severity")
     if flt.kind is not None:
+        check_choice(flt.kind, known_kinds(session=session), "kind")
         conditions.append(col(Finding.kind) == flt.kind)
     if flt.status is None:
         conditions.append(col(Finding.status) != RESOLVED)
@@ -75,9 +72,13 @@ def _conditions(flt: FindingFilter) -> list[Any]:
         match = sa.func.lower(col(Application.name)) == name.lower()
         if name.isascii() and name.isdigit() and int(name) <= MAX_ROW_ID:
             match = match | (col(Application.id) == int(name))
-        conditions.append(
-            col(Finding.application_id).in_(sa.select(col(Application.id)).where(match))
-        )
+        ids = session.exec(select(col(Application.id)).where(match)).all()
+        if not ids:
+            raise NotFoundError(
+                f"no application named {name!r} (nor with that id); the applications: "
+                "GET /api/v1/applications or `seatwise inventory applications`"
+            )
+        conditions.append(col(Finding.application_id).in_(ids))
     return conditions
 
 
@@ -122,7 +123,7 @@ def list_findings(
     *, session: Session, flt: FindingFilter, limit: int | None = None, offset: int = 0
 ) -> tuple[list[FindingRead], int, dict[str, str]]:
     """Return a page of findings, the number matching, and their savings per currency."""
-    conditions = _conditions(flt)
+    conditions = _conditions(session, flt)
     severity_rank = sa.case(
         {s: i for i, s in enumerate(SEVERITY_ORDER)}, value=col(Finding.severity), else_=9
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.auth.models import User
 from app.core.db import utcnow
-from app.deps import ActiveDays, Offset, RowId, SessionDep, area_user
+from app.deps import ActiveDays, Offset, RowId, SessionDep, area_user, one_of
 from app.inventory import service
 from app.inventory.app_edit import (
     ApplicationRead,
@@ -25,8 +25,12 @@ from app.inventory.inventory_schemas import (
     ProductPage,
     ProductRead,
 )
+from app.people.service import ACCOUNT_STATUSES
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
+ConnectorName = Annotated[
+    str | None, Query(description="Only this connector's (its name, any case); 404 if none")
+]
 # Whoever may open the applications pages (which list each holder) may read these.
 InventoryReader = Annotated[User, area_user("applications")]
 InventoryWriter = Annotated[User, area_user("applications_write")]
@@ -59,7 +63,7 @@ def patch_application(
 def list_products(
     session: SessionDep,
     _: InventoryReader,
-    connector: str | None = None,
+    connector: ConnectorName = None,
     active_days: ActiveDays = 30,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
@@ -84,9 +88,13 @@ def list_products(
 def list_accounts(
     session: SessionDep,
     _: InventoryReader,
-    connector: str | None = None,
-    status: str | None = None,
-    product: Annotated[str | None, Query(description="A product external id.")] = None,
+    connector: ConnectorName = None,
+    status: Annotated[
+        str | None, one_of(ACCOUNT_STATUSES, "Only accounts with this status")
+    ] = None,
+    product: Annotated[
+        str | None, Query(description="Holders of this product external id; 404 if none has it")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> AccountPage:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from app.core.cli_runtime import db_session, print_json
 from app.core.db import utcnow
@@ -19,13 +18,6 @@ from app.inventory.app_edit import (
     read_application,
     update_application,
 )
-from app.sync.configs import get_connector_config
-
-
-def _known_connector(session: Session, name: str | None) -> None:
-    """A misspelt ``--connector`` is an error naming the configured ones, not an empty list."""
-    if name is not None:
-        get_connector_config(session=session, name=name)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +41,6 @@ def register(app: typer.Typer) -> None:
         """Products with seats purchased, consumed, assigned and active."""
         now = utcnow()
         with db_session() as session:
-            _known_connector(session, connector)
             items, _ = service.inventory_products(
                 session=session,
                 today=now.date(),
@@ -86,7 +77,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Accounts with their status, last activity and the products they hold."""
         with db_session() as session:
-            _known_connector(session, connector)
             items, _ = service.inventory_accounts(session=session, connector=connector)
         if json_:
             print_json(items)

@@ -15,7 +15,13 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.core.db import lock_patience, same_name
-from app.core.errors import RETRIED_SQLSTATES, DatabaseBusyError, DeadlockError
+from app.core.errors import (
+    RETRIED_SQLSTATES,
+    DatabaseBusyError,
+    DeadlockError,
+    NotFoundError,
+    check_choice,
+)
 from app.core.leader import SCHEMA_LOCK_KEY
 from app.inventory.models import Application, Product, Subscription, Vendor
 
@@ -185,6 +191,9 @@ def inventory_products(
     ``active_days`` of ``now``; ``seats_activity_unknown`` those whose source reports no
     activity at all (a Microsoft 365 tenant without Entra ID P1), which ``seats_active``
     cannot count, so a reader knows its zero is not "nobody uses it".
+
+    Raises:
+        NotFoundError: ``connector`` names no connector.
     """
     from app.sync.models import ConnectorConfig
 
@@ -194,7 +203,7 @@ def inventory_products(
         .where(col(Product.removed_at).is_(None))
     )
     if connector:
-        query = query.where(ConnectorConfig.name == connector)
+        query = query.where(col(Product.connector_id) == _connector_id(session, connector))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     query = query.order_by(col(ConnectorConfig.name), col(Product.name), col(Product.external_id))
     if limit is not None:
@@ -254,6 +263,13 @@ def _seat_counts(
     return {pid: (int(n), int(a), int(u)) for pid, n, a, u in session.exec(query)}
 
 
+def _connector_id(session: Session, name: str) -> int | None:
+    """The id of the connector a filter names, in any case; NotFoundError naming it if none."""
+    from app.sync.configs import get_connector_config
+
+    return get_connector_config(session=session, name=name).id
+
+
 def inventory_accounts(
     *,
     session: Session,
@@ -266,20 +282,32 @@ def inventory_accounts(
     """Current synced accounts with the product external ids they hold; and the total.
 
     ``product`` filters to holders of a current seat of that product external id.
+
+    Raises:
+        NotFoundError: ``connector`` names no connector, or ``product`` no product.
+        InvalidInputError: ``status`` is none of the account statuses.
     """
     from app.people.models import Account, Assignment
+    from app.people.service import ACCOUNT_STATUSES
     from app.sync.models import ConnectorConfig
 
+    check_choice(status or None, ACCOUNT_STATUSES, "status")
     query = (
         select(Account, ConnectorConfig.name)
         .join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
         .where(col(Account.removed_at).is_(None))
     )
     if connector:
-        query = query.where(ConnectorConfig.name == connector)
+        query = query.where(col(Account.connector_id) == _connector_id(session, connector))
     if status:
         query = query.where(Account.status == status)
     if product:
+        known = select(Product.id).where(Product.external_id == product).limit(1)
+        if session.exec(known).first() is None:
+            raise NotFoundError(
+                f"no product with external id {product!r}; the products: GET /api/v1/products "
+                "or `seatwise inventory products`"
+            )
         holders = (
             select(Assignment.account_id)
             .join(Product, col(Product.id) == col(Assignment.product_id))

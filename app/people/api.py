@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.auth.models import User
-from app.deps import Offset, SessionDep, area_user
+from app.deps import Offset, SessionDep, area_user, one_of
 from app.people import service
+from app.people.service import PERSON_STATUSES
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
 PeopleReader = Annotated[User, area_user("people")]
@@ -18,7 +19,7 @@ PeopleReader = Annotated[User, area_user("people")]
 def list_people(
     session: SessionDep,
     _: PeopleReader,
-    status: str | None = None,
+    status: Annotated[str | None, one_of(PERSON_STATUSES, "Only persons with this status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:

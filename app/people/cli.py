@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.core.cli_runtime import db_session, print_json
+from app.core.cli_runtime import choice, db_session, print_json
 from app.people import service
 
 
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """List people, their accounts per source and the licences they hold."""
+        status = choice(status, service.PERSON_STATUSES, "--status")
         with db_session() as session:
             items, _ = service.list_people(session=session, status=status)
         if json_:

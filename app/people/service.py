@@ -11,14 +11,16 @@ their accounts in an identity-provider connector is suspended, deleted or gone.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.core import bulk
+from app.core.errors import check_choice
 from app.people.models import Account, Person, PersonAlias
 from app.sync.models import ConnectorConfig
+from connectors.base import AccountStatus
 
 PERSON_T = cast(sa.Table, Person.__table__)  # type: ignore[attr-defined]
 ACCOUNT_T = cast(sa.Table, Account.__table__)  # type: ignore[attr-defined]
@@ -28,6 +30,10 @@ PERSON_REFERENCES = ("account", "usage_daily")
 """Tables whose ``person_id`` follows a person merged into another (aliases move too)."""
 MERGED_FIELDS = ("display_name", "department", "cost_centre", "manager_email")
 GONE_STATUSES = ("suspended", "deleted")
+PERSON_STATUSES = ("active", "leaver")
+"""What a person's ``status`` can be (:func:`refresh_leavers` sets it)."""
+ACCOUNT_STATUSES: tuple[str, ...] = get_args(AccountStatus)
+"""What an account's ``status`` can be: what the connectors report."""
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -236,11 +242,16 @@ def refresh_leavers(*, session: Session, stamp: datetime) -> None:
 def list_people(
     *, session: Session, status: str | None = None, limit: int | None = None, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
-    """Persons with their accounts per source and the licences they hold; and the total."""
+    """Persons with their accounts per source and the licences they hold; and the total.
+
+    Raises:
+        InvalidInputError: ``status`` is none of :data:`PERSON_STATUSES`.
+    """
     from sqlmodel import col, func, select
 
     from app.inventory.service import products_held
 
+    check_choice(status or None, PERSON_STATUSES, "status")
     query = select(Person)
     if status:
         query = query.where(Person.status == status)

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.auth.models import User
-from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user
+from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user, one_of
 from app.sync import configs
 from app.sync.models import ConnectorConfig
 from app.sync.schemas import (
@@ -19,7 +19,7 @@ from app.sync.schemas import (
     SyncRunPage,
     SyncRunRead,
 )
-from app.sync.service import list_runs, run_view, sync_connector
+from app.sync.service import RUN_STATUSES, list_runs, run_view, sync_connector
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 ConnectorsReader = Annotated[User, area_user("connectors")]
@@ -44,8 +44,10 @@ def list_connectors(
 def list_sync_runs(
     session: SessionDep,
     _: ConnectorsReader,
-    connector: str | None = None,
-    status: str | None = None,
+    connector: Annotated[
+        str | None, Query(description="Only this connector's (its name, any case); 404 if none")
+    ] = None,
+    status: Annotated[str | None, one_of(RUN_STATUSES, "Only runs with this status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> SyncRunPage:
@@ -62,7 +64,7 @@ def sync_now(
     name: str, request: Request, session: SessionDep, settings: SettingsDep, _: AssetManagerUser
 ) -> SyncResultRead:
     """Sync one connector now and answer with the run's outcome (``status`` says if it failed)."""
-    configs.get_connector_config(session=session, name=name)
+    row = configs.get_connector_config(session=session, name=name)  # any case
     session.rollback()  # release the request's read transaction before the sync writes
-    result = sync_connector(engine=request.app.state.engine, settings=settings, name=name)
+    result = sync_connector(engine=request.app.state.engine, settings=settings, name=row.name)
     return SyncResultRead(**result.as_dict())

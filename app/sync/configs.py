@@ -161,12 +161,22 @@ def list_connectors(*, session: Session) -> list[ConnectorConfig]:
 
 
 def get_connector_config(*, session: Session, name: str) -> ConnectorConfig:
-    """The connector called ``name``."""
+    """The connector called ``name``, in any case (names ignore case, as when added).
+
+    Raises:
+        NotFoundError: No connector has that name; it names the configured ones.
+    """
     row = session.exec(select(ConnectorConfig).where(ConnectorConfig.name == name)).first()
-    if row is None:
-        known = ", ".join(c.name for c in list_connectors(session=session)) or "none"
+    if row is not None:
+        return row
+    # Compared here, as few connectors exist: SQLite's lower() folds ASCII letters only.
+    rows = list_connectors(session=session)
+    key = name.strip().casefold()
+    found = next((c for c in rows if c.name.casefold() == key), None)
+    if found is None:
+        known = ", ".join(c.name for c in rows) or "none"
         raise NotFoundError(f"no connector named {name!r} (configured: {known})")
-    return row
+    return found
 
 
 def remove_connector(*, session: Session, name: str) -> None:

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from analytics.seats import gc_paused
 from app.core.db import lock_patience, session_scope, sqlite_patience, utcnow
-from app.core.errors import SeatwiseError
+from app.core.errors import SeatwiseError, check_choice
 from app.core.leader import SCHEMA_LOCK_KEY, FileLock, file_lock_beside
 from app.core.process import process_alive, process_gone, process_tag
 from app.core.settings import Settings
@@ -73,6 +73,8 @@ def describe_error(exc: BaseException) -> str:
 
 
 log = logging.getLogger(__name__)
+RUN_STATUSES = ("running", "succeeded", "failed")
+"""What a sync run's ``status`` can be (the ``status`` filter of its lists)."""
 START_TRY_SECONDS = 0.25
 """How long one try at recording a run waits for SQLite's write lock before the next."""
 
@@ -514,17 +516,23 @@ def list_runs(
     Runs left 'running' by a process of this host that is gone are closed first
     (:func:`close_dead_runs`, a short transaction of its own), so no listing shows a
     sync in progress that nobody runs.
+
+    Raises:
+        NotFoundError: ``connector`` names no connector.
+        InvalidInputError: ``status`` is none of :data:`RUN_STATUSES`.
     """
     bind = session.get_bind()
     if isinstance(bind, Engine):  # not inside a caller's own connection (tests)
         close_dead_runs(bind)
     from sqlalchemy import func
 
+    check_choice(status or None, RUN_STATUSES, "status")
     query = select(SyncRun, ConnectorConfig.name).join(
         ConnectorConfig, col(ConnectorConfig.id) == col(SyncRun.connector_id)
     )
     if connector:
-        query = query.where(ConnectorConfig.name == connector)
+        row = get_connector_config(session=session, name=connector)
+        query = query.where(col(SyncRun.connector_id) == row.id)
     if status:
         query = query.where(SyncRun.status == status)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
