@@ -77,9 +77,13 @@ def list_tokens(session: SessionDep, _: AdminUser) -> list[dict[str, Any]]:
     return admin.list_tokens(session=session)
 
 
-@router.post("/tokens", status_code=201)
+@router.post(
+    "/tokens",
+    status_code=201,
+    responses={409: {"description": "The user is deactivated: a token of theirs would not work"}},
+)
 def create_token(body: TokenCreate, session: SessionDep, user: AdminUser) -> dict[str, str]:
-    """Make a token; this answer is the only time it is shown."""
+    """Make a token for an active user; this answer is the only time it is shown."""
     token = admin.new_token(session=session, user_id=body.user_id, name=body.name, actor=user.email)
     return {"token": token}
 

@@ -111,10 +111,22 @@ TOKEN_NAME_LENGTH = 100
 
 
 def create_token(*, session: Session, email: str, name: str, actor: str = "cli") -> str:
-    """Create an API token for a user; return the token (shown once, stored hashed)."""
+    """Create an API token for a user; return the token (shown once, stored hashed).
+
+    Raises:
+        NotFoundError: No user has that e-mail.
+        ConflictError: The user is deactivated: every call with the token would be
+            refused (401), so it would only look like a working token.
+    """
     user = get_user_by_email(session=session, email=email)
     if user is None:
         raise NotFoundError(f"no user with e-mail {normalise_email(email)}")
+    if not user.is_active:
+        raise ConflictError(
+            f"{user.email} is deactivated, so every call with a token of theirs would be "
+            f"refused (401); reactivate them first (Settings → Users, or PATCH "
+            f'/api/v1/admin/users/{user.id} with {{"is_active": true}})'
+        )
     if not 0 < len(name.strip()) <= TOKEN_NAME_LENGTH:
         raise InvalidInputError(f"a token's name has 1 to {TOKEN_NAME_LENGTH} characters")
     token, prefix, token_hash = new_api_token()
