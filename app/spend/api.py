@@ -99,6 +99,10 @@ def forecast_report(
     holdout: Annotated[int, Query(ge=0, le=24)] = 3,
     format: Annotated[str | None, Query()] = None,
     currency: Annotated[str | None, Query()] = None,
+    uplift: Annotated[
+        list[str],
+        Query(description="CONTRACT=PCT renewal uplift, e.g. C-42=5 (or *=3); repeatable."),
+    ] = [],  # noqa: B006
 ) -> Response:
     """Forecast of the next months by a grouping, with the back-test (WAPE)."""
     fmt = _format(request, format)
@@ -111,6 +115,7 @@ def forecast_report(
         currency=currency or settings.reporting_currency,
         today=_today(settings),
         horizon=months,
+        uplifts=forecasting.parse_uplifts(uplift),
         holdout=holdout,
     )
     return _respond(reports, fmt, [test.summary()])

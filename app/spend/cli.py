@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from analytics.spend import parse_month
-from app.core.cli_runtime import db_session, print_json, state
+from app.core.cli_runtime import db_session, parse_day, print_json, state
 from app.core.errors import InvalidInputError
 from app.spend import budgets as budget_service
 from app.spend import export, fx, service
@@ -41,12 +41,10 @@ def _usage(exc: InvalidInputError, hint: str) -> typer.BadParameter:
 
 
 def _today(value: str | None, hint: str = "--today") -> date:
+    """The day given (bounded as every day option is: :func:`parse_day`), else today."""
     if value is None:
         return datetime.now(state.settings.tz).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=hint) from None
+    return parse_day(value, hint)
 
 
 def _month(value: str, hint: str) -> int:
@@ -301,27 +299,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _uplifts(items: list[str]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for item in items:
-        contract, sep, pct = item.partition("=")
-        try:
-            if not sep or not contract.strip():
-                raise InvalidOperation
-            value = Decimal(pct.strip().rstrip("%"))
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            raise typer.BadParameter(
-                f"expected CONTRACT=PERCENT (e.g. C-42=5), got {item!r}", param_hint="--uplift"
-            ) from None
-        if value <= -100:
-            raise typer.BadParameter(
-                f"an uplift of {value} % would make {contract.strip()}'s renewal free or "
-                "negative; give more than -100",
-                param_hint="--uplift",
-            )
-        out[contract.strip()] = value / 100
-    return out
+    try:
+        return forecasting.parse_uplifts(items)
+    except InvalidInputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--uplift") from None
 
 
 def _print_table(report: service.SpendReport) -> None:

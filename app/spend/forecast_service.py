@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
@@ -357,6 +357,36 @@ def backtest(
         totals.append([sum((r.months[i] for r in rows), Decimal(0)) for i in range(holdout)])
     months = [month_label(m) for m in range(as_of + 1, last + 1)]
     return Backtest(months, totals[0], totals[1])
+
+
+def parse_uplifts(items: Sequence[str]) -> dict[str, Decimal]:
+    """Renewal uplifts given as ``CONTRACT=PERCENT`` (``*`` for every contract), as
+    fractions by contract number; the CLI's ``--uplift`` and the API's ``uplift``.
+
+    Raises:
+        InvalidInputError: naming the item that is not one, or an uplift of -100 % or
+            less (a free or negative renewal).
+    """
+    out: dict[str, Decimal] = {}
+    for item in items:
+        contract, sep, pct = item.partition("=")
+        try:
+            if not sep or not contract.strip():
+                raise InvalidOperation
+            value = Decimal(pct.strip().rstrip("%"))
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInputError(
+                f"expected CONTRACT=PERCENT (e.g. C-42=5), got {item!r}"
+            ) from None
+        if value <= -100:
+            raise InvalidInputError(
+                f"an uplift of {value} % would make {contract.strip()}'s renewal free or "
+                "negative; give more than -100"
+            )
+        out[contract.strip()] = value / 100
+    return out
 
 
 def forecast_reports(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -205,3 +205,33 @@ def test_backtest_amortises_a_contract_first_invoiced_after_its_cut_off(
         ("0.00", "100.00"),
     ]
     assert test["wape_percent"] == "108.33"  # (100 + 1100 + 100) / 1200
+
+
+def test_the_api_takes_renewal_uplifts_as_the_cli_does(committed_db: Database, cli: Any) -> None:
+    from datetime import datetime
+
+    from tests.api_tokens import api_client
+
+    today = datetime.now(UTC).date()
+    with Session(committed_db.engine) as s:
+        app = application(s, "Metered", "Meterco")
+        contract(
+            s, app, "M-1", billing_cycle="annual", auto_renew=True, total_cost="1200",
+            start_date=date(today.year - 1, today.month, 1),
+            renewal_date=date(today.year + 1, today.month, 1),
+        )  # fmt: skip
+        s.commit()
+    with api_client(committed_db) as (client, auth):
+        url = "/api/v1/reports/forecast?months=24&format=json"
+        plain = client.get(url, headers=auth["finance"]).json()["totals"]["total"]
+        raised = client.get(f"{url}&uplift=M-1=10", headers=auth["finance"]).json()
+        bad = client.get(f"{url}&uplift=M-1", headers=auth["finance"])
+    assert Decimal(raised["totals"]["total"]) > Decimal(plain)
+    assert bad.status_code == 422 and "expected CONTRACT=PERCENT" in bad.json()["detail"]
+    listed = cli("report", "forecast", "--months", "24", "--format", "json", "--uplift", "M-1=10")
+    assert json.loads(listed.stdout)["totals"]["total"] == raised["totals"]["total"]
+
+
+def test_fx_set_refuses_a_day_outside_the_years_reports_know(cli: Any) -> None:
+    result = cli("fx", "set", "EUR", "USD", "1.08", "--date", "9999-01-01")
+    assert result.exit_code == 2 and "the year must be from 1900 to 2999" in result.stderr
