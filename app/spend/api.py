@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from analytics.spend import parse_month
 from app.core.errors import InvalidInputError
-from app.deps import FinanceUser, Offset, SessionDep, SettingsDep
+from app.deps import FinanceUser, Offset, RowId, SessionDep, SettingsDep
 from app.spend import budgets as budget_service
 from app.spend import export, fx, service
 from app.spend import forecast_service as forecasting
@@ -159,6 +159,13 @@ def put_budget(
     )
     rows = budget_service.budget_status(session=session, today=_today(settings), year=body.year)
     return BudgetRead(**next(r for r in rows if r.id == budget.id).to_dict())
+
+
+@router.delete("/budgets/{budget_id}", status_code=204)
+def delete_budget(budget_id: RowId, session: SessionDep, user: FinanceUser) -> Response:
+    """Remove a budget."""
+    budget_service.remove_budget(session=session, budget_id=budget_id)
+    return Response(status_code=204)
 
 
 @router.get("/fx-rates")

@@ -22,8 +22,9 @@ from sqlmodel import Session, col, select
 
 from analytics.model import Finding
 from analytics.spend import find_budget_overruns, month_index
-from app.core.db import MAX_MONEY
-from app.core.errors import InvalidInputError
+from app.core.db import MAX_MONEY, get_row
+from app.core.errors import InvalidInputError, NotFoundError
+from app.people.models import Person
 from app.spend.allocation import assign_keys
 from app.spend.forecast_service import MAX_HORIZON, forecast_lines
 from app.spend.fx import FxTable, normalise_currency
@@ -70,8 +71,8 @@ def set_budget(
     cost_centre: str | None = None,
 ) -> Budget:
     """Set (create or replace) the budget of a department or a cost centre for a year."""
-    department = (department or "").strip() or None
-    cost_centre = (cost_centre or "").strip() or None
+    department = _known_spelling(session, "department", department)
+    cost_centre = _known_spelling(session, "cost_centre", cost_centre)
     if (department is None) == (cost_centre is None):
         raise InvalidInputError("give exactly one of --department or --cost-centre")
     check_year(year)
@@ -93,6 +94,59 @@ def set_budget(
     budget_id = session.execute(upsert).scalar_one()
     budget = session.get(Budget, budget_id, populate_existing=True)
     assert budget is not None
+    return budget
+
+
+def _known_spelling(session: Session, scope: str, name: str | None) -> str | None:
+    """``name`` as people's records (or an existing budget) spell that department or cost
+    centre, whatever its case and spacing; else ``name`` tidied.
+
+    Spend is matched to a budget by the exact name, so a budget for "sales" beside the
+    people of "Sales" would show no spend at all, and a second one for the same team.
+    """
+    clean = " ".join((name or "").split())
+    if not clean:
+        return None
+    for model in (Person, Budget):
+        column = getattr(model, scope)
+        found = session.exec(
+            select(column).where(sa.func.lower(column) == clean.lower()).distinct()
+        ).all()
+        spelled = sorted(str(f) for f in found if f and " ".join(str(f).split()) == str(f))
+        if spelled:
+            return spelled[0]
+    return clean
+
+
+def find_budget(
+    *, session: Session, year: int, department: str | None = None, cost_centre: str | None = None
+) -> Budget:
+    """The budget of a department or cost centre (any case) for a year.
+
+    Raises:
+        NotFoundError: naming what was asked for.
+    """
+    scope, name = ("department", department) if department else ("cost_centre", cost_centre)
+    column = getattr(Budget, scope)
+    budget = session.exec(
+        select(Budget).where(
+            sa.func.lower(column) == " ".join((name or "").split()).lower(), Budget.year == year
+        )
+    ).first()
+    if budget is None:
+        raise NotFoundError(f"no {scope.replace('_', ' ')} budget for {name!r} in {year}")
+    return budget
+
+
+def remove_budget(*, session: Session, budget_id: int) -> Budget:
+    """Delete a budget (its overrun finding resolves at the next analysis).
+
+    Raises:
+        NotFoundError: no budget has this id.
+    """
+    budget = get_row(session, Budget, budget_id, "budget")
+    session.delete(budget)
+    session.flush()
     return budget
 
 

@@ -277,6 +277,27 @@ def register(app: typer.Typer) -> None:
             )
         typer.echo(f"budget {department or cost_centre} {year}: {value} {code}")
 
+    @budget_app.command("remove")
+    def budget_remove(
+        year: Annotated[int, typer.Option("--year", help="Budget year.")],
+        department: Annotated[str | None, typer.Option("--department")] = None,
+        cost_centre: Annotated[str | None, typer.Option("--cost-centre")] = None,
+    ) -> None:
+        """Remove the budget of a department or a cost centre for a year."""
+        if bool(department) == bool(cost_centre):
+            raise typer.BadParameter(
+                "give exactly one of --department or --cost-centre",
+                param_hint="--department/--cost-centre",
+            )
+        with db_session() as session:
+            found = budget_service.find_budget(
+                session=session, year=year, department=department, cost_centre=cost_centre
+            )
+            assert found.id is not None
+            budget_service.remove_budget(session=session, budget_id=found.id)
+            name = found.department or found.cost_centre
+        typer.echo(f"budget {name} {year} removed")
+
     @budget_app.command("list")
     def budget_list(
         year: Annotated[int | None, typer.Option("--year")] = None,
@@ -284,6 +305,11 @@ def register(app: typer.Typer) -> None:
         today: TodayOption = None,
     ) -> None:
         """List budgets against actual and forecast spend."""
+        if year is not None:
+            try:
+                budget_service.check_year(year)
+            except InvalidInputError as exc:
+                raise _usage(exc, "--year") from None
         with db_session() as session:
             rows = budget_service.budget_status(session=session, today=_today(today), year=year)
         data = [r.to_dict() for r in rows]

@@ -169,3 +169,49 @@ def test_a_budget_set_in_a_request_that_fails_is_not_kept(committed_db: Database
         s.rollback()
     with Session(committed_db.engine) as s:
         assert s.exec(select(Budget)).all() == []
+
+
+def test_a_budget_takes_the_departments_own_spelling(session: Session) -> None:
+    """Spend is matched to a budget by the exact name: "sales" beside the people of
+    "Sales" would show no spend, and be a second budget for the same team."""
+    from tests.spend.spend_rows import person
+
+    person(session, "ann@example.com", "Sales", "CC-10 Field")
+    first = set_budget(
+        session=session, year=2026, amount=Decimal(100), currency="EUR", department="  sales "
+    )
+    again = set_budget(
+        session=session, year=2026, amount=Decimal(200), currency="EUR", department="SALES"
+    )
+    centre = set_budget(
+        session=session, year=2026, amount=Decimal(50), currency="EUR", cost_centre="cc-10  field"
+    )
+    new = set_budget(
+        session=session, year=2026, amount=Decimal(5), currency="EUR", department=" New  Team"
+    )
+    assert (first.id, first.department) == (again.id, "Sales") and again.amount == 200
+    assert centre.cost_centre == "CC-10 Field" and new.department == "New Team"
+    assert len(session.exec(select(Budget)).all()) == 3
+
+
+def test_a_budget_can_be_removed_from_the_cli_and_the_api(committed_db: Database, cli: Any) -> None:
+    from tests.api_tokens import api_client
+
+    assert cli("budget", "set", "--department", "Sales", "--year", "2026", "--amount", "100",
+               "--currency", "EUR").exit_code == 0  # fmt: skip
+    assert cli("budget", "set", "--cost-centre", "CC-1", "--year", "2026", "--amount", "9",
+               "--currency", "EUR").exit_code == 0  # fmt: skip
+    removed = cli("budget", "remove", "--department", "sales", "--year", "2026")
+    assert removed.exit_code == 0 and "budget Sales 2026 removed" in removed.stdout
+    missing = cli("budget", "remove", "--department", "Sales", "--year", "2026")
+    assert missing.exit_code == 1 and "no department budget for 'Sales' in 2026" in missing.stderr
+    assert cli("budget", "list", "--year", "1800").exit_code == 2
+    with Session(committed_db.engine) as s:
+        (left,) = s.exec(select(Budget)).all()
+    with api_client(committed_db) as (client, auth):
+        url = f"/api/v1/budgets/{left.id}"
+        assert client.delete(url, headers=auth["viewer"]).status_code == 403
+        assert client.delete(url, headers=auth["finance"]).status_code == 204
+        assert client.delete(url, headers=auth["finance"]).status_code == 404
+    with Session(committed_db.engine) as s:
+        assert s.exec(select(Budget)).all() == []

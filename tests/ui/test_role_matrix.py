@@ -98,6 +98,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/savings"): FIN,
     ("GET", "/api/v1/budgets"): FIN,
     ("PUT", "/api/v1/budgets"): FIN,
+    ("DELETE", "/api/v1/budgets/{budget_id}"): FIN,
     ("GET", "/api/v1/fx-rates"): FIN,
     ("PUT", "/api/v1/fx-rates"): FIN,
     ("PATCH", "/api/v1/contracts/{contract_id}"): AM_PR,
