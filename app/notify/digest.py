@@ -17,10 +17,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.core.errors import SeatwiseError
 from app.core.mail import Attachment
 from app.core.security import Role
 from app.core.settings import Settings
@@ -116,6 +118,24 @@ def spend_report_xlsx(*, session: Session, settings: Settings, first: date) -> b
     )
 
 
+def month_totals(*, session: Session, settings: Settings, first: date) -> tuple[Decimal, Decimal]:
+    """The month's total spend and the month before's, in the reporting currency: the
+    headline of the report's e-mail (the workbook holds the detail)."""
+    from analytics.spend import month_index
+    from app.spend.service import spend_reports
+
+    month = month_index(first)
+    (report,) = spend_reports(
+        session=session,
+        by=["app"],
+        first=month - 1,
+        last=month,
+        currency=settings.reporting_currency,
+    )
+    before, this = report.shown.totals
+    return this, before
+
+
 def plan_spend_report(*, session: Session, settings: Settings, as_of: date) -> list[PlannedEmail]:
     """Last month's spend report (XLSX attached) to finance, once per month and recipient."""
     recipients = role_recipients(
@@ -126,18 +146,40 @@ def plan_spend_report(*, session: Session, settings: Settings, as_of: date) -> l
     first, last = previous_month(as_of)
     label = f"{first:%Y-%m}"
     filename = f"seatwise-spend-{label}.xlsx"
-    content = spend_report_xlsx(session=session, settings=settings, first=first)
-    subject = f"Seatwise spend report {label}"
+    context: dict[str, object] = {
+        "period_label": f"{first:%B %Y}",
+        "period_start": first,
+        "period_end": last,
+        "filename": filename,
+        "currency": settings.reporting_currency,
+        "link": f"{settings.base_url.rstrip('/')}/spend",
+    }
+    try:
+        content = spend_report_xlsx(session=session, settings=settings, first=first)
+        total, before = month_totals(session=session, settings=settings, first=first)
+    except SeatwiseError as exc:
+        # A missing FX rate (say) must not leave finance waiting for a report that never
+        # comes: they are told why, once a month, and how to get it.
+        email = render_email(
+            "spend_report",
+            f"Seatwise spend report {label} could not be built",
+            {**context, "problem": str(exc)},
+        )
+        return [
+            PlannedEmail(
+                kind="spend_report",
+                dedupe_key=f"spend_report:{label}:failed:{recipient}",
+                recipient=recipient,
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+            )
+            for recipient in recipients
+        ]
     email = render_email(
         "spend_report",
-        subject,
-        {
-            "period_label": f"{first:%B %Y}",
-            "period_start": first,
-            "period_end": last,
-            "filename": filename,
-            "link": f"{settings.base_url.rstrip('/')}/spend",
-        },
+        f"Seatwise spend report {label}",
+        {**context, "total": total, "before": before, "problem": None},
     )
     attachment = Attachment(filename, content, XLSX)
     return [

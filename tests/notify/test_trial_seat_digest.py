@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.findings.models import Finding
-from app.inventory.models import Product
+from app.inventory.models import Product, Subscription
 from app.main import create_app
 from app.notify.dispatch import run_alerts, run_digest, run_spend_report
 from app.notify.seat_alerts import set_threshold
@@ -296,3 +296,34 @@ def test_monthly_spend_report_reaches_finance_with_xlsx_attached(
         assert attachment.get_filename() == "seatwise-spend-2026-11.xlsx"
         workbook = load_workbook(BytesIO(attachment.get_content()))
         assert "About" in workbook.sheetnames
+    text = part(mailbox.to("cfo@example.com")[0])
+    # 10 seats at 12.00 a month, from 2026-03: the same in November as in October.
+    assert "Spend in November 2026: 120.00 EUR (the month before: 120.00 EUR)." in text
+
+
+def test_a_spend_report_that_cannot_be_built_tells_finance_why(
+    committed_db: Database, smtp: tuple[int, Mailbox]
+) -> None:
+    """A missing FX rate must not leave finance waiting for a report that never comes."""
+    port, mailbox = smtp
+    seeded = seed_contract(
+        committed_db.engine, seats=10, unit_price=Decimal("12.00"), billing_cycle="monthly"
+    )
+    with Session(committed_db.engine) as s:
+        sub = s.get(Subscription, seeded.subscription_id)
+        assert sub is not None
+        sub.currency = "CHF"
+        s.add(sub)
+        s.commit()
+    settings = settings_for(port, finance_emails=["cfo@example.com"], reporting_currency="EUR")
+    report = run_spend_report(
+        engine=committed_db.engine, settings=settings, as_of=date(2026, 12, 1)
+    )
+    assert report.queued == 1
+    [message] = mailbox.to("cfo@example.com")
+    assert str(message["Subject"]).strip() == "Seatwise spend report 2026-11 could not be built"
+    assert list(message.iter_attachments()) == []
+    text = part(message)
+    assert "no FX rate CHF→EUR" in text and "seatwise alerts spend-report" in text
+    again = run_spend_report(engine=committed_db.engine, settings=settings, as_of=date(2026, 12, 1))
+    assert again.queued == 0  # said once a month
