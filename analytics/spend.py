@@ -28,7 +28,7 @@ import calendar
 import re
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 import numpy as np
@@ -240,6 +240,45 @@ def round_to_total(amounts: Sequence[Decimal]) -> list[Decimal]:
     for i in sorted(movable, key=gaps.__getitem__, reverse=True)[: abs(moves)]:  # stable
         shown[i] += step
     return shown
+
+
+def round_table(columns: Sequence[Sequence[Decimal]]) -> list[list[Decimal]]:
+    """Round a table of exact amounts to the cent so that it foots and cross-foots.
+
+    A finance reader adds a row across (its months against its total) and a column down
+    (a month's rows against the total row); both must hold to the cent in the workbook.
+    So each column's total is its exact sum rounded half-up (the grand total is the sum
+    of those: a month repeated twelve times shows twelve equal months, not one a cent
+    up); each cell is its exact amount floored to the cent, and each
+    column's cents left to hand out go to the rows furthest behind their exact amount so
+    far (the months before, plus this cell's remainder), largest first, ties to the
+    earlier row. A row's total is then the sum of its cells: every cell is within a cent
+    of its exact amount, and a row's total stays as near its exact one as the columns
+    allow (within a cent as a rule, a few at most). Cells in whole cents never move.
+
+    Args:
+        columns: Exact amounts, one sequence per column (a month), each in row order.
+
+    Returns:
+        The rounded columns, in the same shape.
+    """
+    if not columns:
+        return []
+    behind = [Decimal(0)] * len(columns[0])
+    targets = [sum(column, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP) for column in columns]
+    out: list[list[Decimal]] = []
+    for column, target in zip(columns, targets, strict=True):
+        shown = [amount.quantize(CENT, rounding=ROUND_FLOOR) for amount in column]
+        spare = int((target - sum(shown, Decimal(0))).scaleb(2))
+        if spare > 0:
+            fractional = [i for i, (a, c) in enumerate(zip(column, shown, strict=True)) if a != c]
+            keyed = sorted(fractional, key=lambda i: behind[i] + column[i] - shown[i], reverse=True)
+            for i in keyed[:spare]:  # stable: ties to the earlier row
+                shown[i] += CENT
+        for i, (amount, cents) in enumerate(zip(column, shown, strict=True)):
+            behind[i] += amount - cents
+        out.append(shown)
+    return out
 
 
 def find_budget_overruns(status: pd.DataFrame, today: date) -> list[Finding]:

@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -41,7 +40,6 @@ from app.spend.allocation import assign_keys
 from app.spend.fx import FxTable, normalise_currency
 from app.spend.models import Invoice
 from app.spend.service import (
-    ShownReport,
     SpendReport,
     check_groupings,
     convert,
@@ -108,28 +106,15 @@ class Backtest:
 
 @dataclass
 class ForecastReport(SpendReport):
-    """A forecast by one grouping; as shown, its rows and its columns both add up.
+    """A forecast by one grouping, shown as the spend report is (``SpendReport.shown``:
+    rows and columns both add up, every cell within a cent of its exact amount).
 
-    Each month column is rounded as the spend report rounds it (``SpendReport.shown``:
-    its total half-up, its rows to the cent by the largest-remainder method, so the
-    rows sum to the totals row). A row's total is then the sum of its shown months,
-    and the grand total the sum of the totals row — it is the sum of the row totals
-    too. The spend report rounds a row's total from its exact amount instead; both
-    cannot always hold, and a forecast is where they part: converted at one rate, a
-    row repeats the same fraction of a cent every month (3,011.7117 a month shows
-    3,011.71, while twelve of them are 36,140.54 to the cent). So a row total here may
-    be off its exact amount by up to a cent a month; every shown figure adds up.
+    A forecast is where that matters most: converted at one rate, a row repeats the same
+    fraction of a cent every month (3,011.7117 a month shows 3,011.71, and its total the
+    twelve shown months, 36,140.52, not 36,140.54 from the exact amount).
     """
 
     kind: str = "forecast"
-
-    @cached_property
-    def shown(self) -> ShownReport:
-        """The amounts as every view shows them: see the class."""
-        columns = SpendReport(self.currency, self.first, self.last, self.by, self.rows).shown
-        zero = Decimal("0.00")
-        rows = [row._replace(total=sum(row.months, zero)) for row in columns.rows]
-        return ShownReport(rows, columns.totals, sum(columns.totals, zero))
 
 
 def _rows(frame: pd.DataFrame) -> list[Any]:

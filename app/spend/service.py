@@ -3,13 +3,11 @@
 Each report cell is the exact sum of its spend lines converted at their rate (see
 ``app.spend.fx``): amortised cost at the rate of the month's last day, invoices at the
 rate of their invoice date. Amounts stay exact until shown (``SpendReport.shown``):
-then each column total — a month's, and the grand total — is rounded half-up to the
-cent, and the rows' amounts in that column are rounded by the largest-remainder method
-(``analytics.spend.round_to_total``, ties to the earlier row) so the rows add up
-exactly to the total shown, every shown amount within a cent of its exact value. In
-one currency every amount is already whole cents and nothing moves; converted, a
-row's total may differ by a few cents from the sum of its shown months (each is
-rounded on its own, down its column).
+then rounded to the cent so that the table foots and cross-foots
+(``analytics.spend.round_table``): each month's rows add up to the month's total, each
+row's months to the row's total, and both to the grand total, every cell within a cent
+of its exact value. In one currency every amount is already whole cents and nothing
+moves.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from analytics.spend import month_label, round_to_total
+from analytics.spend import month_label, round_table
 from app.core.errors import InvalidInputError
 from app.findings.models import Finding
 from app.inventory.models import Application
@@ -109,13 +107,12 @@ class SpendReport:
         zero = Decimal("0.00")
         if not self.rows:
             return ShownReport([], [zero] * len(self.months), zero)
-        by_month = zip(*(row.months for row in self.rows), strict=True)
-        columns = [round_to_total(amounts) for amounts in by_month]
-        row_totals = round_to_total([row.total for row in self.rows])
-        keys = [row.key for row in self.rows]
-        rows = list(map(ShownRow, keys, zip(*columns, strict=True), row_totals))
+        columns = round_table(list(zip(*(row.months for row in self.rows), strict=True)))
+        cells = list(zip(*columns, strict=True))
+        row_totals = [sum(months, zero) for months in cells]
+        rows = list(map(ShownRow, [row.key for row in self.rows], cells, row_totals))
         totals = [sum(column, zero) for column in columns]
-        return ShownReport(rows, totals, sum(row_totals, zero))
+        return ShownReport(rows, totals, sum(totals, zero))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape; amounts are the shown ones, as strings."""

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from sqlmodel import Session
 
-from analytics.spend import round_to_total
+from analytics.spend import round_table, round_to_total
 from app.spend.service import spend_reports
 from tests.conftest import Database
 from tests.spend.spend_rows import (
@@ -168,3 +168,23 @@ def test_converted_xlsx_rows_add_up_to_the_totals_row(
     }
     assert all(v == v.quantize(CENT) for row in table.values() for v in row), "not whole cents"
     _assert_adds_up(table, _exact(shared))
+
+
+def test_round_table_foots_and_cross_foots_with_every_figure_near_its_exact_one() -> None:
+    """Random converted tables (credits included): every cell within a cent, every
+    column summing to its exact total rounded half-up, and every row's shown months,
+    its total, near its exact total (within a cent as a rule; under three here)."""
+    rnd = random.Random(7)
+    for _ in range(200):
+        rows = [
+            [Decimal(rnd.randint(-50_000, 500_000)) / 1000 * Decimal("0.9137")
+             for _ in range(12)]
+            for _ in range(rnd.randint(1, 60))
+        ]  # fmt: skip
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        shown = round_table(columns)
+        for exact, cells in zip(columns, shown, strict=True):
+            assert sum(cells) == sum(exact).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            assert all(abs(a - b) < Decimal("0.01") for a, b in zip(exact, cells, strict=True))
+        for i, row in enumerate(rows):
+            assert abs(sum(column[i] for column in shown) - sum(row)) < Decimal("0.03")
