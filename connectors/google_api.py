@@ -9,6 +9,7 @@ turning Google's errors into the connector's typed errors with a next step for t
 from __future__ import annotations
 
 import json
+import os
 import random
 import ssl
 import time
@@ -67,6 +68,20 @@ class RetryPolicy:
             return retry_after
         ceiling = min(self.max_delay, self.base_delay * 2**attempt)
         return float(ceiling * (0.5 + random.random() / 2))
+
+
+def environment_ca() -> str | None:
+    """The CA file the environment names (``REQUESTS_CA_BUNDLE``, else ``SSL_CERT_FILE``).
+
+    Without a ``ca_bundle``, httplib2 would trust only its own bundled certificates and
+    ignore these variables, which Python's ``ssl`` (the Slack connector) and httpx (the
+    Microsoft one) honour: a private CA set for the whole host failed only Google's calls.
+    """
+    for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        path = os.environ.get(name, "").strip()
+        if path and os.path.isfile(path):
+            return path
+    return None
 
 
 def parse_service_account_key(raw: dict[str, Any] | str) -> dict[str, Any]:
@@ -135,7 +150,7 @@ class GoogleTransport:
     ) -> None:
         self.info = info
         self.subject = subject
-        self.ca_path = ca_path
+        ca_path = ca_path or environment_ca()
         self.policy = policy
         self.sleep = sleep
         self.credentials = make_credentials(info, subject)

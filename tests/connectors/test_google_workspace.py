@@ -446,3 +446,17 @@ def _recording(sandbox: Sandbox, waits: list[float]) -> GoogleWorkspaceConnector
     """The connector, with its sleeps recorded instead of slept."""
     config = GoogleWorkspaceConfig.model_validate(sandbox.config)
     return GoogleWorkspaceConnector(config, retry=FAST, sleep=waits.append)
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
+def test_a_ca_named_by_the_environment_is_trusted_without_ca_bundle(
+    google_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """As Python's ssl (Slack) and httpx (Microsoft) do; httplib2 alone would not."""
+    ca_file = google_sandbox.config["ca_bundle"]
+    assert Path(ca_file).is_file()
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, ca_file)
+    assert "Signed in" in connector(google_sandbox, ca_bundle=None).check()
+    assert any(isinstance(r, AccountRecord) for r in sync(google_sandbox, ca_bundle=None))
