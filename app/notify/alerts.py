@@ -34,6 +34,7 @@ users with the procurement role, else to the admins.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -45,7 +46,7 @@ from app.core.security import Role
 from app.core.settings import Settings
 from app.inventory.models import Application, Subscription, Vendor
 from app.notify.figures import contract_figures
-from app.notify.render import render_email
+from app.notify.render import RenderedEmail, render_email
 from app.notify.renewal_content import (
     contract_findings,
     decision_of,
@@ -69,6 +70,29 @@ class PlannedEmail:
     text: str
     html: str
     attachments: list[Attachment] = field(default_factory=list)
+
+
+def to_each(
+    recipients: Iterable[str],
+    *,
+    kind: str,
+    key: str,
+    email: RenderedEmail,
+    attachments: list[Attachment] | None = None,
+) -> list[PlannedEmail]:
+    """One planned e-mail per recipient, deduplicated by ``key:<recipient>``."""
+    return [
+        PlannedEmail(
+            kind=kind,
+            dedupe_key=f"{key}:{recipient}",
+            recipient=recipient,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            attachments=list(attachments or []),
+        )
+        for recipient in recipients
+    ]
 
 
 @dataclass(frozen=True)
@@ -274,17 +298,8 @@ def plan_renewal_alerts(*, session: Session, settings: Settings, as_of: date) ->
         if sub.auto_renew:
             dates += f":notice-{target.isoformat()}"
         step = "missed" if missed else f"{stage}d"
-        for recipient in recipients.emails:
-            planned.append(
-                PlannedEmail(
-                    kind="renewal",
-                    dedupe_key=f"renewal:{contract_ref(sub)}:{dates}:{step}:{recipient}",
-                    recipient=recipient,
-                    subject=email.subject,
-                    text=email.text,
-                    html=email.html,
-                )
-            )
+        key = f"renewal:{contract_ref(sub)}:{dates}:{step}"
+        planned += to_each(recipients.emails, kind="renewal", key=key, email=email)
     return planned
 
 
@@ -330,17 +345,6 @@ def plan_trial_alerts(*, session: Session, settings: Settings, as_of: date) -> l
             "link": contract_link(settings, sub),
         }
         email = render_email("trial", subject, context)
-        for recipient in recipients.emails:
-            planned.append(
-                PlannedEmail(
-                    kind="trial",
-                    dedupe_key=(
-                        f"trial:{contract_ref(sub)}:{end.isoformat()}:{stage}d:{recipient}"
-                    ),
-                    recipient=recipient,
-                    subject=email.subject,
-                    text=email.text,
-                    html=email.html,
-                )
-            )
+        key = f"trial:{contract_ref(sub)}:{end.isoformat()}:{stage}d"
+        planned += to_each(recipients.emails, kind="trial", key=key, email=email)
     return planned

@@ -27,7 +27,7 @@ from app.core.mail import Attachment
 from app.core.security import Role
 from app.core.settings import Settings
 from app.findings.models import Finding
-from app.notify.alerts import PlannedEmail, role_recipients
+from app.notify.alerts import PlannedEmail, role_recipients, to_each
 from app.notify.finding_summary import Converter, summarise
 from app.notify.models import Notification
 from app.notify.render import render_email
@@ -80,17 +80,7 @@ def plan_digest(*, session: Session, settings: Settings, now: datetime) -> list[
     recipients = role_recipients(
         session=session, roles=(Role.admin, Role.asset_manager), extra=settings.digest_emails
     )
-    return [
-        PlannedEmail(
-            kind="digest",
-            dedupe_key=f"digest:{year}-W{week:02d}:{recipient}",
-            recipient=recipient,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-        )
-        for recipient in recipients
-    ]
+    return to_each(recipients, kind="digest", key=f"digest:{year}-W{week:02d}", email=email)
 
 
 def previous_month(as_of: date) -> tuple[date, date]:
@@ -165,32 +155,13 @@ def plan_spend_report(*, session: Session, settings: Settings, as_of: date) -> l
             f"Seatwise spend report {label} could not be built",
             {**context, "problem": str(exc)},
         )
-        return [
-            PlannedEmail(
-                kind="spend_report",
-                dedupe_key=f"spend_report:{label}:failed:{recipient}",
-                recipient=recipient,
-                subject=email.subject,
-                text=email.text,
-                html=email.html,
-            )
-            for recipient in recipients
-        ]
+        key = f"spend_report:{label}:failed"
+        return to_each(recipients, kind="spend_report", key=key, email=email)
     email = render_email(
         "spend_report",
         f"Seatwise spend report {label}",
         {**context, "total": total, "before": before, "problem": None},
     )
     attachment = Attachment(filename, content, XLSX)
-    return [
-        PlannedEmail(
-            kind="spend_report",
-            dedupe_key=f"spend_report:{label}:{recipient}",
-            recipient=recipient,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            attachments=[attachment],
-        )
-        for recipient in recipients
-    ]
+    key = f"spend_report:{label}"
+    return to_each(recipients, kind="spend_report", key=key, email=email, attachments=[attachment])

@@ -39,7 +39,7 @@ from app.core.errors import InvalidInputError, NotFoundError
 from app.core.security import Role
 from app.core.settings import Settings
 from app.inventory.models import Application, Product, Subscription
-from app.notify.alerts import PlannedEmail, fallback_recipients, normalise
+from app.notify.alerts import PlannedEmail, fallback_recipients, normalise, to_each
 from app.notify.figures import CENT, CYCLE_MONTHS
 from app.notify.models import FreeSeatAlert
 from app.notify.render import render_email
@@ -268,17 +268,8 @@ def plan_free_seat_alerts(
             )
             alert = f"{crossing}"
         email = render_email("free_seats", subject, context)
-        for recipient in recipients:
-            planned.append(
-                PlannedEmail(
-                    kind="free_seats",
-                    dedupe_key=f"free_seats:{product.id}:{alert}:{recipient}",
-                    recipient=recipient,
-                    subject=email.subject,
-                    text=email.text,
-                    html=email.html,
-                )
-            )
+        key = f"free_seats:{product.id}:{alert}"
+        planned += to_each(recipients, kind="free_seats", key=key, email=email)
     return planned
 
 
