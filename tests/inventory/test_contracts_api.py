@@ -8,32 +8,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.auth import service as auth_service
-from app.auth.models import User
-from app.core.settings import Settings
 from app.inventory.models import Subscription
-from app.main import create_app
+from tests.api_tokens import api_client
 from tests.conftest import Database
 from tests.inventory.contract_files import contract, csv_bytes, invoice
-
-ROLES = ("admin", "procurement", "finance", "viewer")
 
 
 @pytest.fixture
 def api(committed_db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    settings = Settings(database_url=committed_db.url, secret_key="k" * 40, environment="test")
-    headers: dict[str, dict[str, str]] = {}
-    with Session(committed_db.engine) as s:
-        for role in ROLES:
-            email = f"{role}@acme.example"
-            # Token-only users: no password to hash keeps the fixture fast.
-            s.add(User(email=email, role=role, password_hash="!no-login"))
-            s.flush()
-            token = auth_service.create_token(session=s, email=email, name="tests")
-            headers[role] = {"Authorization": f"Bearer {token}"}
-        s.commit()
-    with TestClient(create_app(settings, committed_db.engine)) as client:
-        yield client, headers
+    with api_client(committed_db) as pair:
+        yield pair
 
 
 def _upload(data: bytes, name: str = "file.csv") -> dict[str, tuple[str, bytes, str]]:
