@@ -2,7 +2,8 @@
 
 For a budget of year ``Y``: *actual* is the spend of ``Y``'s months up to and including
 today's month (the spend model, allocated by seats); *forecast* is actual plus the
-forecast of ``Y``'s remaining months (``app.spend.forecast_service``). Both are in the
+forecast of ``Y``'s remaining months (``app.spend.forecast_service``), plus what of
+today's month's forecast (as of last month's end) has not arrived yet. Both are in the
 budget's own currency. ``budget_overrun`` findings come from the pure
 ``analytics.spend.find_budget_overruns``; ``budget_overrun_findings`` runs it here.
 """
@@ -208,11 +209,28 @@ def budget_status(*, session: Session, today: date, year: int | None = None) -> 
         if horizon
         else actual.iloc[0:0]
     )
-    lines = pd.concat([actual.assign(part="actual"), future.assign(part="forecast")])
+    # Today's month may not be over: an invoice due on the 29th is neither actual yet nor
+    # in the forecast of the months after. Its forecast as of last month's end counts
+    # for whatever of it has not arrived.
+    this_month = forecast_lines(
+        session=session,
+        contracts=contracts,
+        as_of=current - 1,
+        horizon=1,
+        uplifts={},
+        rate_day=today,
+    )
+    lines = pd.concat(
+        [
+            actual.assign(part="actual"),
+            future.assign(part="forecast"),
+            this_month.assign(part="month"),
+        ]
+    )
     fx = FxTable.load(session=session)
     sums: dict[tuple[str, str, str, str], list[Decimal]] = {}
     for scope in SCOPES:
-        for part in ("actual", "forecast"):
+        for part in ("actual", "forecast", "month"):
             chosen = lines[lines["part"] == part]
             keyed = assign_keys(chosen, scope, session)
             for currency in sorted({b.currency for b in budgets}):
@@ -240,6 +258,10 @@ def budget_status(*, session: Session, today: date, year: int | None = None) -> 
         year_slice = slice(b.year * 12 - first, b.year * 12 - first + 12)
         spent = sum(sums.get((scope, name, b.currency, "actual"), [])[year_slice], Decimal(0))
         ahead = sum(sums.get((scope, name, b.currency, "forecast"), [])[year_slice], Decimal(0))
+        if b.year == today.year:
+            done = sums.get((scope, name, b.currency, "actual"), [])[current - first :][:1]
+            due = sums.get((scope, name, b.currency, "month"), [])[current - first :][:1]
+            ahead += max(Decimal(0), sum(due, Decimal(0)) - sum(done, Decimal(0)))
         assert b.id is not None
         out.append(
             BudgetStatus(

@@ -215,3 +215,24 @@ def test_a_budget_can_be_removed_from_the_cli_and_the_api(committed_db: Database
         assert client.delete(url, headers=auth["finance"]).status_code == 404
     with Session(committed_db.engine) as s:
         assert s.exec(select(Budget)).all() == []
+
+
+def test_an_invoice_due_later_this_month_counts_in_the_forecast(session: Session) -> None:
+    """An annual invoice every December, today 2026-12-04 and December's not in yet: the
+    year's forecast holds it (it was neither actual nor in the months after)."""
+    from tests.spend.spend_rows import application, contract, invoice
+
+    app = application(session, "Power BI", "Microsoft")
+    sub = contract(
+        session, app, "PBI-1", start_date=date(2024, 12, 1), billing_cycle="annual",
+        auto_renew=True, renewal_date=date(2027, 12, 29), cost_centre="CC-BI", total_cost="1200",
+    )  # fmt: skip
+    for year in (2024, 2025):
+        invoice(session, "Microsoft", f"PBI-{year}", date(year, 12, 20), "1200", sub=sub)
+    set_budget(session=session, year=2026, amount=Decimal(1000), currency="EUR",
+               cost_centre="CC-BI")  # fmt: skip
+    (status,) = budget_status(session=session, today=date(2026, 12, 4), year=2026)
+    assert (status.actual, status.forecast) == (Decimal(0), Decimal(1200))
+    invoice(session, "Microsoft", "PBI-2026", date(2026, 12, 2), "1200", sub=sub)
+    (arrived,) = budget_status(session=session, today=date(2026, 12, 4), year=2026)
+    assert (arrived.actual, arrived.forecast) == (Decimal(1200), Decimal(1200))  # not twice
