@@ -12,7 +12,7 @@ hundreds (Gmail clips a message after 102 KB, hiding what follows, links include
   the stored FX rates of the day (``app.spend.fx``: the rate on that day or the latest
   before it); a currency without a usable rate converts to nothing and is named.
 * **Totals** — the savings added up per currency, then converted and summed as
-  ``app.spend.fx.total_in`` does: one figure in the reporting currency, never a list of
+  ``app.spend.fx.RatesOfDay.add_up`` does: one figure in the reporting currency, never a list of
   currencies; the currencies it leaves out (no rate) are named beside it.
 * **Order** — largest converted savings first; findings whose savings could not be
   converted after those (largest first in their own currency), then those without
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -33,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from app.findings.models import Finding
 from app.inventory.models import Application
-from app.spend.fx import FxTable, MissingFxRateError
+from app.spend.fx import RatesOfDay
 
 CENT = Decimal("0.01")
 
@@ -64,26 +63,8 @@ class SavingsTotal:
     """Whether any of the findings states savings (a notice deadline does not)."""
 
 
-class Converter:
-    """Converts amounts to one currency at the stored rates of one day."""
-
-    def __init__(self, *, session: Session, currency: str, day: date) -> None:
-        self.session, self.currency, self.day = session, currency, day
-        self._fx: FxTable | None = None
-        self._rates: dict[str, Decimal | None] = {}
-
-    def rate(self, currency: str) -> Decimal | None:
-        """How many of the target currency one ``currency`` is worth (None: no rate)."""
-        if currency == self.currency:
-            return Decimal(1)
-        if currency not in self._rates:
-            if self._fx is None:
-                self._fx = FxTable.load(session=self.session)
-            try:
-                self._rates[currency] = self._fx.rate(currency, self.currency, self.day)
-            except MissingFxRateError:
-                self._rates[currency] = None
-        return self._rates[currency]
+class Converter(RatesOfDay):
+    """Converts findings' savings to one currency at the stored rates of one day."""
 
     def convert(self, amount: Decimal | None, currency: str | None) -> Decimal | None:
         """``amount`` in the target currency, or None when unknown or without a rate."""
@@ -92,18 +73,12 @@ class Converter:
             return None
         return (Decimal(amount) * rate).quantize(CENT)
 
-    def add_up(self, amounts: dict[str, Decimal]) -> SavingsTotal:
-        """Amounts by currency added up in the target currency, as ``app.spend.fx.total_in``
-        does (missing rates named), with the rates read once per e-mail."""
-        total, missing = Decimal(0), []
-        for code, amount in amounts.items():
-            rate = self.rate(code)
-            if rate is None:
-                missing.append(code)
-            else:
-                total += amount * rate
+    def savings(self, amounts: dict[str, Decimal]) -> SavingsTotal:
+        """Amounts by currency added up in the target currency to the cent (missing rates
+        named)."""
+        added = self.add_up(amounts)
         return SavingsTotal(
-            total.quantize(CENT), self.currency, tuple(sorted(missing)), priced=bool(amounts)
+            added.total.quantize(CENT), self.currency, added.missing, priced=bool(amounts)
         )
 
     def line(
@@ -134,7 +109,7 @@ class Converter:
             if line.monthly_savings is not None:
                 code = line.currency or self.currency
                 amounts[code] = amounts.get(code, Decimal(0)) + Decimal(line.monthly_savings)
-        return self.add_up(amounts)
+        return self.savings(amounts)
 
 
 def largest_first(line: SummaryLine) -> tuple[int, Decimal, str, str, str]:
@@ -234,7 +209,7 @@ def summarise(
             tally.add(int(n), code, amount)
 
     def group(label: str, tally: _Tally, link: str | None) -> SummaryGroup:
-        return SummaryGroup(label, tally.count, converter.add_up(tally.amounts), link)
+        return SummaryGroup(label, tally.count, converter.savings(tally.amounts), link)
 
     by_kind = [
         group(kind, tally, findings_link(base_url, **scope, kind=kind))
@@ -251,7 +226,7 @@ def summarise(
 
     return FindingsSummary(
         count=everything.count,
-        savings=converter.add_up(everything.amounts),
+        savings=converter.savings(everything.amounts),
         by_kind=sorted(by_kind, key=order),
         by_application=sorted(by_app, key=order),
         examples=_largest(session, converter, conditions, examples),

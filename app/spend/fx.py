@@ -226,22 +226,49 @@ class Converted:
     missing: tuple[str, ...] = ()
 
 
+class RatesOfDay:
+    """The rates from any currency to ``currency`` on ``day``: the stored rates are read
+    once (when first needed) and each currency's rate kept, so an e-mail or a page that
+    converts many amounts asks the database once."""
+
+    def __init__(self, *, session: Session, currency: str, day: date) -> None:
+        self.session, self.currency, self.day = session, currency, day
+        self._fx: FxTable | None = None
+        self._rates: dict[str, Decimal | None] = {}
+
+    def rate(self, code: str) -> Decimal | None:
+        """How many ``currency`` one ``code`` is worth (None: no usable rate)."""
+        if code == self.currency:
+            return Decimal(1)
+        if code not in self._rates:
+            if self._fx is None:
+                self._fx = FxTable.load(session=self.session)
+            try:
+                self._rates[code] = self._fx.rate(code, self.currency, self.day)
+            except MissingFxRateError:
+                self._rates[code] = None
+        return self._rates[code]
+
+    def add_up(self, amounts: Mapping[str, Decimal]) -> Converted:
+        """``amounts`` (by currency) converted and added up; currencies with no usable rate
+        are left out and named in ``missing``, so a page can say what its figure leaves
+        out rather than show a sum of currencies."""
+        total, missing = Decimal(0), []
+        for code, amount in amounts.items():
+            rate = self.rate(code)
+            if rate is None:
+                missing.append(code)
+            else:
+                total += amount * rate
+        return Converted(total, self.currency, tuple(sorted(missing)))
+
+
 def total_in(
     *, session: Session, amounts: Mapping[str, Decimal], currency: str, day: date
 ) -> Converted:
-    """``amounts`` (by currency) converted to ``currency`` at the rates of ``day``, added up.
-
-    A currency with no usable rate is left out of the total and named in ``missing``, so
-    a page can say what its figure leaves out rather than show a sum of currencies.
-    """
-    fx = FxTable.load(session=session)
-    total, missing = Decimal(0), []
-    for code, amount in amounts.items():
-        try:
-            total += amount * fx.rate(code, currency, day)
-        except MissingFxRateError:
-            missing.append(code)
-    return Converted(total, currency, tuple(sorted(missing)))
+    """``amounts`` (by currency) converted to ``currency`` at the rates of ``day``, added up
+    (:meth:`RatesOfDay.add_up`)."""
+    return RatesOfDay(session=session, currency=currency, day=day).add_up(amounts)
 
 
 def _day(entry: tuple[Decimal, date] | None) -> date:
