@@ -90,12 +90,9 @@ def _list_context(
     }
 
 
-def _page_still_there(session: SessionDep, flt: FindingFilter, offset: int) -> int:
+def _page_still_there(offset: int, total: int) -> int:
     """``offset``, or the last page's when fewer findings than that now match."""
-    _, total, _ = review.list_findings(session=session, flt=flt, limit=1, offset=0)
-    if offset < total:
-        return offset
-    return max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE)
+    return offset if offset < total else max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE)
 
 
 @router.get("/findings", response_class=HTMLResponse)
@@ -184,13 +181,18 @@ def findings_review(
         message, error = None, str(exc)
     session.flush()
     flt = _filter(kind, status, application, severity, product)
-    offset = _page_still_there(session, flt, offset)
+    context = _list_context(session, settings, flt, offset, query)
+    page = context["page"]
+    assert isinstance(page, dict)
+    still = _page_still_there(offset, page["total"])
+    if still != offset:  # the action emptied the last page: show the new last one
+        offset = still
+        context = _list_context(session, settings, flt, offset, query)
     shown = {k: v for k, v in query.items() if v} | ({"offset": str(offset)} if offset else {})
     here = "/findings" + (f"?{urlencode(shown)}" if shown else "")
     if not request.headers.get("hx-request"):
         note = urlencode({"message": message or error or ""})
         return RedirectResponse(f"{here}{'&' if shown else '?'}{note}", status_code=303)
-    context = _list_context(session, settings, flt, offset, query)
     context.update(message=message, error=error)
     # The address bar follows the page shown (it may have stepped back to the last one).
     return render(request, "findings/_list.html", user, context, headers={"HX-Push-Url": here})
