@@ -9,34 +9,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.auth import service as auth_service
-from app.auth.models import AuditLog, User
+from app.auth.models import AuditLog
 from app.core.settings import Settings
 from app.findings.service import analyze
-from app.main import create_app
+from tests.api_tokens import ROLES, api_client
 from tests.conftest import Database
 from tests.findings.company import Planted, build_company
 from tests.findings.factories import TODAY
-
-ROLES = ("admin", "asset_manager", "finance", "procurement", "viewer")
 
 
 @pytest.fixture
 def api(committed_db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], Planted]]:
     settings = Settings(database_url=committed_db.url, secret_key="k" * 40, environment="test")
-    headers: dict[str, dict[str, str]] = {}
     with Session(committed_db.engine) as session:
         planted = build_company(session)
         analyze(session=session, settings=settings, today=TODAY)
-        for role in ROLES:
-            email = f"{role}@example.com"
-            # Token logins only: a placeholder hash spares five argon2 runs per test.
-            session.add(User(email=email, role=role, password_hash="unused"))
-            session.flush()
-            token = auth_service.create_token(session=session, email=email, name="test")
-            headers[role] = {"Authorization": f"Bearer {token}"}
         session.commit()
-    with TestClient(create_app(settings, committed_db.engine)) as client:
+    with api_client(committed_db) as (client, headers):
         yield client, headers, planted
 
 
