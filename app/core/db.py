@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from app.core.errors import RETRIED_SQLSTATES, DeadlockError, NotFoundError
+from app.core.errors import DeadlockError, NotFoundError, from_database_error
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -149,18 +149,16 @@ def retrying_deadlocks(
     in step) before it answers 503. ``work`` must be the transaction's whole change:
     everything before it in the transaction is rolled back with it.
     """
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, attempts):
         try:
             return work()
         except (sa.exc.OperationalError, DeadlockError) as exc:
-            victim = isinstance(exc, DeadlockError) or (
-                getattr(exc.orig, "sqlstate", None) in RETRIED_SQLSTATES
-            )
-            if attempt == attempts or not victim:
+            known = exc if isinstance(exc, DeadlockError) else from_database_error(exc)
+            if not isinstance(known, DeadlockError):
                 raise
             session.rollback()
             time.sleep(random.uniform(0.05, 0.25) * attempt)
-    raise AssertionError("unreachable")
+    return work()
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
