@@ -16,6 +16,7 @@ from app.auth import logins
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.core.db import MAX_ROW_ID, lock_patience, utcnow
+from app.core.prefix import route_path
 from app.core.security import Role
 from app.core.settings import Settings
 
@@ -133,7 +134,7 @@ def _check_api_csrf(request: Request) -> None:
     Raises:
         CsrfRejected: An unsafe ``/api/`` request with a cookie and no valid token.
     """
-    if request.method in {"GET", "HEAD", "OPTIONS"} or not request.url.path.startswith("/api/"):
+    if request.method in {"GET", "HEAD", "OPTIONS"} or not route_path(request).startswith("/api/"):
         return
     from app.auth.pages import csrf_ok
 

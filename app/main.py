@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.core.db import make_engine
 from app.core.errors import SeatwiseError, from_database_error, retry_after
 from app.core.nul_guard import RefuseNul
+from app.core.prefix import PathPrefix, route_path
 from app.core.settings import Settings, get_settings
 from app.core.templating import templates
 from app.core.vendor_assets import vendor_app
@@ -77,7 +78,7 @@ def version() -> str:
 
 def _wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return not request.url.path.startswith("/api/") and "application/json" not in accept
+    return not route_path(request).startswith("/api/") and "application/json" not in accept
 
 
 def _in_words(loc: list[Any], message: str, request: Request) -> str:
@@ -121,7 +122,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             # The whole address, query included: a shared or bookmarked filtered report
             # opens as it was sent once its reader has logged in.
-            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            here = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
         answer = problem(401, "Unauthorized", "log in or send a valid bearer token")
         answer.headers["WWW-Authenticate"] = 'Bearer realm="seatwise"'  # RFC 6750
@@ -216,7 +217,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path == "/docs":
+        if route_path(request) == "/docs":
             # Swagger UI needs its inline bootstrap script.
             del response.headers["Content-Security-Policy"]
         return response
@@ -229,6 +230,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_age=settings.session_max_age,
         same_site="lax",
         https_only=settings.cookie_secure,
+        path=settings.root_path or "/",  # RFC 6265: "/seatwise" matches "/seatwise/x" only
     )
     static_dir = Path(__file__).parent / "static"
     app.mount("/static/vendor", vendor_app(), name="vendor")
@@ -236,10 +238,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _install_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> Response:
+    def docs(request: Request) -> Response:
         """The OpenAPI docs, with Swagger UI served from here (no CDN: works offline)."""
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            # In the page's script, where PathPrefix does not look: its prefix is added here.
+            openapi_url=request.scope.get("root_path", "") + (app.openapi_url or "/openapi.json"),
             title="Seatwise API",
             swagger_js_url="/static/vendor/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui.css",
@@ -273,4 +276,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         module = importlib.import_module(module_name)
         app.include_router(module.router)
     install_openapi(app)
+    if settings.root_path:
+        app.add_middleware(PathPrefix, prefix=settings.root_path)  # outermost: sees all
     return app

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from app.auth.models import User
 from app.auth.pages import csrf_token
+from app.core.prefix import route_path
 from app.core.security import Role
 from app.core.templating import templates
 from app.deps import AREA_ROLES, area_user
@@ -88,7 +89,7 @@ def render(
         "user": user,
         "nav": nav,
         "csrf": csrf_token(request),
-        "path": request.url.path,
+        "path": route_path(request),
         "may": lambda area: may(user, area),
         "is_htmx": request.headers.get("hx-request") == "true",
         **(context or {}),

@@ -11,6 +11,7 @@ import secrets
 import sys
 from functools import lru_cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -238,6 +239,18 @@ class Settings(BaseSettings, NotificationSettings):
             )
         return value
 
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        """Scheme, host and an optional path (where a proxy serves Seatwise); nothing else."""
+        parts = urlsplit(value)
+        if parts.query or parts.fragment or "//" in parts.path:
+            raise ValueError(
+                "SEATWISE_BASE_URL is the address users reach Seatwise at: scheme, host and "
+                f"optionally a path such as https://intranet.example.com/seatwise; got {value!r}"
+            )
+        return value
+
     @field_validator("mail_from")
     @classmethod
     def _check_mail_from(cls, value: str) -> str:
@@ -291,6 +304,11 @@ class Settings(BaseSettings, NotificationSettings):
         self.secret_key = secrets.token_urlsafe(48)
         self.secret_key_generated = True
         return self
+
+    @property
+    def root_path(self) -> str:
+        """The path of ``base_url`` (``""`` at the host's root), where pages are served."""
+        return urlsplit(self.base_url).path.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,14 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  // A path of this site ("/spend?…") under the prefix Seatwise is served at, if any (the
+  // server adds it to the page's own links; links carried in JSON get it here).
+  function sitePath(path) {
+    var meta = document.querySelector('meta[name="seatwise-root"]');
+    var root = meta ? meta.getAttribute("content") : "";
+    return path.charAt(0) === "/" && path.charAt(1) !== "/" ? root + path : path;
+  }
+
   function renderCharts(root) {
     if (typeof window.Plotly === "undefined") { return; }
     root.querySelectorAll("script.chart-data").forEach(function (block) {
@@ -23,7 +31,7 @@
         var point = ev && ev.points && ev.points[0];
         var links = figure.links || {};
         var key = point ? (point.label !== undefined ? point.label : point.x) : null;
-        if (key !== null && links[key]) { window.location.href = links[key]; }
+        if (key !== null && links[key]) { window.location.href = sitePath(links[key]); }
       });
     });
   }
