@@ -79,6 +79,7 @@ def register(app: typer.Typer) -> None:
         settings = state.settings
         warn_if_generated_key(settings)
         typer.echo(
-            f"Seatwise on http://{host}:{port} (database: {state.engine.url.get_backend_name()})"
+            f"Seatwise on http://{host}:{port}{settings.root_path}/ "
+            f"(database: {state.engine.url.get_backend_name()})"
         )
         uvicorn.run(create_app(settings, state.engine), host=host, port=port, log_level="info")
