@@ -274,7 +274,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     for module_name in ROUTER_MODULES:
         module = importlib.import_module(module_name)
-        app.include_router(module.router)
+        # The HTML pages and their forms are for browsers, not API clients: /docs and
+        # /openapi.json describe the REST API (and /health) only.
+        app.include_router(module.router, include_in_schema=not module_name.endswith("pages"))
     install_openapi(app)
     if settings.root_path:
         app.add_middleware(PathPrefix, prefix=settings.root_path)  # outermost: sees all

@@ -8,13 +8,17 @@ cannot ship without a decision about who may use it. Page areas come from
 
 from __future__ import annotations
 
+import importlib
+import itertools
 import re
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from app.core.security import VALID_ROLES
 from app.deps import AREA_ROLES
+from app.main import ROUTER_MODULES
 from tests.ui.conftest import Web, csrf_of
 
 EVERY = frozenset(VALID_ROLES)
@@ -129,9 +133,21 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
 
 
 def app_routes(web: Web) -> list[tuple[str, str]]:
-    """Every (method, path) the app serves, from its OpenAPI document."""
-    paths = web.app.openapi()["paths"]
-    return sorted((m.upper(), p) for p, ops in paths.items() for m in ops if m != "head")
+    """Every (method, path) the app serves: the REST API and the pages (which OpenAPI
+    leaves out), but not the docs and favicon, which anyone may fetch."""
+    routers = [importlib.import_module(name).router.routes for name in ROUTER_MODULES]
+    return sorted(
+        (method, route.path)
+        for route in itertools.chain(web.app.routes, *routers)
+        if isinstance(route, APIRoute) and route.path not in {"/docs", "/favicon.ico"}
+        for method in route.methods
+        if method != "HEAD"
+    )
+
+
+def test_openapi_describes_the_rest_api_not_the_pages(web: Web) -> None:
+    documented = set(web.app.openapi()["paths"])
+    assert documented == {p for _, p in app_routes(web) if p.startswith("/api/")} | {"/health"}
 
 
 def fill(path: str) -> str:
