@@ -13,6 +13,12 @@ can rely on:
 * An XLSX workbook must hold exactly one sheet: with several, which one is meant is a
   guess, so the workbook is refused naming its sheets. Cells keep their types: real
   Excel dates arrive as ``datetime``, numbers as ``int``/``float``.
+* A file is read within bounds, whatever it claims: at most :data:`MAX_ROWS` rows and
+  :data:`MAX_COLUMNS` columns (more is refused, asking to split the file), and a
+  workbook whose parts unzip to more than :data:`MAX_XLSX_UNZIPPED_BYTES` is refused
+  before it is parsed. A 100 KB workbook claiming the sheet ``A1:XFD1048576`` made
+  openpyxl pad every row to 16,384 cells, and a few KB of zipped rows unzip to gigabytes:
+  either took the server's memory.
 * Nothing here knows about contracts or invoices; :mod:`app.inventory.import_cells`
   maps the raw rows onto columns.
 """
@@ -21,9 +27,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 from app.core.errors import InvalidInputError
 
@@ -32,6 +40,14 @@ Cell = str | int | float | bool | date | datetime | None
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc)
 _DELIMITERS = (",", ";", "\t")
+
+MAX_ROWS = 200_000
+"""The most rows (empty ones included) a file may have: far more contracts or invoices
+than an import holds, far fewer than would fill the server's memory."""
+MAX_COLUMNS = 200
+"""The most columns a row may use (a contracts file has 19)."""
+MAX_XLSX_UNZIPPED_BYTES = 200 * 1024 * 1024
+"""The most a workbook's parts may hold unzipped (a zip bomb holds far more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +168,80 @@ def _read_csv(data: bytes, *, what: str) -> RawTable:
         raise _not_csv(what, "it holds control characters, so it is not text")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(_DELIMITERS, key=first_line.count)
+    numbered: list[tuple[int, list[Cell]]] = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for i, rec in enumerate(reader, start=1):
+            _check_size(i, len(rec), what)
+            numbered.append((i, [c.strip() for c in rec]))
     except csv.Error as exc:
         raise _not_csv(what, f"the CSV reader failed ({exc})") from exc
-    numbered: list[tuple[int, list[Cell]]] = [
-        (i, [c.strip() for c in rec]) for i, rec in enumerate(records, start=1)
-    ]
     return _table(numbered, what=what, source="csv")
+
+
+def _check_size(row: int, cells: int, what: str) -> None:
+    """Refuse a file once it has more rows or columns than an import reads."""
+    if row > MAX_ROWS:
+        raise ImportRefused(
+            what, [RowProblem(None, None, f"the file has more than {MAX_ROWS:,} rows; split it")]
+        )
+    if cells > MAX_COLUMNS:
+        raise ImportRefused(
+            what,
+            [RowProblem(row, None, f"more than {MAX_COLUMNS} columns; delete the unused ones")],
+        )
+
+
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+"""A row's or a cell's start tag in a sheet's XML (text cannot hold ``<``: it is escaped)."""
+_CHUNK = 1024 * 1024
+
+
+def _check_workbook_size(data: bytes, what: str) -> None:
+    """Refuse a workbook that unzips to more than an import reads, or has a row of more
+    cells than :data:`MAX_COLUMNS`, before openpyxl parses it: openpyxl holds a whole row
+    in memory at once (a few hundred bytes a cell), and a row of millions of empty cells
+    zips to a few KB.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+        if unzipped > MAX_XLSX_UNZIPPED_BYTES:
+            limit = MAX_XLSX_UNZIPPED_BYTES // (1024 * 1024)
+            raise ImportRefused(
+                what,
+                [RowProblem(None, None, f"the workbook unzips to more than {limit} MB; split it")],
+            )
+        # Every part: the workbook's relationships may put its sheet under any name.
+        for info in archive.infolist():
+            with archive.open(info) as part:
+                _check_row_widths(part, what)
+
+
+def _check_row_widths(sheet: IO[bytes], what: str) -> None:
+    """Refuse a sheet with a row holding more than :data:`MAX_COLUMNS` cells."""
+    cells, rows, tail = 0, 0, b""
+    while chunk := sheet.read(_CHUNK):
+        text = tail + chunk
+        # A tag cut at the chunk's end is matched in the next one, whole.
+        cut = text.rfind(b"<")
+        text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
+        for match in _TAG.finditer(text):
+            if match.group(1) == b"row":
+                rows, cells = rows + 1, 0
+                continue
+            cells += 1
+            if cells > MAX_COLUMNS:
+                raise ImportRefused(
+                    what,
+                    [
+                        RowProblem(
+                            None,
+                            None,
+                            f"row {rows or 1} has more than {MAX_COLUMNS} cells; delete the "
+                            "unused columns",
+                        )
+                    ],
+                )
 
 
 def _read_xlsx(data: bytes, *, what: str) -> RawTable:
@@ -183,6 +265,7 @@ def _read_xlsx(data: bytes, *, what: str) -> RawTable:
 def _xlsx_table(data: bytes, *, what: str) -> RawTable:
     from openpyxl import load_workbook
 
+    _check_workbook_size(data, what)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         names = list(workbook.sheetnames)
@@ -200,9 +283,17 @@ def _xlsx_table(data: bytes, *, what: str) -> RawTable:
                 ],
             )
         sheet = workbook[names[0]]
+        # The sheet's own claim of its size is not trusted: openpyxl pads every row to it.
+        sheet.reset_dimensions()
         numbered: list[tuple[int, list[Cell]]] = []
-        for i, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            numbered.append((i, [_xlsx_cell(v) for v in values]))
+        # One column past the limit is read, so a row that uses it is refused.
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+        for i, values in enumerate(rows, start=1):
+            cells = [_xlsx_cell(v) for v in values]
+            while cells and _empty(cells[-1]):
+                cells.pop()
+            _check_size(i, len(cells), what)
+            numbered.append((i, cells))
     finally:
         workbook.close()
     return _table(numbered, what=what, source="xlsx")
