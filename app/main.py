@@ -18,9 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from app.core.body_limit import LimitBody
 from app.core.db import make_engine
 from app.core.errors import SeatwiseError, from_database_error, retry_after
 from app.core.nul_guard import RefuseNul
@@ -69,6 +71,43 @@ CSP = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The headers every answer carries (``/docs``: no CSP, Swagger UI needs its inline
+    bootstrap script)."""
+    headers = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+    if path == "/docs":
+        del headers["Content-Security-Policy"]
+    return headers
+
+
+class SecurityHeaders:
+    """ASGI middleware: :func:`security_headers` on every answer that lacks them, including
+    those other middleware send themselves (a NUL refused, a body too large)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = security_headers(scope["path"])
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in wanted.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def version() -> str:
@@ -177,13 +216,19 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _bug(request: Request, exc: Exception) -> Response:
         # A bug: the traceback goes to the server's log (Starlette re-raises it after this
         # answer); the client is told no more than that, in the API's own format.
+        # Answered outside every middleware (Starlette's ServerErrorMiddleware), so the
+        # security headers are set here.
+        answer: Response
         if _wants_html(request):
-            return PlainTextResponse("Internal Server Error", status_code=500)
-        return problem(
-            500,
-            "Internal Server Error",
-            "the server failed to answer this request; the error is in its log",
-        )
+            answer = PlainTextResponse("Internal Server Error", status_code=500)
+        else:
+            answer = problem(
+                500,
+                "Internal Server Error",
+                "the server failed to answer this request; the error is in its log",
+            )
+        answer.headers.update(security_headers(request.url.path))
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -210,18 +255,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if route_path(request) == "/docs":
-            # Swagger UI needs its inline bootstrap script.
-            del response.headers["Content-Security-Policy"]
-        return response
-
     app.add_middleware(RefuseNul)
     app.add_middleware(
         SessionMiddleware,
@@ -232,6 +265,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         https_only=settings.cookie_secure,
         path=settings.root_path or "/",  # RFC 6265: "/seatwise" matches "/seatwise/x" only
     )
+    app.add_middleware(LimitBody)
+    # Added last, so outermost: the refusals of the middleware above carry the headers too.
+    app.add_middleware(SecurityHeaders)
     static_dir = Path(__file__).parent / "static"
     app.mount("/static/vendor", vendor_app(), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

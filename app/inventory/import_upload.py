@@ -14,12 +14,11 @@ from fastapi import Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from app.core.body_limit import MAX_UPLOAD_BYTES
 from app.core.db import retrying_deadlocks
 from app.core.errors import InvalidInputError
 from app.inventory.contract_schemas import ImportResultRead
 from app.inventory.import_files import ImportRefused, ImportResult
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 #: The form fields every import endpoint takes.
 ImportFile = Annotated[UploadFile, File(description="CSV or XLSX (one sheet).")]
