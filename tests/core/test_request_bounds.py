@@ -4,6 +4,9 @@ headers."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core import body_limit
-from app.main import security_headers
+from app.main import CSP, security_headers
 from tests.api_tokens import api_client
 from tests.conftest import Database
 
@@ -111,8 +114,14 @@ def test_a_bugs_500_carries_the_security_headers(committed_db: Database) -> None
             _secured(response)
 
 
-def test_the_docs_page_alone_goes_without_a_csp(api: Api) -> None:
+def test_the_docs_page_admits_its_own_inline_script_and_no_other(api: Api) -> None:
     client, _ = api
-    assert "content-security-policy" not in client.get("/docs").headers
-    assert "Content-Security-Policy" not in security_headers("/docs")
+    docs = client.get("/docs")
+    csp = docs.headers["content-security-policy"]
+    (script,) = re.findall(r"<script>(.*?)</script>", docs.text, flags=re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'self' 'sha256-{digest}';" in csp
+    assert "'unsafe-inline'" not in csp.split("style-src")[0]
+    _secured(docs)
     _secured(client.get("/openapi.json"))
+    assert security_headers()["Content-Security-Policy"] == CSP

@@ -84,6 +84,21 @@ def test_dashboard_charts_render_without_console_errors(browser: Any, site: Any)
     assert not errors, errors
 
 
+def test_api_docs_render_under_a_csp_admitting_only_their_own_script(
+    browser: Any, site: Any
+) -> None:
+    _web, url, _ = site
+    page, errors = login(browser, url, "viewer")
+    answer = page.goto(f"{url}/docs")
+    assert answer is not None
+    csp = answer.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp and "unsafe-inline'; " not in csp.split("style")[0]
+    page.wait_for_selector(".swagger-ui .info .title", timeout=10_000)
+    assert "Seatwise" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator(".opblock-tag", has_text="findings").first.wait_for(timeout=10_000)
+    assert not errors, errors
+
+
 def test_dismissing_a_finding_updates_the_total_live(browser: Any, site: Any) -> None:
     _web, url, _ = site
     page, errors = login(browser, url, "asset_manager")
