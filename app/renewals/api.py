@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.auth.models import User
 from app.core.security import Role
 from app.deps import Offset, SessionDep, SettingsDep, require_roles
-from app.renewals.service import list_renewals, set_state
+from app.renewals.service import MAX_NOTES, list_renewals, set_state
 
 router = APIRouter(prefix="/api/v1", tags=["renewals"])
 
@@ -72,7 +72,7 @@ class RenewalUpdate(BaseModel):
     state: Literal["open", "negotiating", "decided"] | None = None
     decision: Literal["renew", "downsize", "cancel"] | None = None
     owner_email: str | None = Field(default=None, max_length=320)
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=MAX_NOTES)
 
 
 def _today(settings: SettingsDep) -> date:

@@ -47,9 +47,13 @@ DECISIONS = ("renew", "downsize", "cancel")
 NEEDS_DECISION = "A decided renewal needs a decision: choose renew, downsize or cancel."
 
 
+MAX_NOTES = 10_000
+"""The longest renewal notes, as a contract's (each listing of renewals carries them)."""
+
+
 class RenewalInputError(InvalidInputError):
-    """A refused renewal change, naming the field it is about (``state``, ``decision`` or
-    ``owner_email``) so the renewals page can show the message at that field."""
+    """A refused renewal change, naming the field it is about (``state``, ``decision``,
+    ``owner_email`` or ``notes``) so the renewals page can show the message at that field."""
 
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
@@ -295,6 +299,12 @@ def set_state(
         raise RenewalInputError(
             f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}",
             field="decision",
+        )
+    if notes is not None and len(notes) > MAX_NOTES:
+        raise RenewalInputError(
+            f"notes are {len(notes):,} characters long; keep them to {MAX_NOTES:,} "
+            "(link a document for more)",
+            field="notes",
         )
     sub = find_contract(session=session, contract_number=contract_number, vendor=vendor)
     if sub.renewal_date is None:

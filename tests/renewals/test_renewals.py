@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.core.settings import Settings
 from app.main import create_app
 from app.notify.dispatch import run_alerts
+from app.renewals.service import RenewalInputError, set_state
 from tests.conftest import Database
 from tests.login_cookie import COOKIE, login_cookie
 from tests.notify.seed import (
@@ -267,3 +268,25 @@ def test_a_renewal_link_under_a_path_prefix_redirects_within_that_prefix(
         )
         page = client.get(urljoin(str(response.request.url), location))
         assert page.status_code == 200 and "C-100" in page.text
+
+
+def test_renewal_notes_are_bounded_like_a_contracts(
+    committed_db: Database, client: TestClient
+) -> None:
+    # Each listing of renewals (up to 500 a page) carries every renewal's notes whole.
+    seed_contract(committed_db.engine, renewal_date=date(2027, 3, 1))
+    headers = _token(committed_db, "buyer@example.com")
+    kept = client.patch("/api/v1/renewals/C-100", json={"notes": "n" * 10_000}, headers=headers)
+    assert kept.status_code == 200 and len(kept.json()["notes"]) == 10_000
+    long = client.patch("/api/v1/renewals/C-100", json={"notes": "n" * 10_001}, headers=headers)
+    assert long.status_code == 422 and "notes" in long.text
+    refusal = pytest.raises(RenewalInputError, match="keep them to 10,000")
+    with Session(committed_db.engine) as s, refusal as refused:
+        set_state(
+            session=s,
+            contract_number="C-100",
+            as_of=date(2027, 1, 1),
+            actor="cli",
+            notes="n" * 10_001,
+        )
+    assert refused.value.field == "notes"
