@@ -101,7 +101,12 @@ def csp_admitting_inline_scripts(html: bytes) -> str:
 
 class SecurityHeaders:
     """ASGI middleware: :func:`security_headers` on every answer that lacks them, including
-    those other middleware send themselves (a NUL refused, a body too large)."""
+    those other middleware send themselves (a NUL refused, a body too large).
+
+    Every answer but the static files is also ``Cache-Control: no-store`` unless it says
+    otherwise: pages, API answers and downloads hold people, costs and findings, which
+    the browser must not keep on disk (nor show from its history after a logout).
+    """
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -111,6 +116,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         wanted = security_headers()
+        if not scope["path"].startswith("/static/"):
+            wanted["Cache-Control"] = "no-store"
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -239,7 +246,7 @@ def _install_error_handlers(app: FastAPI) -> None:
                 "Internal Server Error",
                 "the server failed to answer this request; the error is in its log",
             )
-        answer.headers.update(security_headers())
+        answer.headers.update({**security_headers(), "Cache-Control": "no-store"})
         return answer
 
     @app.exception_handler(RequestValidationError)

@@ -112,6 +112,7 @@ def test_a_bugs_500_carries_the_security_headers(committed_db: Database) -> None
             response = quiet.get("/test-bug", headers={"accept": accept})
             assert response.status_code == 500
             _secured(response)
+            assert response.headers["cache-control"] == "no-store"
 
 
 def test_the_docs_page_admits_its_own_inline_script_and_no_other(api: Api) -> None:
@@ -125,3 +126,23 @@ def test_the_docs_page_admits_its_own_inline_script_and_no_other(api: Api) -> No
     _secured(docs)
     _secured(client.get("/openapi.json"))
     assert security_headers()["Content-Security-Policy"] == CSP
+
+
+def test_pages_api_answers_and_downloads_are_not_stored_by_the_browser(api: Api) -> None:
+    client, auth = api
+    answers = [
+        client.get("/login"),
+        client.get("/api/v1/findings", headers=auth["admin"]),
+        client.get("/api/v1/findings/export", headers=auth["admin"]),
+        client.get("/api/v1/nothing", headers=auth["admin"]),
+    ]
+    for answer in answers:
+        assert answer.headers.get("cache-control") == "no-store", (answer.url, answer.headers)
+
+
+def test_static_files_keep_their_own_caching(api: Api) -> None:
+    client, _ = api
+    assert "no-store" not in client.get("/static/app.js").headers.get("cache-control", "")
+    vendor = client.get("/static/vendor/htmx.min.js")
+    if vendor.status_code == 200:  # node_modules installed
+        assert vendor.headers["cache-control"] == "public, max-age=86400"
