@@ -122,6 +122,27 @@ def test_findings_export_link_and_address_follow_the_filters(browser: Any, site:
     assert not errors, errors
 
 
+def test_pages_swapped_by_htmx_leave_no_copy_in_local_storage(browser: Any, site: Any) -> None:
+    # htmx kept the last ten pages (findings, people, applications) in localStorage to
+    # restore them on Back: on disk, after the logout, for the next user of the browser.
+    _web, url, _ = site
+    page, errors = login(browser, url, "asset_manager")
+    page.goto(f"{url}/findings")
+    entries = page.evaluate("() => history.length")
+    page.select_option("#f-kind", "unused_seat")
+    page.wait_for_function(f"() => history.length === {entries + 1}")  # htmx pushed it
+    page.select_option("#f-kind", "")
+    page.wait_for_function(f"() => history.length === {entries + 2}")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => window.localStorage.getItem('htmx-history-cache')") is None
+    page.go_back()  # no copy: the page is asked for again, whole
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text("Findings")
+    expect(page.locator("#findings-list")).to_be_visible()
+    assert page.evaluate("() => window.localStorage.getItem('htmx-history-cache')") is None
+    assert not errors, errors
+
+
 def test_spend_xlsx_download_opens_with_openpyxl(browser: Any, site: Any) -> None:
     _web, url, _ = site
     page, _ = login(browser, url, "finance")
