@@ -76,6 +76,10 @@ CSP = (
 )
 
 
+HSTS = "max-age=31536000"
+"""A year of HTTPS only for this host (no subdomains: they may be other services')."""
+
+
 def security_headers() -> dict[str, str]:
     """The headers every answer carries (an answer may set its own CSP: ``/docs``)."""
     return {
@@ -106,10 +110,14 @@ class SecurityHeaders:
     Every answer but the static files is also ``Cache-Control: no-store`` unless it says
     otherwise: pages, API answers and downloads hold people, costs and findings, which
     the browser must not keep on disk (nor show from its history after a logout).
+    Served over HTTPS (``https``: the cookies are Secure, as in production), answers
+    also say HSTS, so the browser never tries plain HTTP first (where the first request
+    could be intercepted and rewritten).
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, https: bool = False) -> None:
         self.app = app
+        self.https = https
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -118,6 +126,8 @@ class SecurityHeaders:
         wanted = security_headers()
         if not scope["path"].startswith("/static/"):
             wanted["Cache-Control"] = "no-store"
+        if self.https:
+            wanted["Strict-Transport-Security"] = HSTS
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -286,7 +296,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.add_middleware(LimitBody)
     # Added last, so outermost: the refusals of the middleware above carry the headers too.
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=settings.cookie_secure)
     static_dir = Path(__file__).parent / "static"
     app.mount("/static/vendor", vendor_app(), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

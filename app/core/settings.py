@@ -209,7 +209,8 @@ class Settings(BaseSettings, NotificationSettings):
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     cookie_secure: bool = False
-    """Unset, it is on in production (behind TLS) and off elsewhere."""
+    """HTTPS only: Secure cookies and HSTS. Unset, it is on in production (behind TLS) and off
+    elsewhere."""
     http_timeout: float = Field(default=30.0, gt=0, le=600)
     http_time_budget: float = Field(default=300.0, gt=0)
 

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core import body_limit
-from app.main import CSP, security_headers
+from app.core.settings import Settings
+from app.main import CSP, HSTS, create_app, security_headers
 from tests.api_tokens import api_client
 from tests.conftest import Database
 
@@ -146,3 +147,16 @@ def test_static_files_keep_their_own_caching(api: Api) -> None:
     vendor = client.get("/static/vendor/htmx.min.js")
     if vendor.status_code == 200:  # node_modules installed
         assert vendor.headers["cache-control"] == "public, max-age=86400"
+
+
+def test_hsts_is_sent_when_served_over_https_and_not_otherwise(committed_db: Database) -> None:
+
+    def hsts(**options: Any) -> str | None:
+        settings = Settings(
+            database_url=committed_db.url, secret_key="k" * 40, environment="test", **options
+        )
+        with TestClient(create_app(settings, committed_db.engine)) as client:
+            return client.get("/login").headers.get("strict-transport-security")
+
+    assert hsts(cookie_secure=True) == HSTS == "max-age=31536000"
+    assert hsts() is None  # plain HTTP in development: nothing to pin
