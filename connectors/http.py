@@ -337,8 +337,14 @@ def follow_next_links_unparsed(
     Yields:
         ``(body, url without query, next link)``: the link found by :func:`next_link_in`
         and followed; the page's parser must check it is the page's own.
+
+    Raises:
+        ConnectorDataError: A link repeats, or leads to another server than the first
+            page's (every request carries the access token: a link elsewhere, planted
+            or not, would hand it over).
     """
     seen: set[str] = set()
+    home = _origin(url)
     next_url: str | None = url
     while next_url is not None:
         response = get(next_url, params)
@@ -350,10 +356,27 @@ def follow_next_links_unparsed(
             link = None
         if link is not None and (not link or link in seen):
             raise ConnectorDataError(f"bad or repeated {next_key} from {page_url}: {link!r}")
+        if link is not None and _origin(link) != home:
+            raise ConnectorDataError(
+                f"{next_key} from {page_url} leads to another server "
+                f"({urlsplit(link).scheme}://{urlsplit(link).netloc}) than {home}; "
+                "Seatwise does not send the access token there"
+            )
         if link is not None:
             seen.add(link)
         yield body, page_url, link
         next_url = link
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, the port filled in (how servers are compared)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:  # a port that is no number: matches nothing
+        port = None
+    return f"{scheme}://{parts.hostname or ''}:{port}"
 
 
 def follow_cursor(fetch: Callable[[str | None], tuple[Any, str | None]]) -> Iterator[Any]:
