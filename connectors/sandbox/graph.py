@@ -55,6 +55,7 @@ class GraphFaults:
     slow_seconds: float = 0.0  # delay before answering ...
     slow_page: int = 0  # ... this users page; 0 = every Graph call
     page_size_cap: int = 0  # serve at most this many users a page, whatever $top says
+    next_link_base: str = ""  # next links name this server (e.g. Graph's public one)
     token_error: int = 503  # status the token endpoint answers while token_error_times lasts:
     token_error_times: int = 0  # 429 (AADSTS50196, with retry_after) or a 5xx page, not JSON
     token_malformed: bool = False  # the token endpoint answers 200 with JSON cut short
@@ -339,7 +340,8 @@ class GraphSimulator:
         if offset + size < len(self.users):
             sel = f"$select={quote(raw_select, safe=',')}&" if raw_select else ""
             head["@odata.nextLink"] = (
-                f"{base}/v1.0/users?{sel}$top={top}&$skiptoken={_skiptoken(offset + size)}"
+                f"{f.next_link_base or base}/v1.0/users?{sel}$top={top}"
+                f"&$skiptoken={_skiptoken(offset + size)}"
             )
         # {"@odata.context":…,"@odata.nextLink":…,"value":[…]} without re-encoding users
         encoded_head = orjson.dumps(head)

@@ -73,6 +73,16 @@ def paged(graph_sandbox: SandboxHandle) -> SandboxHandle:
     return graph_sandbox
 
 
+def test_next_links_naming_another_server_are_asked_of_the_configured_one(
+    paged: SandboxHandle,
+) -> None:
+    # A server behind a proxy, or a simulator, may name Graph's public host in its links:
+    # the pages (and the token) still go to graph_url, and every user arrives.
+    paged.simulator.faults.next_link_base = "https://graph.microsoft.com"
+    accounts = of(sync(paged), AccountRecord)
+    assert len(accounts) == len(m365_people(paged)) > 10
+
+
 # --------------------------------------------------------------------------- mapping
 
 
