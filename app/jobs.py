@@ -14,7 +14,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -33,6 +33,11 @@ from app.sync.models import ConnectorConfig
 log = logging.getLogger("seatwise.jobs")
 
 JobFunc = Callable[[Engine, Settings], str | None]
+
+OUTBOX_EVERY_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+"""Where the outbox job's five-minute grid starts: a fixed moment, so the trigger built on
+each poll is the same trigger (by default an interval starts one interval after it is
+built, and a trigger rebuilt every poll would never come due)."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def job_specs(*, session: Session, settings: Settings) -> list[JobSpec]:
         ),
         JobSpec(
             "outbox",
-            IntervalTrigger(minutes=5, timezone=tz),
+            IntervalTrigger(minutes=5, start_date=OUTBOX_EVERY_FROM, timezone=tz),
             _named("app.notify.jobs:deliver_job"),
             "every 5 minutes",
         ),
@@ -171,7 +176,7 @@ class SchedulerService:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _scheduler: BackgroundScheduler | None = None
-    _job_ids: tuple[str, ...] = ()
+    _triggers: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_leader(self) -> bool:
@@ -214,13 +219,21 @@ class SchedulerService:
                 self.on_leader_change(True)
 
     def _refresh_jobs(self) -> None:
+        """Schedule the jobs of :func:`build_jobs`: add new ones, replace those whose
+        trigger changed, drop those gone; a job whose trigger is unchanged is left alone
+        (replacing it would recompute its next run from now, and a poll landing just
+        after its fire time, before the scheduler ran it, would skip that run)."""
         assert self._scheduler is not None
-        specs = build_jobs(self.engine, self.settings)
-        ids = tuple(sorted(spec.id + repr(spec.trigger) for spec in specs))
-        if ids == self._job_ids:
-            return
-        self._scheduler.remove_all_jobs()
-        for spec in specs:
+        specs = {spec.id: spec for spec in build_jobs(self.engine, self.settings)}
+        for job_id in set(self._triggers) - set(specs):
+            self._scheduler.remove_job(job_id)
+            del self._triggers[job_id]
+        for spec in specs.values():
+            trigger = repr(spec.trigger)
+            if self._triggers.get(spec.id) == trigger:
+                continue
+            if spec.id in self._triggers:
+                self._scheduler.remove_job(spec.id)
             self._scheduler.add_job(
                 run_recorded,
                 spec.trigger,
@@ -230,13 +243,13 @@ class SchedulerService:
                 coalesce=True,
                 misfire_grace_time=3600,
             )
-        self._job_ids = ids
+            self._triggers[spec.id] = trigger
 
     def _step_down(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-            self._job_ids = ()
+            self._triggers = {}
             if self.on_leader_change:
                 self.on_leader_change(False)
         if self.lock is not None:

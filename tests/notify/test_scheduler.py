@@ -1,0 +1,77 @@
+"""The leader's scheduler: which jobs it keeps, when they come due, what a new leader does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import Session
+
+from app.core.db import utcnow
+from app.jobs import SchedulerService, job_specs
+from app.notify import notification_settings as ns
+from tests.conftest import Database
+from tests.notify.seed import opened, settings_for
+
+SETTINGS = settings_for(25)
+
+
+class _HeldLock:
+    """A leader lock this process always holds (one scheduler, no election)."""
+
+    def try_acquire(self) -> bool:
+        return True
+
+    def still_held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+@contextmanager
+def _paused_leader(db: Database) -> Iterator[SchedulerService]:
+    """A leading service whose scheduler holds its jobs without running them."""
+    service = SchedulerService(db.engine, SETTINGS, lock=_HeldLock())
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    service._scheduler = scheduler
+    try:
+        yield service
+    finally:
+        scheduler.shutdown(wait=False)
+        service._scheduler = None
+
+
+def test_outbox_retry_job_fires_every_five_minutes_whenever_its_trigger_was_built(
+    session: Session,
+) -> None:
+    """The scheduler rebuilds its jobs on every poll: a trigger that started counting
+    when it was built would be five minutes away on every poll, and never fire."""
+    moment = datetime(2027, 1, 4, 8, 2, 30, tzinfo=UTC)
+    outbox = {spec.id: spec for spec in job_specs(session=session, settings=SETTINGS)}["outbox"]
+    assert outbox.trigger.get_next_fire_time(None, moment) == datetime(2027, 1, 4, 8, 5, tzinfo=UTC)
+
+
+def test_a_poll_leaves_a_due_job_alone_when_another_schedule_changes(
+    committed_db: Database,
+) -> None:
+    """Replacing an unchanged job recomputes its next run from now: a poll landing just
+    after its fire time, before the scheduler ran it, would skip that day's run."""
+    with _paused_leader(committed_db) as service:
+        assert service._scheduler is not None
+        service._tick()
+        due = utcnow() - timedelta(seconds=1)
+        service._scheduler.modify_job("alerts", next_run_time=due)
+        with opened(committed_db.engine) as s:
+            ns.update_notification_settings(
+                session=s, settings=SETTINGS, values={"spend_report_schedule": "0 9 2 * *"},
+                actor="t",
+            )  # fmt: skip
+        service._tick()
+        alerts = service._scheduler.get_job("alerts")
+        assert alerts is not None and alerts.next_run_time == due
+        report = service._scheduler.get_job("spend_report")
+        assert report is not None and "day='2', day_of_week='*', hour='9'" in repr(report.trigger)
