@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -23,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.core.db import utcnow
+from app.core.db import session_scope, utcnow
 from app.core.leader import LeaderLock, leader_lock_for
 from app.core.settings import Settings
 from app.notify.models import JobRun
@@ -75,6 +76,27 @@ def run_recorded(engine: Engine, settings: Settings, job_id: str, func: JobFunc)
         session.add(run)
         session.commit()
         return run
+
+
+INTERRUPTED = (
+    "interrupted: the process running it ended before it finished (killed, or its machine "
+    "stopped) or lost the scheduler lock"
+)
+
+
+def close_interrupted_runs(*, session: Session) -> int:
+    """Mark failed the job runs still 'running' as this process becomes the leader; how many.
+
+    Only the leader runs jobs, and the lock is free only once the previous leader died or
+    lost its database connection: its runs would stay 'running' for good. One that lost
+    only its connection and is still finishing records its own outcome over this mark.
+    """
+    result = session.execute(
+        sa.update(JobRun)
+        .where(col(JobRun.outcome) == "running")
+        .values(outcome="failed", detail=INTERRUPTED, finished_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _sync_then_analyze(name: str) -> JobFunc:
@@ -212,6 +234,9 @@ class SchedulerService:
             return
         if self.lock.try_acquire():
             log.info("this process is now the scheduler leader")
+            with session_scope(self.engine) as session:
+                if closed := close_interrupted_runs(session=session):
+                    log.warning("marked %s job run(s) of a previous leader interrupted", closed)
             self._scheduler = BackgroundScheduler(timezone=self.settings.tz)
             self._scheduler.start()
             self._refresh_jobs()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
-from app.jobs import SchedulerService, job_specs
+from app.jobs import INTERRUPTED, SchedulerService, job_specs
 from app.notify import notification_settings as ns
+from app.notify.models import JobRun
 from tests.conftest import Database
 from tests.notify.seed import opened, settings_for
 
@@ -75,3 +77,47 @@ def test_a_poll_leaves_a_due_job_alone_when_another_schedule_changes(
         assert alerts is not None and alerts.next_run_time == due
         report = service._scheduler.get_job("spend_report")
         assert report is not None and "day='2', day_of_week='*', hour='9'" in repr(report.trigger)
+
+
+def _run(job: str, *, started: datetime, outcome: str = "succeeded") -> JobRun:
+    finished = None if outcome == "running" else started + timedelta(seconds=1)
+    return JobRun(job=job, started_at=started, finished_at=finished, outcome=outcome)
+
+
+def _runs(db: Database, job: str) -> list[JobRun]:
+    with Session(db.engine) as s:
+        query = select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id))
+        return list(s.exec(query))
+
+
+@contextmanager
+def _leading(db: Database) -> Iterator[SchedulerService]:
+    """A service that has just become the leader, its scheduler running."""
+    service = SchedulerService(db.engine, SETTINGS, lock=_HeldLock())
+    try:
+        service._tick()
+        assert service.is_leader
+        yield service
+    finally:
+        service._step_down()
+
+
+def _until(predicate: Callable[[], bool]) -> bool:
+    """Wait for what a scheduler thread does; False if it never happens."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_new_leader_marks_interrupted_the_runs_a_dead_leader_left_running(
+    committed_db: Database,
+) -> None:
+    with opened(committed_db.engine) as s:
+        s.add(_run("alerts", started=utcnow() - timedelta(minutes=3), outcome="running"))
+    with _leading(committed_db):
+        (run,) = _runs(committed_db, "alerts")
+    assert run.outcome == "failed"
+    assert run.detail == INTERRUPTED and run.finished_at is not None
