@@ -4,6 +4,11 @@ Jobs: sync each enabled connector on its own cron schedule (then analyze after a
 successful sync), alerts daily at ``SEATWISE_ALERTS_TIME`` local time, the weekly
 findings digest and the monthly spend report (those three times as an admin may have
 changed them on the Settings page). Every run is recorded in ``job_run``.
+
+A process that becomes the leader marks interrupted the runs its predecessor left
+'running', and runs at once each job whose time came since its last run ended (it came
+while no process led, or that run was interrupted); the e-mails' dedupe keys make a run
+repeated this way send nothing twice.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -80,7 +85,7 @@ def run_recorded(engine: Engine, settings: Settings, job_id: str, func: JobFunc)
 
 INTERRUPTED = (
     "interrupted: the process running it ended before it finished (killed, or its machine "
-    "stopped) or lost the scheduler lock"
+    "stopped) or lost the scheduler lock; the next leader runs it again if its time passed"
 )
 
 
@@ -97,6 +102,27 @@ def close_interrupted_runs(*, session: Session) -> int:
         .values(outcome="failed", detail=INTERRUPTED, finished_at=utcnow())
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def last_started(*, session: Session) -> dict[str, datetime]:
+    """When each job's latest run that ended on its own started: interrupted runs are
+    left out, so a new leader runs their job again."""
+    ended = sa.and_(
+        col(JobRun.outcome) != "running",
+        sa.or_(col(JobRun.detail).is_(None), ~col(JobRun.detail).startswith("interrupted:")),
+    )
+    rows = session.exec(
+        select(JobRun.job, sa.func.max(col(JobRun.started_at))).where(ended).group_by(JobRun.job)
+    )
+    return {job: started for job, started in rows if started is not None}
+
+
+def missed_since(spec: JobSpec, started: datetime | None, now: datetime) -> bool:
+    """Whether ``spec`` should have fired after its last run started (at ``started``)."""
+    if started is None:
+        return False
+    due = spec.trigger.get_next_fire_time(None, started + timedelta(seconds=1))
+    return due is not None and due <= now
 
 
 def _sync_then_analyze(name: str) -> JobFunc:
@@ -235,20 +261,29 @@ class SchedulerService:
         if self.lock.try_acquire():
             log.info("this process is now the scheduler leader")
             with session_scope(self.engine) as session:
+                last = last_started(session=session)
                 if closed := close_interrupted_runs(session=session):
                     log.warning("marked %s job run(s) of a previous leader interrupted", closed)
             self._scheduler = BackgroundScheduler(timezone=self.settings.tz)
             self._scheduler.start()
-            self._refresh_jobs()
+            self._refresh_jobs(catch_up=last)
             if self.on_leader_change:
                 self.on_leader_change(True)
 
-    def _refresh_jobs(self) -> None:
+    def _refresh_jobs(self, catch_up: dict[str, datetime] | None = None) -> None:
         """Schedule the jobs of :func:`build_jobs`: add new ones, replace those whose
         trigger changed, drop those gone; a job whose trigger is unchanged is left alone
         (replacing it would recompute its next run from now, and a poll landing just
-        after its fire time, before the scheduler ran it, would skip that run)."""
+        after its fire time, before the scheduler ran it, would skip that run).
+
+        ``catch_up``: when each job last ran (:func:`last_started`), given as this
+        process becomes the leader. A job whose time came since then runs at once: its
+        time passed while no process led (the leader was killed or restarted around it,
+        or its run was interrupted), and waiting for the next one would send a day's
+        alerts a day late and never send that month's spend report.
+        """
         assert self._scheduler is not None
+        now = utcnow()
         specs = {spec.id: spec for spec in build_jobs(self.engine, self.settings)}
         for job_id in set(self._triggers) - set(specs):
             self._scheduler.remove_job(job_id)
@@ -259,6 +294,7 @@ class SchedulerService:
                 continue
             if spec.id in self._triggers:
                 self._scheduler.remove_job(spec.id)
+            missed = missed_since(spec, (catch_up or {}).get(spec.id), now)
             self._scheduler.add_job(
                 run_recorded,
                 spec.trigger,
@@ -267,6 +303,7 @@ class SchedulerService:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=3600,
+                **({"next_run_time": now} if missed else {}),
             )
             self._triggers[spec.id] = trigger
 

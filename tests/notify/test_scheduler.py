@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
-from app.jobs import INTERRUPTED, SchedulerService, job_specs
+from app.jobs import INTERRUPTED, SchedulerService, job_specs, last_started
 from app.notify import notification_settings as ns
 from app.notify.models import JobRun
 from tests.conftest import Database
@@ -121,3 +121,36 @@ def test_a_new_leader_marks_interrupted_the_runs_a_dead_leader_left_running(
         (run,) = _runs(committed_db, "alerts")
     assert run.outcome == "failed"
     assert run.detail == INTERRUPTED and run.finished_at is not None
+
+
+def test_a_new_leader_runs_at_once_a_job_whose_time_passed_while_none_led(
+    committed_db: Database,
+) -> None:
+    """The monthly spend report (1st, 07:00) last ran over a month ago: its time came while
+    no process led (restarted around it, or the leader killed just before); waiting for
+    the next would never send that month's report."""
+    with opened(committed_db.engine) as s:
+        s.add(_run("spend_report", started=utcnow() - timedelta(days=40)))
+        s.add(_run("digest", started=utcnow() - timedelta(minutes=1)))
+    with _leading(committed_db) as service:
+        assert _until(lambda: len(_runs(committed_db, "spend_report")) == 2)
+        assert service._scheduler is not None
+        digest = service._scheduler.get_job("digest")
+        assert digest is not None and digest.next_run_time > utcnow()
+    assert len(_runs(committed_db, "digest")) == 1
+
+
+def test_a_new_leader_runs_again_a_job_its_dead_predecessor_left_unfinished(
+    committed_db: Database,
+) -> None:
+    with opened(committed_db.engine) as s:
+        s.add(_run("spend_report", started=utcnow() - timedelta(days=40)))
+        s.add(_run("spend_report", started=utcnow() - timedelta(minutes=1), outcome="running"))
+    with _leading(committed_db):
+        assert _until(lambda: len(_runs(committed_db, "spend_report")) == 3)
+        assert _until(lambda: _runs(committed_db, "spend_report")[2].outcome != "running")
+    _, interrupted, again = _runs(committed_db, "spend_report")
+    assert interrupted.detail == INTERRUPTED
+    assert again.outcome == "succeeded", again.detail
+    with Session(committed_db.engine) as s:  # the next leader counts that run, not the mark
+        assert last_started(session=s)["spend_report"] == again.started_at
