@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -20,6 +21,10 @@ def _known_revision(revision: str) -> None:
             f"no migration {revision!r}; shipped: {', '.join(shipped)}, or head / base",
             param_hint="REVISION",
         )
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def check_bindable(host: str, port: int) -> None:
@@ -70,7 +75,8 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     ) -> None:
-        """Serve the web UI and REST API."""
+        """Serve the web UI and REST API, with the job scheduler unless
+        SEATWISE_SCHEDULER_ENABLED is false."""
         check_bindable(host, port)
         import uvicorn
 
@@ -82,4 +88,17 @@ def register(app: typer.Typer) -> None:
             f"Seatwise on http://{host}:{port}{settings.root_path}/ "
             f"(database: {state.engine.url.get_backend_name()})"
         )
-        uvicorn.run(create_app(settings, state.engine), host=host, port=port, log_level="info")
+        from app.core.cli_jobs import start_scheduler, stop_scheduler
+
+        scheduler = start_scheduler(settings)
+        if scheduler is not None:
+            # uvicorn shuts down on SIGTERM/SIGINT, then raises the signal again under the
+            # handler it found: by default that ends the process at once, before the
+            # scheduler below lets its lock go and its running job finish.
+            for stop_signal in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(stop_signal, _exit_on_signal)
+        try:
+            uvicorn.run(create_app(settings, state.engine), host=host, port=port, log_level="info")
+        finally:
+            if scheduler is not None:
+                stop_scheduler(scheduler)

@@ -4,11 +4,57 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.core.cli_runtime import db_session, print_json, state
+from app.core.settings import Settings
+
+if TYPE_CHECKING:
+    from app.jobs import SchedulerService
+
+
+def announce_leadership(leading: bool) -> None:
+    """Say on stdout when this process starts or stops running the jobs."""
+    typer.echo("scheduler leader: this process" if leading else "scheduler: stepped down")
+    sys.stdout.flush()
+
+
+def start_scheduler(settings: Settings) -> SchedulerService | None:
+    """The scheduler inside ``seatwise serve``, unless SEATWISE_SCHEDULER_ENABLED is false:
+    a thread that runs the jobs while this process is the leader and stands by otherwise
+    (several ``serve`` and ``worker`` processes elect one leader). None, saying why, when
+    it does not run."""
+    from app.core.leader import leader_lock_for
+    from app.jobs import SchedulerService
+
+    if not settings.scheduler_enabled:
+        typer.echo(
+            "scheduler: off in this process (SEATWISE_SCHEDULER_ENABLED=false); "
+            "run `seatwise worker` for the scheduled syncs, alerts and reports"
+        )
+        return None
+    try:
+        lock = leader_lock_for(state.engine)
+    except ValueError as exc:
+        typer.echo(f"scheduler: off in this process: {exc}", err=True)
+        return None
+    service = SchedulerService(
+        state.engine, settings, lock=lock, on_leader_change=announce_leadership
+    )
+    typer.echo("scheduler: standing by for leadership")
+    sys.stdout.flush()
+    service.start()
+    return service
+
+
+def stop_scheduler(service: SchedulerService) -> None:
+    """Stop leading and polling; syncs queued for their turn end now, not after it."""
+    from app.sync.service import stop_waiting
+
+    stop_waiting()
+    service.stop()
 
 
 def register(app: typer.Typer) -> None:
@@ -28,12 +74,11 @@ def register(app: typer.Typer) -> None:
         """Run the job scheduler alone (exactly one process leads; others stand by)."""
         from app.jobs import SchedulerService
 
-        def announce(leading: bool) -> None:
-            typer.echo("scheduler leader: this process" if leading else "scheduler: stepped down")
-            sys.stdout.flush()
-
         service = SchedulerService(
-            state.engine, state.settings, poll_seconds=poll_seconds, on_leader_change=announce
+            state.engine,
+            state.settings,
+            poll_seconds=poll_seconds,
+            on_leader_change=announce_leadership,
         )
 
         def stop(*_: Any) -> None:

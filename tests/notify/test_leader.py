@@ -16,29 +16,41 @@ import sqlalchemy as sa
 from app.core.db import make_engine
 from app.core.leader import leader_lock_for
 from tests.conftest import Database
+from tests.smtp_server import free_port
 
 
-def _worker(db: Database, log: Path) -> subprocess.Popen[bytes]:
-    env = {
+def _seatwise(
+    db: Database, log: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    environment = {
         **os.environ,
         "SEATWISE_DATABASE_URL": db.url,
         "SEATWISE_SECRET_KEY": "k" * 40,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     handle = log.open("wb")
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from app.cli import main; main()",
-            "worker",
-            "--poll-seconds",
-            "0.5",
-        ],
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
         stdout=handle,
         stderr=subprocess.STDOUT,
-        env=env,
+        env=environment,
     )
+
+
+def _worker(db: Database, log: Path) -> subprocess.Popen[bytes]:
+    return _seatwise(db, log, "worker", "--poll-seconds", "0.5")
+
+
+def _serve(db: Database, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return _seatwise(db, log, "serve", "--port", str(free_port()), env=env)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def _wait_for(predicate: object, timeout: float = 30.0) -> bool:
@@ -69,6 +81,39 @@ def test_one_leader_and_takeover_after_kill(committed_db: Database, tmp_path: Pa
             if proc.poll() is None:
                 proc.terminate()
                 proc.wait(timeout=10)
+
+
+def test_serve_runs_the_scheduler_and_hands_it_over_when_stopped(
+    committed_db: Database, tmp_path: Path
+) -> None:
+    """Issue 8: the scheduler runs inside `seatwise serve` (default on); one leader among
+    the serve and worker processes, the lock let go when serve stops."""
+    logs = [tmp_path / "serve.log", tmp_path / "worker.log"]
+    procs = [_serve(committed_db, logs[0])]
+    try:
+        assert _wait_for(lambda: "scheduler leader: this process" in logs[0].read_text())
+        assert _wait_for(lambda: "Application startup complete" in logs[0].read_text())
+        procs.append(_worker(committed_db, logs[1]))
+        assert _wait_for(lambda: "standing by" in logs[1].read_text())
+        procs[0].terminate()
+        assert procs[0].wait(timeout=30) == 0
+        assert _wait_for(lambda: "scheduler leader: this process" in logs[1].read_text())
+    finally:
+        _stop(procs)
+
+
+def test_serve_without_the_scheduler_leaves_the_jobs_to_a_worker(
+    committed_db: Database, tmp_path: Path
+) -> None:
+    logs = [tmp_path / "serve.log", tmp_path / "worker.log"]
+    procs = [_serve(committed_db, logs[0], env={"SEATWISE_SCHEDULER_ENABLED": "false"})]
+    try:
+        assert _wait_for(lambda: "scheduler: off in this process" in logs[0].read_text())
+        procs.append(_worker(committed_db, logs[1]))
+        assert _wait_for(lambda: "scheduler leader: this process" in logs[1].read_text())
+        assert "scheduler leader" not in logs[0].read_text()
+    finally:
+        _stop(procs)
 
 
 def test_lock_is_exclusive_within_the_backend(committed_db: Database) -> None:
