@@ -1,7 +1,8 @@
 """Leader election: exactly one process runs the scheduled jobs at a time.
 
 PostgreSQL: a session-level advisory lock held on a dedicated connection; it is
-released by the server when the holder's connection dies, so a follower polling every
+released by the server when the holder's connection dies (or, the holder's machine
+gone, when the server's keepalives find nobody there), so a follower polling every
 ``poll_seconds`` takes over within a minute. SQLite (one machine): an exclusive
 ``flock`` on a file beside the database, released by the kernel when the process dies.
 """
@@ -24,6 +25,17 @@ SCHEMA_LOCK_KEY = (
 """SQL for the PostgreSQL advisory-lock key of the lock named ``:name`` in this schema:
 advisory locks are database-wide, and two installations may share a database in
 different schemas."""
+
+
+KEEPALIVE_SETTINGS = {
+    "tcp_keepalives_idle": 10,
+    "tcp_keepalives_interval": 5,
+    "tcp_keepalives_count": 4,
+}
+"""TCP keepalives the server sends on the lock's connection (seconds, probes): a leader
+whose machine died (power, kernel, network gone) never closes its connection, and with
+the kernel's defaults the server would hold its lock for over two hours; with these it
+drops the connection, and the lock, within half a minute."""
 
 
 class LeaderLock(Protocol):
@@ -52,6 +64,8 @@ class PostgresAdvisoryLock:
             return self.still_held()
         conn = self.engine.connect()
         try:
+            for name, value in KEEPALIVE_SETTINGS.items():
+                conn.execute(sa.text(f"SET {name} = {int(value)}"))
             got = bool(
                 conn.execute(
                     sa.text(f"SELECT pg_try_advisory_lock({SCHEMA_LOCK_KEY})"), {"name": self.name}

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.db import make_engine
-from app.core.leader import leader_lock_for
+from app.core.leader import PostgresAdvisoryLock, leader_lock_for
 from tests.conftest import Database
 from tests.smtp_server import free_port
 
@@ -149,3 +149,29 @@ def test_installations_in_other_schemas_elect_their_own_leaders(committed_db: Da
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_the_server_probes_the_leaders_connection_so_a_dead_machine_frees_the_lock(
+    committed_db: Database,
+) -> None:
+    """A leader whose machine dies never closes its connection: only the server's TCP
+    keepalives end it, after over two hours with the kernel's defaults; takeover within a
+    minute needs them within half a minute."""
+    if committed_db.backend != "postgresql":
+        pytest.skip("SQLite's file lock is released by the kernel of the one machine")
+    lock = leader_lock_for(committed_db.engine)
+    assert isinstance(lock, PostgresAdvisoryLock)
+    assert lock.try_acquire()
+    try:
+        assert lock._conn is not None
+        shown = {
+            name: int(lock._conn.execute(sa.text(f"SHOW {name}")).scalar_one())
+            for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+        }
+        probing = (
+            shown["tcp_keepalives_idle"]
+            + shown["tcp_keepalives_interval"] * shown["tcp_keepalives_count"]
+        )
+        assert 0 < probing <= 30, shown
+    finally:
+        lock.release()
