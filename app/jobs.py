@@ -261,30 +261,31 @@ class SchedulerService:
         if self.lock.try_acquire():
             log.info("this process is now the scheduler leader")
             with session_scope(self.engine) as session:
-                last = last_started(session=session)
                 if closed := close_interrupted_runs(session=session):
                     log.warning("marked %s job run(s) of a previous leader interrupted", closed)
             self._scheduler = BackgroundScheduler(timezone=self.settings.tz)
             self._scheduler.start()
-            self._refresh_jobs(catch_up=last)
+            self._refresh_jobs()
             if self.on_leader_change:
                 self.on_leader_change(True)
 
-    def _refresh_jobs(self, catch_up: dict[str, datetime] | None = None) -> None:
+    def _refresh_jobs(self) -> None:
         """Schedule the jobs of :func:`build_jobs`: add new ones, replace those whose
         trigger changed, drop those gone; a job whose trigger is unchanged is left alone
         (replacing it would recompute its next run from now, and a poll landing just
         after its fire time, before the scheduler ran it, would skip that run).
 
-        ``catch_up``: when each job last ran (:func:`last_started`), given as this
-        process becomes the leader. A job whose time came since then runs at once: its
+        A job added (as this process becomes the leader, or with a changed schedule)
+        runs at once if its time came since its last run (:func:`last_started`): that
         time passed while no process led (the leader was killed or restarted around it,
-        or its run was interrupted), and waiting for the next one would send a day's
+        or its run was interrupted), or the schedule moved to before now (alerts moved
+        from 09:00 to 08:00 at 08:30). Waiting for the next time would send a day's
         alerts a day late and never send that month's spend report.
         """
         assert self._scheduler is not None
         now = utcnow()
         specs = {spec.id: spec for spec in build_jobs(self.engine, self.settings)}
+        last: dict[str, datetime] | None = None
         for job_id in set(self._triggers) - set(specs):
             self._scheduler.remove_job(job_id)
             del self._triggers[job_id]
@@ -294,7 +295,10 @@ class SchedulerService:
                 continue
             if spec.id in self._triggers:
                 self._scheduler.remove_job(spec.id)
-            missed = missed_since(spec, (catch_up or {}).get(spec.id), now)
+            if last is None:
+                with Session(self.engine) as session:
+                    last = last_started(session=session)
+            missed = missed_since(spec, last.get(spec.id), now)
             self._scheduler.add_job(
                 run_recorded,
                 spec.trigger,

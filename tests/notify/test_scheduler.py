@@ -154,3 +154,36 @@ def test_a_new_leader_runs_again_a_job_its_dead_predecessor_left_unfinished(
     assert again.outcome == "succeeded", again.detail
     with Session(committed_db.engine) as s:  # the next leader counts that run, not the mark
         assert last_started(session=s)["spend_report"] == again.started_at
+
+
+def test_alerts_moved_to_a_time_already_past_today_run_at_once_unless_they_ran_today(
+    committed_db: Database,
+) -> None:
+    """Moved from later today to earlier: today's run would be skipped to tomorrow."""
+    later = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    with opened(committed_db.engine) as s:
+        s.add(_run("alerts", started=later - timedelta(days=1) + timedelta(seconds=1)))
+        ns.update_notification_settings(
+            session=s, settings=SETTINGS, values={"alerts_time": f"{later:%H:%M}"}, actor="t"
+        )
+    with _paused_leader(committed_db) as service:
+        assert service._scheduler is not None
+        service._tick()
+        alerts = service._scheduler.get_job("alerts")
+        assert alerts is not None and alerts.next_run_time > utcnow()
+        earlier = (utcnow() - timedelta(hours=1)).strftime("%H:%M")
+        with opened(committed_db.engine) as s:
+            ns.update_notification_settings(
+                session=s, settings=SETTINGS, values={"alerts_time": earlier}, actor="t"
+            )
+        service._tick()
+        alerts = service._scheduler.get_job("alerts")
+        assert alerts is not None and alerts.next_run_time <= utcnow()
+        with opened(committed_db.engine) as s:
+            s.add(_run("alerts", started=utcnow()))
+            ns.update_notification_settings(
+                session=s, settings=SETTINGS, values={"alerts_time": "00:00"}, actor="t"
+            )
+        service._tick()  # it ran today after the new time: tomorrow, as scheduled
+        alerts = service._scheduler.get_job("alerts")
+        assert alerts is not None and alerts.next_run_time > utcnow()
