@@ -96,7 +96,7 @@ def parse_contracts(data: bytes, *, decimal_comma: bool = False) -> list[Contrac
     Raises:
         ImportRefused: Any problem in any row; it lists them all.
     """
-    table = read_table(data, what=WHAT)
+    table = read_table(data, what=WHAT, columns=CONTRACT_COLUMN_NAMES)
     rows, problems = map_rows(table, CONTRACT_COLUMNS, what=WHAT, decimal_comma=decimal_comma)
     contracts: list[ContractRow] = []
     bad_cells: dict[int | None, set[str | None]] = {}

@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from app.core.days import check_day
 from app.core.emails import normalised_address
-from app.inventory.import_files import Cell, RawTable, RowProblem
+from app.inventory.import_files import BadCell, Cell, RawTable, RowProblem, normalise_header
 
 CellKind = Literal["text", "date", "money", "signed_money", "count", "bool", "currency", "email"]
 
@@ -62,11 +62,6 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
 
 
-def normalise_header(name: str) -> str:
-    """``" Start Date "`` → ``"start_date"``."""
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
 def map_rows(
     table: RawTable,
     columns: Sequence[ColumnSpec],
@@ -94,12 +89,15 @@ def map_rows(
                     RowProblem(
                         raw.number,
                         get_column_letter(index + 1),
-                        f"value {cell!r} in a column without a header",
+                        f"value {_shown(cell)!r} in a column without a header",
                     )
                 )
         for name, index in positions.items():
             spec = specs[name]
             cell = raw.cells[index] if index < len(raw.cells) else None
+            if isinstance(cell, BadCell):
+                problems.append(RowProblem(raw.number, name, cell.problem))
+                continue
             if _blank(cell):
                 if spec.required:
                     problems.append(RowProblem(raw.number, name, "a value is required"))
@@ -110,6 +108,10 @@ def map_rows(
                 problems.append(RowProblem(raw.number, name, str(exc)))
         rows.append((raw.number, values))
     return rows, problems
+
+
+def _shown(cell: Cell) -> Cell:
+    return cell.problem if isinstance(cell, BadCell) else cell
 
 
 def _blank(cell: Cell) -> bool:

@@ -4,15 +4,21 @@ The format comes from the bytes, not the file name (uploads often have none): a 
 signature means an XLSX workbook, anything else must be text. Rules a spreadsheet user
 can rely on:
 
-* Rows are numbered as the spreadsheet shows them: the header is row 1 (or the first
-  non-empty row), the first data row is row 2; empty rows are skipped but still counted.
-* CSV text is UTF-8 (a BOM is fine); text that is not UTF-8 but has no NUL byte is read
-  as Windows-1252, which is what Excel's "CSV" export writes on Windows. The delimiter is
-  whichever of ``,`` ``;`` or a tab the header line holds most of (Excel writes ``;``
-  where the decimal separator is a comma).
+* Rows are numbered as the spreadsheet shows them: the header is the first non-empty
+  row naming at least two of the file's columns (a title and blank lines above the
+  table are skipped, up to :data:`_TITLE_ROWS` rows), or else the first non-empty row;
+  empty rows are skipped but still counted.
+* CSV text is UTF-8 (a BOM is fine), or UTF-16 with its BOM (Excel's "Unicode Text",
+  tab-separated); text that is not UTF-8 but has no NUL byte is read as Windows-1252,
+  which is what Excel's "CSV" export writes on Windows. The delimiter is whichever of
+  ``,`` ``;`` or a tab the first line holding any of them holds most of (Excel writes
+  ``;`` where the decimal separator is a comma).
 * An XLSX workbook must hold exactly one sheet: with several, which one is meant is a
   guess, so the workbook is refused naming its sheets. Cells keep their types: real
-  Excel dates arrive as ``datetime``, numbers as ``int``/``float``.
+  Excel dates arrive as ``datetime``, numbers as ``int``/``float``; a formula gives the
+  result Excel saved with it. A cell showing an error (``#REF!``) or a formula saved
+  without its result (files written by scripts) arrives as a :class:`BadCell`, so it is
+  refused rather than read as empty.
 * A file is read within bounds, whatever it claims: at most :data:`MAX_ROWS` rows and
   :data:`MAX_COLUMNS` columns (more is refused, asking to split the file), and a
   workbook whose parts unzip to more than :data:`MAX_XLSX_UNZIPPED_BYTES` is refused
@@ -29,17 +35,34 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import zip_longest
 from typing import IO, Any
 
 from app.core.errors import InvalidInputError
 
-Cell = str | int | float | bool | date | datetime | None
+
+@dataclass(frozen=True, slots=True)
+class BadCell:
+    """A spreadsheet cell whose value cannot be used, and what to do about it."""
+
+    problem: str
+
+
+Cell = str | int | float | bool | date | datetime | BadCell | None
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc)
 _DELIMITERS = (",", ";", "\t")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_TITLE_ROWS = 10  # non-empty rows above the header that may hold a title
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_NO_RESULT = (
+    "the cell holds the formula {formula} but no saved result (the file was written "
+    "without calculating it); open it in Excel or LibreOffice, save it, and import again"
+)
 
 MAX_ROWS = 200_000
 """The most rows (empty ones included) a file may have: far more contracts or invoices
@@ -121,15 +144,21 @@ class ImportResult:
         }
 
 
-def read_table(data: bytes, *, what: str) -> RawTable:
+def normalise_header(name: str) -> str:
+    """``" Start Date "`` → ``"start_date"``."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def read_table(data: bytes, *, what: str, columns: Collection[str] = ()) -> RawTable:
     """Read CSV or XLSX bytes into a header and rows, refusing files that are neither.
 
-    ``what`` names the kind of file ("contracts") in messages.
+    ``what`` names the kind of file ("contracts") in messages; ``columns`` are the
+    (normalised) column names the file may have, which find the header below a title.
     """
     if not data.strip():
         raise ImportRefused(what, [RowProblem(None, None, "the file is empty")])
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, what=what)
+        return _read_xlsx(data, what=what, columns=columns)
     if data.startswith(_OLE_MAGIC):
         raise ImportRefused(
             what,
@@ -141,7 +170,7 @@ def read_table(data: bytes, *, what: str) -> RawTable:
                 )
             ],
         )
-    return _read_csv(data, what=what)
+    return _read_csv(data, what=what, columns=columns)
 
 
 def _not_csv(what: str, why: str) -> ImportRefused:
@@ -149,6 +178,11 @@ def _not_csv(what: str, why: str) -> ImportRefused:
 
 
 def _decode(data: bytes, what: str) -> str:
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _not_csv(what, "it starts like UTF-16 text but is not") from exc
     if b"\x00" in data:
         raise _not_csv(what, "it holds binary data (NUL bytes); upload a CSV or XLSX file")
     try:
@@ -161,12 +195,14 @@ def _decode(data: bytes, what: str) -> str:
         raise _not_csv(what, "it is neither UTF-8 nor Windows-1252 text") from exc
 
 
-def _read_csv(data: bytes, *, what: str) -> RawTable:
+def _read_csv(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
     text = _decode(data, what)
     control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
     if control:
         raise _not_csv(what, "it holds control characters, so it is not text")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = next(
+        (line for line in text.splitlines() if any(d in line for d in _DELIMITERS)), ""
+    )
     delimiter = max(_DELIMITERS, key=first_line.count)
     numbered: list[tuple[int, list[Cell]]] = []
     try:
@@ -176,7 +212,7 @@ def _read_csv(data: bytes, *, what: str) -> RawTable:
             numbered.append((i, [c.strip() for c in rec]))
     except csv.Error as exc:
         raise _not_csv(what, f"the CSV reader failed ({exc})") from exc
-    return _table(numbered, what=what, source="csv")
+    return _table(numbered, what=what, source="csv", columns=columns)
 
 
 def _check_size(row: int, cells: int, what: str) -> None:
@@ -244,14 +280,14 @@ def _check_row_widths(sheet: IO[bytes], what: str) -> None:
                 )
 
 
-def _read_xlsx(data: bytes, *, what: str) -> RawTable:
+def _read_xlsx(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
     """The workbook's one sheet; a damaged workbook is refused, naming what failed.
 
     openpyxl reads a sheet's XML lazily, so damage inside the zip (a sheet that is not
     XML, say) surfaces anywhere while reading, as whatever its parser raises.
     """
     try:
-        return _xlsx_table(data, what=what)
+        return _xlsx_table(data, what=what, columns=columns)
     except ImportRefused:
         raise
     except Exception as exc:
@@ -262,12 +298,26 @@ def _read_xlsx(data: bytes, *, what: str) -> RawTable:
         ) from exc
 
 
-def _xlsx_table(data: bytes, *, what: str) -> RawTable:
+def _has_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(
+            _FORMULA.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
+def _xlsx_table(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
     from openpyxl import load_workbook
 
     _check_workbook_size(data, what)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    formulas = None
     try:
+        # A second view of the sheet gives each cell's formula, to tell a formula saved
+        # without its result from an empty cell (both read as None above).
+        if _has_formulas(data):
+            formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         names = list(workbook.sheetnames)
         if len(names) != 1:
             listed = ", ".join(repr(n) for n in names)
@@ -285,21 +335,41 @@ def _xlsx_table(data: bytes, *, what: str) -> RawTable:
         sheet = workbook[names[0]]
         # The sheet's own claim of its size is not trusted: openpyxl pads every row to it.
         sheet.reset_dimensions()
-        numbered: list[tuple[int, list[Cell]]] = []
         # One column past the limit is read, so a row that uses it is refused.
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
-        for i, values in enumerate(rows, start=1):
-            cells = [_xlsx_cell(v) for v in values]
+        width = MAX_COLUMNS + 1
+        formula_rows: Iterator[tuple[Any, ...]] = iter(())
+        if formulas is not None:
+            formula_sheet = formulas[formulas.sheetnames[0]]
+            formula_sheet.reset_dimensions()
+            formula_rows = formula_sheet.iter_rows(values_only=True, max_col=width)
+        numbered: list[tuple[int, list[Cell]]] = []
+        for i, (row, formula_row) in enumerate(
+            zip_longest(sheet.iter_rows(max_col=width), formula_rows, fillvalue=()), start=1
+        ):
+            cells = [
+                _xlsx_cell(c.value, getattr(c, "data_type", None), f)
+                for c, f in zip_longest(row, formula_row or ())
+                if c is not None
+            ]
             while cells and _empty(cells[-1]):
                 cells.pop()
             _check_size(i, len(cells), what)
             numbered.append((i, cells))
     finally:
         workbook.close()
-    return _table(numbered, what=what, source="xlsx")
+        if formulas is not None:
+            formulas.close()
+    return _table(numbered, what=what, source="xlsx", columns=columns)
 
 
-def _xlsx_cell(value: Any) -> Cell:
+def _xlsx_cell(value: Any, data_type: str | None, formula: Any) -> Cell:
+    if data_type == "e":
+        return BadCell(
+            f"the cell shows the error {value}; correct it in the sheet and import again"
+        )
+    unsaved = isinstance(formula, str) and formula.startswith("=")
+    if value is None and data_type != "str" and unsaved:
+        return BadCell(_NO_RESULT.format(formula=formula))
     if isinstance(value, str):
         return value.strip()
     if value is None or isinstance(value, int | float | bool | date | datetime):
@@ -311,12 +381,30 @@ def _empty(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and cell == "")
 
 
-def _table(numbered: list[tuple[int, list[Cell]]], *, what: str, source: str) -> RawTable:
+def _header_index(rows: list[tuple[int, list[Cell]]], columns: Collection[str]) -> int:
+    """Which of the first non-empty rows is the header: the first naming two columns."""
+    for index, (_, cells) in enumerate(rows[: _TITLE_ROWS + 1]):
+        names = {normalise_header(c) for c in cells if isinstance(c, str) and c}
+        if len(names.intersection(columns)) >= 2:
+            return index
+    return 0
+
+
+def _table(
+    numbered: list[tuple[int, list[Cell]]],
+    *,
+    what: str,
+    source: str,
+    columns: Collection[str] = (),
+) -> RawTable:
     non_empty = [(n, cells) for n, cells in numbered if not all(_empty(c) for c in cells)]
     if not non_empty:
         raise ImportRefused(what, [RowProblem(None, None, "the file has no header row")])
+    non_empty = non_empty[_header_index(non_empty, columns) :]
     header_row, header_cells = non_empty[0]
-    header = tuple("" if _empty(c) else str(c).strip() for c in header_cells)
+    header = tuple(
+        "" if _empty(c) or isinstance(c, BadCell) else str(c).strip() for c in header_cells
+    )
     width = len(header)
     rows: list[RawRow] = []
     for number, cells in non_empty[1:]:

@@ -64,7 +64,7 @@ def parse_invoices(data: bytes, *, decimal_comma: bool = False) -> list[InvoiceR
     Raises:
         ImportRefused: Any problem in any row; it lists them all.
     """
-    table = read_table(data, what=WHAT)
+    table = read_table(data, what=WHAT, columns=INVOICE_COLUMN_NAMES)
     rows, problems = map_rows(table, INVOICE_COLUMNS, what=WHAT, decimal_comma=decimal_comma)
     bad_rows = {p.row for p in problems}
     invoices: list[InvoiceRow] = []

@@ -1,0 +1,159 @@
+"""Contract files as Excel, LibreOffice and finance systems write them, imported end to end.
+
+Each file is built the way its program saves it (encoding, layout, cell XML), imported
+with `seatwise import contracts`, and judged by what `subscriptions list` then shows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from tests.inventory.contract_files import CONTRACT_HEADER, contract, xlsx_contract_row
+
+EURO_ROW = contract(vendor="Müller Logiciels Société", application="Café Suite", notes="")
+
+
+def _tsv(rows: list[dict[str, Any]]) -> str:
+    lines = ["\t".join(CONTRACT_HEADER)]
+    lines += ["\t".join(str(row[c]) for c in CONTRACT_HEADER) for row in rows]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _workbook(rows: list[list[Any]], *, above: tuple[list[Any], ...] = ()) -> Workbook:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for line in above:
+        sheet.append(line)
+    sheet.append(CONTRACT_HEADER)
+    for row in rows:
+        sheet.append(row)
+    return workbook
+
+
+def _saved(workbook: Workbook, cell_xml: dict[str, bytes] | None = None) -> bytes:
+    """The workbook's bytes, with the given cells' XML replaced as another program wrote it."""
+    out = io.BytesIO()
+    workbook.save(out)
+    if not cell_xml:
+        return out.getvalue()
+    patched = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(out.getvalue())) as source,
+        zipfile.ZipFile(patched, "w") as target,
+    ):
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                for ref, xml in cell_xml.items():
+                    data, count = re.subn(
+                        rb'<c r="' + ref.encode() + rb'"[^>]*?(/>|>.*?</c>)', xml, data
+                    )
+                    assert count == 1, ref
+            target.writestr(name, data)
+    return patched.getvalue()
+
+
+def _import(cli: Any, tmp_path: Path, name: str, data: bytes, *options: str) -> Any:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return cli("import", "contracts", str(path), *options)
+
+
+def _listing(cli: Any) -> list[dict[str, Any]]:
+    result = cli("subscriptions", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    listing: list[dict[str, Any]] = json.loads(result.stdout)
+    return listing
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_imported(cli: Any, tmp_path: Path) -> None:
+    # Excel's "Unicode Text (*.txt)": UTF-16 little-endian with a BOM, tabs, CRLF.
+    data = _tsv([EURO_ROW]).encode("utf-16")
+    result = _import(cli, tmp_path, "contracts.txt", data)
+    assert result.exit_code == 0, result.stderr
+    (item,) = _listing(cli)
+    assert item["vendor"] == "Müller Logiciels Société" and item["application"] == "Café Suite"
+    assert item["seats"] == 50 and item["unit_price"] == "120.00"
+
+
+def test_table_below_a_title_is_found_and_rows_keep_their_sheet_numbers(
+    cli: Any, tmp_path: Path
+) -> None:
+    title = (["Software contracts FY2026 (export 2026-11-30)"], [])
+    workbook = _workbook(
+        [xlsx_contract_row(), xlsx_contract_row(contract_number="C-2", seats=-3)], above=title
+    )
+    workbook.active.merge_cells("A1:F1")  # type: ignore[union-attr]
+    data = _saved(workbook)
+    refused = _import(cli, tmp_path, "titled.xlsx", data)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == "row 5, column seats: must not be negative, got -3"
+    assert _listing(cli) == []
+
+    fixed = _saved(_workbook([xlsx_contract_row()], above=title))
+    assert _import(cli, tmp_path, "titled.xlsx", fixed).exit_code == 0
+    assert [i["contract_number"] for i in _listing(cli)] == ["C-100"]
+
+
+def test_csv_below_a_title_line_without_delimiters_is_read(cli: Any, tmp_path: Path) -> None:
+    body = ";".join(CONTRACT_HEADER) + "\n" + ";".join(str(v) for v in contract().values())
+    data = ("Contracts export\n\n" + body + "\n").encode()
+    result = _import(cli, tmp_path, "titled.csv", data)
+    assert result.exit_code == 0, result.stderr
+    assert [i["contract_number"] for i in _listing(cli)] == ["C-100"]
+
+
+def test_formula_saved_without_its_result_is_refused_not_read_as_empty(
+    cli: Any, tmp_path: Path
+) -> None:
+    # A script (openpyxl, a BI export) writes the formula but never calculates it.
+    data = _saved(
+        _workbook([xlsx_contract_row(total_cost="=K2*L2")]),
+        {"M2": b'<c r="M2"><f>K2*L2</f><v></v></c>'},
+    )
+    result = _import(cli, tmp_path, "uncalculated.xlsx", data)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "row 2, column total_cost: the cell holds the formula =K2*L2 but no saved result "
+        "(the file was written without calculating it); open it in Excel or LibreOffice, "
+        "save it, and import again"
+    )
+    assert _listing(cli) == []
+
+
+def test_formula_results_and_empty_text_results_are_read_as_excel_saved_them(
+    cli: Any, tmp_path: Path
+) -> None:
+    data = _saved(
+        _workbook([xlsx_contract_row(total_cost="=K2*L2", notes='=IF(K2>0,"","?")')]),
+        {
+            "M2": b'<c r="M2"><f>K2*L2</f><v>6000</v></c>',
+            "S2": b'<c r="S2" t="str"><f>IF(K2&gt;0,"","?")</f><v></v></c>',
+        },
+    )
+    result = _import(cli, tmp_path, "calculated.xlsx", data)
+    assert result.exit_code == 0, result.stderr
+    (item,) = _listing(cli)
+    assert item["total_cost"] == "6000.00"
+
+
+def test_cell_showing_an_excel_error_is_refused_naming_it(cli: Any, tmp_path: Path) -> None:
+    data = _saved(
+        _workbook([xlsx_contract_row(vendor="=VLOOKUP(A2,Vendors!A:B,2,0)")]),
+        {"B2": b'<c r="B2" t="e"><f>VLOOKUP(A2,Vendors!A:B,2,0)</f><v>#REF!</v></c>'},
+    )
+    result = _import(cli, tmp_path, "broken.xlsx", data)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "row 2, column vendor: the cell shows the error #REF!; correct it in the sheet "
+        "and import again"
+    )
+    assert _listing(cli) == []
