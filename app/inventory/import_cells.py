@@ -7,9 +7,13 @@ Shared by the contract and invoice imports. The rules, as a user meets them:
   does not know is an error naming it (silently ignoring it would hide a typo such as
   ``renewl_date``); so is a column given twice or a required column missing.
 * Dates are ISO ``YYYY-MM-DD``; in XLSX a real Excel date cell works too.
-* Amounts are ``1234.56`` (no thousands separators, at most 4 decimals); with
-  ``decimal_comma`` they are ``1.234,56`` or ``1234,56``. XLSX number cells are read as
-  numbers either way.
+* Amounts are ``1234.56`` or ``1,234.56`` (at most 4 decimals); with ``decimal_comma``
+  they are ``1.234,56`` or ``1234,56``. Spaces, including the non-breaking ones French
+  and Swiss Excel group digits with, are ignored. The other separator is only read as a
+  thousands separator between groups of three digits, so ``1,5`` without
+  ``decimal_comma`` is refused rather than read as 15. XLSX number cells are read as
+  numbers either way, at Excel's 15 significant digits (a calculated ``0.1+0.2`` is
+  saved as ``0.30000000000000004`` but is 0.3 to whoever looks at the sheet).
 * Booleans are yes/no/true/false/1/0 (any case); whole numbers have no decimals.
 * Currencies are ISO 4217 codes (checked against ``pycountry``'s list); e-mail addresses
   are checked with ``email-validator`` (syntax only, no DNS) and stored lower-case.
@@ -36,8 +40,8 @@ from app.inventory.import_files import BadCell, Cell, RawTable, RowProblem, norm
 CellKind = Literal["text", "date", "money", "signed_money", "count", "bool", "currency", "email"]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PLAIN_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
-_COMMA_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?$")
+_COMMA_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _TRUE = {"yes", "true", "1"}
 _FALSE = {"no", "false", "0"}
@@ -244,19 +248,21 @@ def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
     if isinstance(cell, int):
         amount = Decimal(cell)
     elif isinstance(cell, float):
-        amount = Decimal(repr(cell))
+        amount = _excel_number(cell)
     elif isinstance(cell, str):
-        text = cell.strip().replace(" ", "")
+        text = "".join(cell.split())
         if decimal_comma:
             if not _COMMA_AMOUNT.match(text):
                 raise CellError(
                     f"{cell!r} is not an amount; with --decimal-comma write 1234,56 or 1.234,56"
                 )
             text = text.replace(".", "").replace(",", ".")
-        elif not _PLAIN_AMOUNT.match(text):
+        elif _PLAIN_AMOUNT.match(text):
+            text = text.replace(",", "")
+        else:
             raise CellError(
-                f"{cell!r} is not an amount; write 1234.56 (no thousands separators or "
-                "currency signs; use --decimal-comma for 1.234,56)"
+                f"{cell!r} is not an amount; write 1234.56 or 1,234.56 (no currency "
+                "signs; use --decimal-comma for 1.234,56)"
             )
         try:
             amount = Decimal(text)
@@ -274,14 +280,20 @@ def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
     return amount
 
 
+def _excel_number(value: float) -> Decimal:
+    """A spreadsheet number as the sheet shows it: Excel keeps 15 significant digits."""
+    return Decimal(format(value, ".15g"))
+
+
 def read_count(cell: Cell) -> int:
     """A whole number that is not negative (seats, notice days)."""
     if isinstance(cell, bool):
         raise CellError(f"expected a whole number, got {cell!r}")
     if isinstance(cell, float):
-        if not cell.is_integer():
+        number = _excel_number(cell)
+        if number != number.to_integral_value():
             raise CellError(f"expected a whole number, got {cell!r}")
-        value = int(cell)
+        value = int(number)
     elif isinstance(cell, int):
         value = cell
     else:

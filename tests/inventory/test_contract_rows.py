@@ -171,8 +171,8 @@ def test_amounts_with_decimal_comma() -> None:
 
 def test_decimal_comma_amount_without_the_option_is_refused() -> None:
     assert refusal(csv_bytes([contract(unit_price="1.234,56")])) == [
-        "row 2, column unit_price: '1.234,56' is not an amount; write 1234.56 (no thousands "
-        "separators or currency signs; use --decimal-comma for 1.234,56)"
+        "row 2, column unit_price: '1.234,56' is not an amount; write 1234.56 or 1,234.56 "
+        "(no currency signs; use --decimal-comma for 1.234,56)"
     ]
 
 

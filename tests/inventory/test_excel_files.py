@@ -157,3 +157,55 @@ def test_cell_showing_an_excel_error_is_refused_naming_it(cli: Any, tmp_path: Pa
         "and import again"
     )
     assert _listing(cli) == []
+
+
+def test_calculated_amounts_read_at_the_precision_excel_shows(cli: Any, tmp_path: Path) -> None:
+    # Excel saves a calculated 0.1 + 0.2 as the double 0.30000000000000004, and
+    # 1234.56 * 1 as 1234.5600000000002; the sheet shows 0.3 and 1234.56.
+    data = _saved(
+        _workbook([xlsx_contract_row(unit_price=0.3, total_cost=1234.56)]),
+        {
+            "L2": b'<c r="L2"><f>0.1+0.2</f><v>0.30000000000000004</v></c>',
+            "M2": b'<c r="M2"><f>1234.56*1</f><v>1234.5600000000002</v></c>',
+        },
+    )
+    result = _import(cli, tmp_path, "calculated.xlsx", data)
+    assert result.exit_code == 0, result.stderr
+    (item,) = _listing(cli)
+    assert (item["unit_price"], item["total_cost"]) == ("0.30", "1234.56")
+
+
+def test_amounts_with_thousands_separators_as_excel_exports_them(cli: Any, tmp_path: Path) -> None:
+    # US/UK Excel writes a "#,##0.00" cell to CSV as "1,234.50" (quoted).
+    us = contract(unit_price="1,234.50", total_cost="61,725.00")
+    header = ",".join(CONTRACT_HEADER)
+    line = ",".join(f'"{us[c]}"' for c in CONTRACT_HEADER)
+    result = _import(cli, tmp_path, "us.csv", f"{header}\r\n{line}\r\n".encode())
+    assert result.exit_code == 0, result.stderr
+    (item,) = _listing(cli)
+    assert (item["unit_price"], item["total_cost"]) == ("1234.50", "61725.00")
+
+    # French Excel: Windows-1252, ";" and digits grouped with a non-breaking space.
+    fr = contract(contract_number="C-FR", unit_price="1\u00a0234,50", total_cost="61\u00a0725")
+    text = ";".join(CONTRACT_HEADER) + "\r\n" + ";".join(fr[c] for c in CONTRACT_HEADER)
+    result = _import(cli, tmp_path, "fr.csv", text.encode("cp1252"), "--decimal-comma")
+    assert result.exit_code == 0, result.stderr
+    (french,) = [i for i in _listing(cli) if i["contract_number"] == "C-FR"]
+    assert (french["unit_price"], french["total_cost"]) == ("1234.50", "61725.00")
+
+
+def test_a_leading_zero_is_never_a_thousands_group(cli: Any, tmp_path: Path) -> None:
+    # "0,125" is a decimal comma, "0.125" a decimal point: neither is 125.
+    refused = _import(cli, tmp_path, "a.csv", _tsv([contract(unit_price="0,125")]).encode("utf-8"))
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0].startswith(
+        "row 2, column unit_price: '0,125' is not an amount"
+    )
+    comma = _import(
+        cli, tmp_path, "b.csv", _tsv([contract(unit_price="0.125")]).encode(), "--decimal-comma"
+    )
+    assert comma.exit_code == 1
+    assert comma.stderr.splitlines()[0].startswith(
+        "row 2, column unit_price: '0.125' is not an amount"
+    )
+    assert _listing(cli) == []

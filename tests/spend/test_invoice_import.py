@@ -90,8 +90,8 @@ def test_invoice_file_problems_are_listed_with_rows_and_columns() -> None:
     assert [str(p) for p in caught.value.problems] == [
         "row 2, column invoice_date: '2026/01/05' is not a date; write it as YYYY-MM-DD "
         "(e.g. 2026-12-31)",
-        "row 3, column amount: '12,50' is not an amount; write 1234.56 (no thousands "
-        "separators or currency signs; use --decimal-comma for 1.234,56)",
+        "row 3, column amount: '12,50' is not an amount; write 1234.56 or 1,234.56 "
+        "(no currency signs; use --decimal-comma for 1.234,56)",
         "row 3, column currency: unknown currency code 'EURO'; use ISO 4217 (EUR, USD, GBP)",
         "row 4, column invoice_number: duplicate invoice number 'INV-1' for vendor "
         "'Atlassian' (also on row 2)",
