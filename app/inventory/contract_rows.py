@@ -22,6 +22,10 @@ Decisions, each made so a contract is never half-understood:
 * ``end_date`` and ``renewal_date`` may not fall before ``start_date``.
 * A contract number may appear once per vendor in a file (the pair is the contract's
   key: a second row would silently overwrite the first).
+* Each row records which columns its file had (``columns``): updating a stored
+  contract changes only what the file states, so a file of contract numbers and seats
+  does not wipe renewal dates, owners or notice periods it never mentioned. An empty
+  cell in a column the file has still clears (or defaults) that value.
 """
 
 from __future__ import annotations
@@ -32,7 +36,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from app.inventory.import_cells import ColumnSpec, duplicate_problems, map_rows
+from app.inventory.import_cells import (
+    ColumnSpec,
+    duplicate_problems,
+    map_rows,
+    present_columns,
+)
 from app.inventory.import_files import ImportRefused, RowProblem, read_table
 
 BILLING_CYCLES = ("monthly", "quarterly", "annual", "biennial", "triennial")
@@ -88,6 +97,7 @@ class ContractRow(BaseModel):
     department: str | None = None
     is_trial: bool = False
     notes: str | None = None
+    columns: frozenset[str] = frozenset(CONTRACT_COLUMN_NAMES)
 
 
 def parse_contracts(data: bytes, *, decimal_comma: bool = False) -> list[ContractRow]:
@@ -98,6 +108,7 @@ def parse_contracts(data: bytes, *, decimal_comma: bool = False) -> list[Contrac
     """
     table = read_table(data, what=WHAT, columns=CONTRACT_COLUMN_NAMES)
     rows, problems = map_rows(table, CONTRACT_COLUMNS, what=WHAT, decimal_comma=decimal_comma)
+    columns = present_columns(table, CONTRACT_COLUMNS)
     contracts: list[ContractRow] = []
     bad_cells: dict[int | None, set[str | None]] = {}
     for problem in problems:
@@ -107,7 +118,7 @@ def parse_contracts(data: bytes, *, decimal_comma: bool = False) -> list[Contrac
         problems.extend(rule_problems)
         if rule_problems or number in bad_cells:
             continue
-        contracts.append(_build(number, values))
+        contracts.append(_build(number, values, columns))
     keyed = [
         (number, (str(values["vendor"]), str(values["contract_number"])))
         for number, values in rows
@@ -150,7 +161,7 @@ def _row_rules(number: int, v: dict[str, Any], bad_columns: set[str | None]) -> 
     return problems
 
 
-def _build(number: int, v: dict[str, Any]) -> ContractRow:
+def _build(number: int, v: dict[str, Any], columns: frozenset[str]) -> ContractRow:
     renewal: date | None = v["renewal_date"]
     end: date | None = v["end_date"]
     if renewal is None and end is not None:
@@ -176,4 +187,5 @@ def _build(number: int, v: dict[str, Any]) -> ContractRow:
         department=v["department"],
         is_trial=bool(v["is_trial"]),
         notes=v["notes"],
+        columns=columns,
     )

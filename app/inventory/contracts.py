@@ -3,7 +3,9 @@
 An import is keyed by vendor + contract number: a new pair creates a contract, a known
 pair whose values differ updates it (and its ``updated_at``), an identical one is left
 alone, so importing the same file twice changes nothing. Contracts missing from a file
-are kept: a file is a batch of changes, not the whole truth.
+are kept: a file is a batch of changes, not the whole truth. Likewise a column missing
+from a file leaves that value of stored contracts alone (a renewal date is derived from
+``end_date`` too, so either column states it).
 
 A contract's ``product`` text links it to an inventory product whose SKU part number,
 external id or name equals it (case-insensitively), preferring products of the
@@ -47,6 +49,18 @@ _COMPARED = (
     "is_trial",
     "notes",
 )
+
+
+#: Fields whose file column has another name.
+_COLUMN_OF = {"application_id": "application", "product_id": "product", "product_ref": "product"}
+
+
+def _stated(row: ContractRow) -> tuple[str, ...]:
+    """The fields the row's file states; the others keep their stored values on update."""
+    stated = set(row.columns)
+    if "end_date" in stated:
+        stated.add("renewal_date")  # empty renewal_date means the day after end_date
+    return tuple(name for name in _COMPARED if _COLUMN_OF.get(name, name) in stated)
 
 
 def find_product(*, session: Session, ref: str, application_id: int | None) -> Product | None:
@@ -110,7 +124,7 @@ def import_contracts(*, session: Session, rows: list[ContractRow]) -> ImportResu
                 Subscription(vendor_id=vendor.id, contract_number=row.contract_number, **values)
             )
             result.created += 1
-        elif _apply(existing, values):
+        elif _apply(existing, values, _stated(row)):
             existing.updated_at = utcnow()
             session.add(existing)
             result.updated += 1
@@ -145,10 +159,10 @@ def _values(
     }
 
 
-def _apply(subscription: Subscription, values: dict[str, Any]) -> bool:
-    """Set the values that differ; return whether any did."""
+def _apply(subscription: Subscription, values: dict[str, Any], fields: tuple[str, ...]) -> bool:
+    """Set the ``fields`` whose values differ; return whether any did."""
     changed = False
-    for name in _COMPARED:
+    for name in fields:
         new = values[name]
         if getattr(subscription, name) != new:
             setattr(subscription, name, new)

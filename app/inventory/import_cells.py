@@ -114,6 +114,12 @@ def map_rows(
     return rows, problems
 
 
+def present_columns(table: RawTable, columns: Sequence[ColumnSpec]) -> frozenset[str]:
+    """The declared columns the file's header holds."""
+    names = {normalise_header(h) for h in table.header if h}
+    return frozenset(c.name for c in columns if c.name in names)
+
+
 def _shown(cell: Cell) -> Cell:
     return cell.problem if isinstance(cell, BadCell) else cell
 

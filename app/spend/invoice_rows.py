@@ -13,6 +13,8 @@ Decisions:
   Seatwise (import contracts first); that check needs the database and is made by
   :func:`app.spend.invoices.import_invoices` before anything is written.
 * An invoice number may appear once per vendor in a file.
+* Each row records which columns its file had (``columns``): updating a stored invoice
+  changes only what the file states (see :mod:`app.inventory.contract_rows`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from app.inventory.import_cells import ColumnSpec, duplicate_problems, map_rows
+from app.inventory.import_cells import (
+    ColumnSpec,
+    duplicate_problems,
+    map_rows,
+    present_columns,
+)
 from app.inventory.import_files import ImportRefused, RowProblem, read_table
 
 WHAT = "invoices"
@@ -56,6 +63,7 @@ class InvoiceRow(BaseModel):
     period_end: date | None = None
     amount: Decimal
     currency: str
+    columns: frozenset[str] = frozenset(INVOICE_COLUMN_NAMES)
 
 
 def parse_invoices(data: bytes, *, decimal_comma: bool = False) -> list[InvoiceRow]:
@@ -66,6 +74,7 @@ def parse_invoices(data: bytes, *, decimal_comma: bool = False) -> list[InvoiceR
     """
     table = read_table(data, what=WHAT, columns=INVOICE_COLUMN_NAMES)
     rows, problems = map_rows(table, INVOICE_COLUMNS, what=WHAT, decimal_comma=decimal_comma)
+    columns = present_columns(table, INVOICE_COLUMNS)
     bad_rows = {p.row for p in problems}
     invoices: list[InvoiceRow] = []
     for number, v in rows:
@@ -77,7 +86,7 @@ def parse_invoices(data: bytes, *, decimal_comma: bool = False) -> list[InvoiceR
             continue
         if number in bad_rows:
             continue
-        invoices.append(InvoiceRow(row=number, **v))
+        invoices.append(InvoiceRow(row=number, columns=columns, **v))
     keyed = [
         (number, (str(v["vendor"]), str(v["invoice_number"])))
         for number, v in rows

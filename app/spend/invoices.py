@@ -1,7 +1,8 @@
 """Invoices: applying imported rows, keyed by vendor + invoice number.
 
 A new pair creates an invoice, a known pair with different values updates it, an
-identical one is left alone (re-importing a file changes nothing). Every row's
+identical one is left alone (re-importing a file changes nothing); a column missing
+from the file leaves that value of stored invoices alone. Every row's
 ``contract_number`` is checked against the contracts already stored before anything is
 written, so a refused file leaves the database as it was.
 """
@@ -28,6 +29,17 @@ _COMPARED = (
     "amount",
     "currency",
 )
+
+
+def _stated(row: InvoiceRow) -> tuple[str, ...]:
+    """The fields the row's file states; the others keep their stored values on update."""
+    columns = {
+        "application_id": ("application", "contract_number"),
+        "subscription_id": ("contract_number",),
+    }
+    return tuple(
+        name for name in _COMPARED if any(c in row.columns for c in columns.get(name, (name,)))
+    )
 
 
 def _find_vendor(session: Session, name: str) -> Vendor | None:
@@ -106,7 +118,7 @@ def import_invoices(*, session: Session, rows: list[InvoiceRow]) -> ImportResult
             result.created += 1
             continue
         changed = False
-        for name in _COMPARED:
+        for name in _stated(row):
             if getattr(existing, name) != values[name]:
                 setattr(existing, name, values[name])
                 changed = True

@@ -131,3 +131,27 @@ def test_listing_shows_notice_deadline_and_money_as_decimal_strings(session: Ses
     assert item.notice_deadline == date(2026, 11, 17)
     assert item.unit_price == "9.50" and item.total_cost is None
     assert item.model_dump(mode="json")["renewal_date"] == "2027-01-01"
+
+
+def test_file_without_a_column_leaves_that_value_of_stored_contracts_alone(
+    session: Session,
+) -> None:
+    _import(session, contract(product="JIRA-CLOUD", notes="Price fixed until 2028"))
+    # Procurement's seat update: the key, the required columns, seats and the price.
+    update = ["contract_number", "vendor", "application", "start_date", "currency"]
+    update += ["seats", "unit_price"]
+    seats_only = {c: v for c, v in contract(seats="65").items() if c in update}
+    assert _import(session, seats_only) == (0, 1, 0, [])
+    session.expire_all()
+    stored = session.exec(select(Subscription)).one()
+    assert stored.seats == 65
+    assert stored.renewal_date == date(2027, 1, 1) and stored.end_date == date(2026, 12, 31)
+    assert stored.auto_renew is True and stored.notice_days == 30
+    assert stored.total_cost == Decimal("6000.00") and stored.owner_email == "owner@acme.example"
+    assert stored.product_ref == "JIRA-CLOUD" and stored.notes == "Price fixed until 2028"
+    assert stored.cost_centre == "CC-1" and stored.department == "Engineering"
+    # The same file again changes nothing; an empty cell in a column it has still clears.
+    assert _import(session, seats_only) == (0, 0, 1, [])
+    assert _import(session, {**seats_only, "notes": ""})[:3] == (0, 1, 0)
+    session.expire_all()
+    assert session.exec(select(Subscription)).one().notes is None

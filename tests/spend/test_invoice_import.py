@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -48,6 +49,24 @@ def test_changed_invoice_row_updates_it(session: Session) -> None:
     _import(session, invoice())
     assert _import(session, invoice(amount="6100.00")) == (0, 1, 0)
     assert session.exec(select(Invoice)).one().amount == Decimal("6100.00")
+
+
+def test_invoice_file_without_a_column_leaves_that_value_of_stored_invoices_alone(
+    session: Session,
+) -> None:
+    _contracts(session)
+    _import(session, invoice())
+    # Accounts payable's correction: number, vendor, date, amount and currency only.
+    kept = ("invoice_number", "vendor", "invoice_date", "amount", "currency")
+    corrected = {c: v for c, v in invoice(amount="5900.00").items() if c in kept}
+    assert _import(session, corrected) == (0, 1, 0)
+    session.expire_all()
+    stored = session.exec(select(Invoice)).one()
+    sub = session.exec(select(Subscription)).one()
+    assert stored.amount == Decimal("5900.00")
+    assert stored.subscription_id == sub.id and stored.application_id == sub.application_id
+    assert (stored.period_start, stored.period_end) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert _import(session, corrected) == (0, 0, 1)
 
 
 def test_invoice_without_contract_needs_only_vendor(session: Session) -> None:
