@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +29,7 @@ from app.inventory.models import Application, Subscription, Vendor
 
 router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50
+SHOWN_WARNINGS = 20  # an import's warnings carried to the page (the URL stays short)
 EDITABLE = (
     "end_date",
     "renewal_date",
@@ -78,6 +80,7 @@ def contracts_page(
     """Every contract by renewal date."""
     context = _list_context(session, offset)
     context["message"] = request.query_params.get("message")
+    context["warnings"] = request.query_params.getlist("warning")
     return render(request, "contracts/index.html", user, context)
 
 
@@ -125,7 +128,15 @@ def upload_contracts(
         for k, v in result.as_dict().items()
         if not isinstance(v, list | dict)
     )
-    return RedirectResponse(f"/contracts?message=Imported+{upload.filename}+({summary})", 303)
+    warnings = result.warnings[:SHOWN_WARNINGS]
+    if len(result.warnings) > SHOWN_WARNINGS:
+        more = len(result.warnings) - SHOWN_WARNINGS
+        warnings.append(f"… and {more} more")
+    query = urlencode(
+        [("message", f"Imported {upload.filename or 'the file'} ({summary})")]
+        + [("warning", w) for w in warnings]
+    )
+    return RedirectResponse(f"/contracts?{query}", 303)
 
 
 def _detail(session: SessionDep, contract_id: int) -> dict[str, Any]:

@@ -203,6 +203,28 @@ def test_refused_contract_file_lists_row_errors_on_the_page(web: Web) -> None:
     assert "bad.csv was refused" in response.text and 'id="row-errors"' in response.text
 
 
+def test_imported_contract_file_is_named_and_its_warnings_shown_on_the_page(web: Web) -> None:
+    client = web.client("procurement")
+    page = client.get("/contracts")
+    data = (
+        b"vendor,application,contract_number,product,start_date,unit_price,currency\n"
+        b"Acme,Acme,C-1,ACME-PRO,2026-01-01,10,EUR\n"
+    )
+    response = client.post(
+        "/contracts/upload",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("Contracts Q1 & Q2 #2.csv", data, "text/csv")},
+    )
+    assert response.status_code == 200 and response.url.path == "/contracts"
+    assert "Imported Contracts Q1 &amp; Q2 #2.csv (created: 1, updated: 0, unchanged: 0)" in (
+        response.text
+    )
+    assert (
+        "row 2: product &#39;ACME-PRO&#39; matches no inventory product yet; the contract "
+        "keeps the text and links to it after a sync finds it"
+    ) in response.text
+
+
 def test_new_api_token_is_shown_once(web: Web) -> None:
     client = web.client("admin")
     page = client.get("/settings")
