@@ -1,7 +1,8 @@
 """`seatwise import contracts|invoices FILE`, `import template`, `subscriptions list`.
 
-A refused file prints every ``row N, column C: problem`` line on stderr, then exits 1
-with nothing written; an unreadable file exits 1; a bad option exits 2.
+A refused file prints every ``row N, column C: problem`` line on stderr, then a line
+naming the file (a script importing many files logs which one), and exits 1 with
+nothing written; an unreadable file exits 1; a bad option exits 2.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _run_import(
     except ImportRefused as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"seatwise: error: {exc.summary}", err=True)
+        typer.echo(f"seatwise: error: {path}: {exc.summary}", err=True)
         raise typer.Exit(1) from None
     if json_:
         print_json(result.as_dict())

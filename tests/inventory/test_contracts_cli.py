@@ -101,9 +101,9 @@ def test_bad_contract_files_exit_1_listing_problems_and_write_nothing(
         assert result.exit_code == 1, case
         lines = result.stderr.strip().splitlines()
         assert lines[:-1] == expected, case
-        assert lines[-1].startswith("seatwise: error: contracts file refused, nothing imported"), (
-            case
-        )
+        assert lines[-1].startswith(
+            f"seatwise: error: {path}: contracts file refused, nothing imported"
+        ), case
         assert _listing(cli) == [], case
 
 
