@@ -11,8 +11,9 @@ can rely on:
 * CSV text is UTF-8 (a BOM is fine), or UTF-16 with its BOM (Excel's "Unicode Text",
   tab-separated); text that is not UTF-8 but has no NUL byte is read as Windows-1252,
   which is what Excel's "CSV" export writes on Windows. The delimiter is whichever of
-  ``,`` ``;`` or a tab the first line holding any of them holds most of (Excel writes
-  ``;`` where the decimal separator is a comma).
+  ``,`` ``;`` or a tab splits a header naming the file's columns (Excel writes ``;``
+  where the decimal separator is a comma), else the one the first line holding any of
+  them holds most of.
 * An XLSX workbook must hold exactly one sheet: with several, which one is meant is a
   guess, so the workbook is refused naming its sheets. Cells keep their types: real
   Excel dates arrive as ``datetime``, numbers as ``int``/``float``; a formula gives the
@@ -195,15 +196,32 @@ def _decode(data: bytes, what: str) -> str:
         raise _not_csv(what, "it is neither UTF-8 nor Windows-1252 text") from exc
 
 
+def _delimiter(text: str, columns: Collection[str]) -> str:
+    """The delimiter that splits a header naming most columns; else the first line's.
+
+    Trying each delimiter on the first lines finds a ``;`` header below a title that
+    holds a comma ("Contracts - Müller, Schmidt & Co").
+    """
+    lines = [line for line in text.splitlines() if line.strip()][: _TITLE_ROWS + 1]
+
+    def named(delimiter: str) -> int:
+        cells = (cell for line in lines for cell in line.split(delimiter)[:1000])
+        found = {normalise_header(c.strip().strip('"')) for c in cells}
+        return len(found.intersection(columns))
+
+    best = max(_DELIMITERS, key=named)
+    if named(best) >= 2:
+        return best
+    first_line = next((line for line in lines if any(d in line for d in _DELIMITERS)), "")
+    return max(_DELIMITERS, key=first_line.count)
+
+
 def _read_csv(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
     text = _decode(data, what)
     control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
     if control:
         raise _not_csv(what, "it holds control characters, so it is not text")
-    first_line = next(
-        (line for line in text.splitlines() if any(d in line for d in _DELIMITERS)), ""
-    )
-    delimiter = max(_DELIMITERS, key=first_line.count)
+    delimiter = _delimiter(text, columns)
     numbered: list[tuple[int, list[Cell]]] = []
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -209,3 +209,12 @@ def test_a_leading_zero_is_never_a_thousands_group(cli: Any, tmp_path: Path) -> 
         "row 2, column unit_price: '0.125' is not an amount"
     )
     assert _listing(cli) == []
+
+
+def test_semicolon_csv_below_a_title_holding_a_comma_is_read(cli: Any, tmp_path: Path) -> None:
+    # German Excel: ";" between cells, and the sheet's title above the table.
+    body = ";".join(CONTRACT_HEADER) + "\r\n" + ";".join(contract().values())
+    data = ("Verträge - Müller, Schmidt & Co\r\n\r\n" + body + "\r\n").encode("cp1252")
+    result = _import(cli, tmp_path, "vertraege.csv", data)
+    assert result.exit_code == 0, result.stderr
+    assert [i["contract_number"] for i in _listing(cli)] == ["C-100"]
