@@ -14,7 +14,8 @@ Shared by the contract and invoice imports. The rules, as a user meets them:
   ``decimal_comma`` is refused rather than read as 15. XLSX number cells are read as
   numbers either way, at Excel's 15 significant digits (a calculated ``0.1+0.2`` is
   saved as ``0.30000000000000004`` but is 0.3 to whoever looks at the sheet).
-* Booleans are yes/no/true/false/1/0 (any case); whole numbers have no decimals.
+* Booleans are yes/no/true/false/1/0 (any case); whole numbers have no decimals and
+  may group thousands like amounts (``1,200``; ``1.200`` with ``decimal_comma``).
 * Currencies are ISO 4217 codes (checked against ``pycountry``'s list); e-mail addresses
   are checked with ``email-validator`` (syntax only, no DNS) and stored lower-case.
 
@@ -43,6 +44,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLAIN_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
+_GROUPED_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
+_GROUPED_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _TRUE = {"yes", "true", "1"}
 _FALSE = {"no", "false", "0"}
 _MAX_MONEY = Decimal(10) ** 14  # MONEY is Numeric(18, 4)
@@ -192,7 +195,7 @@ def read_cell(cell: Cell, spec: ColumnSpec, *, decimal_comma: bool = False) -> A
             raise CellError(f"must not be negative, got {amount}")
         return amount
     if kind == "count":
-        return read_count(cell)
+        return read_count(cell, decimal_comma=decimal_comma)
     if kind == "bool":
         return read_bool(cell)
     if kind == "currency":
@@ -291,8 +294,12 @@ def _excel_number(value: float) -> Decimal:
     return Decimal(format(value, ".15g"))
 
 
-def read_count(cell: Cell) -> int:
-    """A whole number that is not negative (seats, notice days)."""
+def read_count(cell: Cell, *, decimal_comma: bool = False) -> int:
+    """A whole number that is not negative (seats, notice days): ``1200`` or ``1,200``.
+
+    Thousands are grouped with the separator that is not the decimal one (``1.200``
+    with ``decimal_comma``), as Excel writes a ``#,##0`` cell to CSV.
+    """
     if isinstance(cell, bool):
         raise CellError(f"expected a whole number, got {cell!r}")
     if isinstance(cell, float):
@@ -304,9 +311,13 @@ def read_count(cell: Cell) -> int:
         value = cell
     else:
         text = str(cell).strip()
-        if not _WHOLE.match(text):
+        digits = "".join(text.split())
+        grouped = _GROUPED_DOT if decimal_comma else _GROUPED_COMMA
+        if grouped.match(digits):
+            digits = digits.replace("." if decimal_comma else ",", "")
+        if not _WHOLE.match(digits):
             raise CellError(f"expected a whole number, got {text!r}")
-        value = int(text)
+        value = int(digits)
     if value < 0:
         raise CellError(f"must not be negative, got {value}")
     if value > 2_000_000_000:

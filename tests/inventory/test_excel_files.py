@@ -218,3 +218,19 @@ def test_semicolon_csv_below_a_title_holding_a_comma_is_read(cli: Any, tmp_path:
     result = _import(cli, tmp_path, "vertraege.csv", data)
     assert result.exit_code == 0, result.stderr
     assert [i["contract_number"] for i in _listing(cli)] == ["C-100"]
+
+
+def test_seat_counts_with_thousands_separators_as_excel_exports_them(
+    cli: Any, tmp_path: Path
+) -> None:
+    us = contract(seats="1,200", unit_price="10", total_cost="12,000.00")
+    header = ",".join(CONTRACT_HEADER)
+    line = ",".join(f'"{us[c]}"' for c in CONTRACT_HEADER)
+    result = _import(cli, tmp_path, "us.csv", f"{header}\r\n{line}\r\n".encode())
+    assert result.exit_code == 0, result.stderr
+    de = contract(contract_number="C-DE", seats="2.500", unit_price="10", total_cost="25.000,00")
+    text = ";".join(CONTRACT_HEADER) + "\r\n" + ";".join(de[c] for c in CONTRACT_HEADER)
+    result = _import(cli, tmp_path, "de.csv", text.encode("cp1252"), "--decimal-comma")
+    assert result.exit_code == 0, result.stderr
+    seats = {i["contract_number"]: i["seats"] for i in _listing(cli)}
+    assert seats == {"C-100": 1200, "C-DE": 2500}
