@@ -7,13 +7,14 @@ Shared by the contract and invoice imports. The rules, as a user meets them:
   does not know is an error naming it (silently ignoring it would hide a typo such as
   ``renewl_date``); so is a column given twice or a required column missing.
 * Dates are ISO ``YYYY-MM-DD``; in XLSX a real Excel date cell works too.
-* Amounts are ``1234.56`` or ``1,234.56`` (at most 4 decimals); with ``decimal_comma``
-  they are ``1.234,56`` or ``1234,56``. Spaces, including the non-breaking ones French
-  and Swiss Excel group digits with, are ignored. The other separator is only read as a
-  thousands separator between groups of three digits, so ``1,5`` without
-  ``decimal_comma`` is refused rather than read as 15. XLSX number cells are read as
-  numbers either way, at Excel's 15 significant digits (a calculated ``0.1+0.2`` is
-  saved as ``0.30000000000000004`` but is 0.3 to whoever looks at the sheet).
+* Amounts are ``1234.56`` or ``1,234.56`` (at most 4 decimals and 15 significant
+  digits); with ``decimal_comma`` they are ``1.234,56`` or ``1234,56``. Spaces,
+  including the non-breaking ones French and Swiss Excel group digits with, are ignored.
+  The other separator is only read as a thousands separator between groups of three
+  digits, so ``1,5`` without ``decimal_comma`` is refused rather than read as 15. XLSX
+  number cells are read as numbers either way, at Excel's 15 significant digits (a
+  calculated ``0.1+0.2`` is saved as ``0.30000000000000004`` but is 0.3 to whoever looks
+  at the sheet).
 * Booleans are yes/no/true/false/1/0 (any case); whole numbers have no decimals and
   may group thousands like amounts (``1,200``; ``1.200`` with ``decimal_comma``).
 * Currencies are ISO 4217 codes (checked against ``pycountry``'s list); e-mail addresses
@@ -49,6 +50,9 @@ _GROUPED_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _TRUE = {"yes", "true", "1"}
 _FALSE = {"no", "false", "0"}
 _MAX_MONEY = Decimal(10) ** 14  # MONEY is Numeric(18, 4)
+# SQLite keeps NUMERIC values as doubles, exact to 15 significant digits (as Excel is):
+# a longer amount would be stored altered and differ from its file on every re-import.
+_MONEY_DIGITS = 15
 
 
 class CellError(ValueError):
@@ -286,6 +290,11 @@ def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
         raise CellError(f"{cell!r} has more than 4 decimal places")
     if abs(amount) >= _MAX_MONEY:
         raise CellError(f"{cell!r} is too large")
+    if len(amount.normalize().as_tuple().digits) > _MONEY_DIGITS:
+        raise CellError(
+            f"{cell!r} has more than {_MONEY_DIGITS} significant digits, more than a "
+            "spreadsheet or Seatwise keeps exactly; round it"
+        )
     return amount
 
 

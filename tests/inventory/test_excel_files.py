@@ -234,3 +234,23 @@ def test_seat_counts_with_thousands_separators_as_excel_exports_them(
     assert result.exit_code == 0, result.stderr
     seats = {i["contract_number"]: i["seats"] for i in _listing(cli)}
     assert seats == {"C-100": 1200, "C-DE": 2500}
+
+
+def test_amount_longer_than_fifteen_digits_is_refused_not_stored_altered(
+    cli: Any, tmp_path: Path
+) -> None:
+    # SQLite keeps NUMERIC as a double: 98765432109876.5432 came back as ...876.5469,
+    # and every re-import of the file "updated" the contract.
+    long = contract(total_cost="98765432109876.5432")
+    refused = _import(cli, tmp_path, "long.csv", _tsv([long]).encode())
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == (
+        "row 2, column total_cost: '98765432109876.5432' has more than 15 significant "
+        "digits, more than a spreadsheet or Seatwise keeps exactly; round it"
+    )
+    widest = _tsv([contract(total_cost="98765432109876.5")]).encode()
+    assert _import(cli, tmp_path, "widest.csv", widest).exit_code == 0
+    again = _import(cli, tmp_path, "widest.csv", widest)
+    assert again.stdout.strip() == "contracts: 0 created, 0 updated, 1 unchanged"
+    (item,) = _listing(cli)
+    assert item["total_cost"] == "98765432109876.50"
