@@ -8,7 +8,9 @@ Shared by the contract and invoice imports. The rules, as a user meets them:
   ``renewl_date``); so is a column given twice or a required column missing.
 * Dates are ISO ``YYYY-MM-DD``; in XLSX a real Excel date cell works too.
 * Amounts are ``1234.56`` or ``1,234.56`` (at most 4 decimals and 15 significant
-  digits); with ``decimal_comma`` they are ``1.234,56`` or ``1234,56``. Spaces,
+  digits); with ``decimal_comma`` they are ``1.234,56`` or ``1234,56``. A negative
+  amount may also be written as accounting formats and SAP show it: ``(1,234.56)`` or
+  ``1,234.56-``. Spaces,
   including the non-breaking ones French and Swiss Excel group digits with, are ignored.
   The other separator is only read as a thousands separator between groups of three
   digits, so ``1,5`` without ``decimal_comma`` is refused rather than read as 15. XLSX
@@ -44,6 +46,7 @@ CellKind = Literal["text", "date", "money", "signed_money", "count", "bool", "cu
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLAIN_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?$")
+_ACCOUNTING_NEGATIVE = re.compile(r"^(?:\((\d[\d.,]*)\)|(\d[\d.,]*)-)$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _GROUPED_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
 _GROUPED_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
@@ -263,7 +266,7 @@ def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
     elif isinstance(cell, float):
         amount = _excel_number(cell)
     elif isinstance(cell, str):
-        text = "".join(cell.split())
+        text = _accounting_sign("".join(cell.split()))
         if decimal_comma:
             if not _COMMA_AMOUNT.match(text):
                 raise CellError(
@@ -296,6 +299,14 @@ def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
             "spreadsheet or Seatwise keeps exactly; round it"
         )
     return amount
+
+
+def _accounting_sign(text: str) -> str:
+    """``(1,234.50)`` and ``1,234.50-`` (accounting formats, SAP exports) as ``-1,234.50``."""
+    match = _ACCOUNTING_NEGATIVE.match(text)
+    if match is None:
+        return text
+    return "-" + (match.group(1) or match.group(2))
 
 
 def _excel_number(value: float) -> Decimal:

@@ -69,6 +69,21 @@ def test_invoice_file_without_a_column_leaves_that_value_of_stored_invoices_alon
     assert _import(session, corrected) == (0, 0, 1)
 
 
+def test_credit_notes_in_accounting_and_sap_formats_are_negative(session: Session) -> None:
+    _contracts(session)
+    us = [invoice(), invoice(invoice_number="CN-1", amount="(1,250.00)")]
+    assert _import(session, *us) == (2, 0, 0)
+    sap = [invoice(invoice_number="CN-2", amount="1.250,00-")]
+    rows = parse_invoices(csv_bytes(sap, sep=";"), decimal_comma=True)
+    assert import_invoices(session=session, rows=rows).created == 1
+    amounts = {i.invoice_number: i.amount for i in session.exec(select(Invoice)).all()}
+    assert amounts == {
+        "INV-1": Decimal("6000.00"),
+        "CN-1": Decimal("-1250.00"),
+        "CN-2": Decimal("-1250.00"),
+    }
+
+
 def test_invoice_without_contract_needs_only_vendor(session: Session) -> None:
     assert _import(session, invoice(contract_number="", application="")) == (1, 0, 0)
     stored = session.exec(select(Invoice)).one()
