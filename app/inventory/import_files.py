@@ -55,6 +55,8 @@ class BadCell:
 Cell = str | int | float | bool | date | datetime | BadCell | None
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# An OpenDocument file is a zip whose first member, stored uncompressed, is "mimetype".
+_ODF_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc)
 _DELIMITERS = (",", ";", "\t")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -159,6 +161,18 @@ def read_table(data: bytes, *, what: str, columns: Collection[str] = ()) -> RawT
     if not data.strip():
         raise ImportRefused(what, [RowProblem(None, None, "the file is empty")])
     if data.startswith(_ZIP_MAGIC):
+        if _ODF_MIMETYPE in data[:100]:
+            raise ImportRefused(
+                what,
+                [
+                    RowProblem(
+                        None,
+                        None,
+                        "this is an OpenDocument spreadsheet (.ods); save it as .xlsx or "
+                        "CSV and import again",
+                    )
+                ],
+            )
         return _read_xlsx(data, what=what, columns=columns)
     if data.startswith(_OLE_MAGIC):
         raise ImportRefused(

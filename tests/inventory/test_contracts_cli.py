@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,16 @@ from tests.inventory.contract_files import (
     xlsx_bytes,
     xlsx_contract_row,
 )
+
+
+def _ods_bytes() -> bytes:
+    """An OpenDocument spreadsheet as LibreOffice starts one: "mimetype" first, stored."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
 
 BAD_FILES: dict[str, tuple[bytes, list[str]]] = {
     "bad_date": (
@@ -47,6 +59,10 @@ BAD_FILES: dict[str, tuple[bytes, list[str]]] = {
             "the workbook has 2 sheets ('Contracts', 'Sheet2'); Seatwise reads exactly one, "
             "so delete the others (or save the sheet as CSV)"
         ],
+    ),
+    "ods": (
+        _ods_bytes(),
+        ["this is an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV and import again"],
     ),
     "not_csv": (
         bytes(range(256)) * 4,
