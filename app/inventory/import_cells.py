@@ -6,7 +6,9 @@ Shared by the contract and invoice imports. The rules, as a user meets them:
   and hyphens count as underscores ("Start Date" is ``start_date``). A column Seatwise
   does not know is an error naming it (silently ignoring it would hide a typo such as
   ``renewl_date``); so is a column given twice or a required column missing.
-* Dates are ISO ``YYYY-MM-DD``; in XLSX a real Excel date cell works too.
+* Dates are ISO ``YYYY-MM-DD``; in XLSX a real Excel date cell works too. A day-month
+  or month-day date (what Excel writes to CSV) is refused, never guessed; the message
+  gives its ISO form, or both forms when it reads two ways.
 * Amounts are ``1234.56`` or ``1,234.56`` (at most 4 decimals and 15 significant
   digits); with ``decimal_comma`` they are ``1.234,56`` or ``1234,56``. A negative
   amount may also be written as accounting formats and SAP show it: ``(1,234.56)`` or
@@ -44,6 +46,7 @@ from app.inventory.import_files import BadCell, Cell, RawTable, RowProblem, norm
 CellKind = Literal["text", "date", "money", "signed_money", "count", "bool", "currency", "email"]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LOCAL_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _PLAIN_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?$")
 _ACCOUNTING_NEGATIVE = re.compile(r"^(?:\((\d[\d.,]*)\)|(\d[\d.,]*)-)$")
@@ -241,12 +244,39 @@ def read_date(cell: Cell) -> date:
         )
     text = str(cell).strip()
     if not _ISO_DATE.match(text):
-        raise CellError(f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-12-31)")
+        raise CellError(_not_iso(text))
     try:
         day = date.fromisoformat(text)
     except ValueError as exc:
         raise CellError(f"{text!r} is not a real date ({exc})") from exc
     return _bounded(day)
+
+
+def _not_iso(text: str) -> str:
+    """Why a text date is refused; for 31/01/2026-style dates, what it would be in ISO.
+
+    Excel writes date cells to CSV as the computer's regional settings show them, so a
+    day-month or month-day date is never guessed: one that can only be read one way is
+    shown in ISO to copy, one that can be read both ways names both readings.
+    """
+    generic = f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-12-31)"
+    match = _LOCAL_DATE.match(text)
+    if match is None:
+        return generic
+    first, second, year = (int(part) for part in match.groups())
+    readings = []
+    for day, month in {(first, second), (second, first)}:
+        try:
+            readings.append(date(year, month, day).isoformat())
+        except ValueError:
+            continue
+    where = "or save the file as XLSX with real date cells"
+    if len(readings) == 1:
+        return f"{text!r} is not an ISO date; write it as {readings[0]} (YYYY-MM-DD), {where}"
+    if len(readings) == 2:
+        one, other = sorted(readings)
+        return f"{text!r} could be {one} or {other}; write it as YYYY-MM-DD, {where}"
+    return generic
 
 
 def _bounded(day: date) -> date:

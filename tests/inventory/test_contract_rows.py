@@ -39,8 +39,8 @@ def test_valid_csv_reads_typed_values() -> None:
 def test_bad_date_names_row_and_column() -> None:
     data = csv_bytes([contract(), contract(contract_number="C-2", start_date="31/12/2026")])
     assert refusal(data) == [
-        "row 3, column start_date: '31/12/2026' is not a date; write it as YYYY-MM-DD "
-        "(e.g. 2026-12-31)"
+        "row 3, column start_date: '31/12/2026' is not an ISO date; write it as 2026-12-31 "
+        "(YYYY-MM-DD), or save the file as XLSX with real date cells"
     ]
 
 

@@ -254,3 +254,22 @@ def test_amount_longer_than_fifteen_digits_is_refused_not_stored_altered(
     assert again.stdout.strip() == "contracts: 0 created, 0 updated, 1 unchanged"
     (item,) = _listing(cli)
     assert item["total_cost"] == "98765432109876.50"
+
+
+def test_regional_csv_dates_are_refused_showing_their_iso_form_or_both_readings(
+    cli: Any, tmp_path: Path
+) -> None:
+    # Excel writes date cells to CSV as the regional settings show them.
+    rows = [
+        contract(start_date="31/01/2026", end_date="", renewal_date=""),
+        contract(contract_number="C-2", start_date="02/03/2026", end_date="", renewal_date=""),
+    ]
+    result = _import(cli, tmp_path, "uk.csv", _tsv(rows).encode())
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "row 2, column start_date: '31/01/2026' is not an ISO date; write it as 2026-01-31 "
+        "(YYYY-MM-DD), or save the file as XLSX with real date cells",
+        "row 3, column start_date: '02/03/2026' could be 2026-02-03 or 2026-03-02; write it "
+        "as YYYY-MM-DD, or save the file as XLSX with real date cells",
+    ]
+    assert _listing(cli) == []
