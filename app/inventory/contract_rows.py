@@ -67,7 +67,7 @@ CONTRACT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("cost_centre", max_length=100),
     ColumnSpec("department", max_length=100),
     ColumnSpec("is_trial", "bool"),
-    ColumnSpec("notes", max_length=10_000),
+    ColumnSpec("notes", max_length=10_000, multiline=True),
 )
 CONTRACT_COLUMN_NAMES = tuple(c.name for c in CONTRACT_COLUMNS)
 

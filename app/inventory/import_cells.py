@@ -69,7 +69,8 @@ class CellError(ValueError):
 class ColumnSpec:
     """A column a file may have: its name, how cells are read, and whether it is required.
 
-    ``required`` means the column must be in the header and every row must fill it.
+    ``required`` means the column must be in the header and every row must fill it;
+    ``multiline`` text keeps its line breaks (other text is one line of single spaces).
     """
 
     name: str
@@ -77,6 +78,7 @@ class ColumnSpec:
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
+    multiline: bool = False
 
 
 def map_rows(
@@ -212,7 +214,7 @@ def read_cell(cell: Cell, spec: ColumnSpec, *, decimal_comma: bool = False) -> A
         return read_currency(cell)
     if kind == "email":
         return read_email(cell)
-    text = _text(cell)
+    text = _lines(cell) if spec.multiline else _text(cell)
     if spec.choices:
         lowered = text.lower()
         if lowered not in spec.choices:
@@ -221,6 +223,12 @@ def read_cell(cell: Cell, spec: ColumnSpec, *, decimal_comma: bool = False) -> A
     if spec.max_length is not None and len(text) > spec.max_length:
         raise CellError(f"longer than {spec.max_length} characters ({len(text)})")
     return text
+
+
+def _lines(cell: Cell) -> str:
+    """Text whose line breaks are kept (a cell's Alt+Enter), each line's spaces tidied."""
+    lines = [" ".join(line.split()) for line in str(cell).splitlines()]
+    return "\n".join(lines).strip("\n")
 
 
 def _text(cell: Cell) -> str:

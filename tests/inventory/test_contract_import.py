@@ -155,3 +155,12 @@ def test_file_without_a_column_leaves_that_value_of_stored_contracts_alone(
     assert _import(session, {**seats_only, "notes": ""})[:3] == (0, 1, 0)
     session.expire_all()
     assert session.exec(select(Subscription)).one().notes is None
+
+
+def test_notes_keep_their_line_breaks(session: Session) -> None:
+    # A notes cell written with Alt+Enter in Excel reaches the CSV as a quoted newline.
+    notes = "Price fixed until 2028\r\n  Contact:  jane@acme.example \r\n"
+    _import(session, contract(notes=notes))
+    stored = session.exec(select(Subscription)).one()
+    assert stored.notes == "Price fixed until 2028\nContact: jane@acme.example"
+    assert _import(session, contract(notes=notes))[:3] == (0, 0, 1)
