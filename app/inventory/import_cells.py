@@ -356,7 +356,8 @@ def read_count(cell: Cell, *, decimal_comma: bool = False) -> int:
     """A whole number that is not negative (seats, notice days): ``1200`` or ``1,200``.
 
     Thousands are grouped with the separator that is not the decimal one (``1.200``
-    with ``decimal_comma``), as Excel writes a ``#,##0`` cell to CSV.
+    with ``decimal_comma``), as Excel writes a ``#,##0`` cell to CSV; zero decimals
+    (``50.0``, ``1,200.00``) are allowed, as pandas and Google Sheets write them.
     """
     if isinstance(cell, bool):
         raise CellError(f"expected a whole number, got {cell!r}")
@@ -370,6 +371,8 @@ def read_count(cell: Cell, *, decimal_comma: bool = False) -> int:
     else:
         text = str(cell).strip()
         digits = "".join(text.split())
+        # "50.0" / "50,00": a whole number written with decimals (pandas, Google Sheets).
+        digits = re.sub(r",0+$" if decimal_comma else r"\.0+$", "", digits)
         grouped = _GROUPED_DOT if decimal_comma else _GROUPED_COMMA
         if grouped.match(digits):
             digits = digits.replace("." if decimal_comma else ",", "")

@@ -273,3 +273,15 @@ def test_regional_csv_dates_are_refused_showing_their_iso_form_or_both_readings(
         "as YYYY-MM-DD, or save the file as XLSX with real date cells",
     ]
     assert _listing(cli) == []
+
+
+def test_whole_numbers_written_with_zero_decimals_are_read(cli: Any, tmp_path: Path) -> None:
+    # pandas writes an integer column holding a blank as floats: 50.0, 30.0.
+    row = contract(seats="50.0", notice_days="30.0")
+    result = _import(cli, tmp_path, "pandas.csv", _tsv([row]).encode())
+    assert result.exit_code == 0, result.stderr
+    (item,) = _listing(cli)
+    assert (item["seats"], item["notice_days"]) == (50, 30)
+    half = _import(cli, tmp_path, "half.csv", _tsv([contract(seats="50.5")]).encode())
+    assert half.exit_code == 1
+    assert half.stderr.splitlines()[0] == "row 2, column seats: expected a whole number, got '50.5'"
