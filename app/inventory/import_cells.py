@@ -21,8 +21,10 @@ Shared by the contract and invoice imports. The rules, as a user meets them:
   at the sheet).
 * Booleans are yes/no/true/false/1/0 (any case); whole numbers have no decimals and
   may group thousands like amounts (``1,200``; ``1.200`` with ``decimal_comma``).
-* Currencies are ISO 4217 codes (checked against ``pycountry``'s list); e-mail addresses
-  are checked with ``email-validator`` (syntax only, no DNS) and stored lower-case.
+* Currencies are ISO 4217 codes (checked against ``pycountry``'s list), other than
+  the codes for no currency, testing, metals and bond units (``XXX``, ``XTS``,
+  ``XAU``); e-mail addresses are checked with ``email-validator`` (syntax only, no DNS)
+  and stored lower-case.
 
 Every problem in every row is collected, so a user fixes the file in one pass.
 """
@@ -50,6 +52,9 @@ _LOCAL_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _PLAIN_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA_AMOUNT = re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?$")
 _ACCOUNTING_NEGATIVE = re.compile(r"^(?:\((\d[\d.,]*)\)|(\d[\d.,]*)-)$")
+# ISO 4217 codes that are no currency: "no currency", testing, precious metals, and
+# European bond-market units. A contract or invoice in one is a slip, not a price.
+_NOT_MONEY = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD"})
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _GROUPED_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
 _GROUPED_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
@@ -403,9 +408,15 @@ def read_bool(cell: Cell) -> bool:
 def read_currency(cell: Cell) -> str:
     """An ISO 4217 currency code, upper-cased."""
     code = str(cell).strip().upper()
-    if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
+    known = pycountry.currencies.get(alpha_3=code) if len(code) == 3 else None
+    if not code.isalpha() or known is None:
         raise CellError(
             f"unknown currency code {str(cell).strip()!r}; use ISO 4217 (EUR, USD, GBP)"
+        )
+    if code in _NOT_MONEY:
+        raise CellError(
+            f"{code} is an ISO 4217 code but not money a contract is paid in ({known.name}); "
+            "use a currency such as EUR, USD or GBP"
         )
     return code
 

@@ -84,6 +84,24 @@ def test_credit_notes_in_accounting_and_sap_formats_are_negative(session: Sessio
     }
 
 
+def test_currency_codes_that_are_not_money_are_refused(session: Session) -> None:
+    with pytest.raises(ImportRefused) as caught:
+        parse_invoices(
+            csv_bytes([invoice(currency="xxx"), invoice(invoice_number="2", currency="XAU")])
+        )
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column currency: XXX is an ISO 4217 code but not money a contract is paid in "
+        "(The codes assigned for transactions where no currency is involved); use a currency "
+        "such as EUR, USD or GBP",
+        "row 3, column currency: XAU is an ISO 4217 code but not money a contract is paid in "
+        "(Gold); use a currency such as EUR, USD or GBP",
+    ]
+    assert session.exec(select(Invoice)).all() == []
+    # Real currencies whose codes start with X still import (CFA franc, CFP franc).
+    rows = [invoice(currency="XOF"), invoice(invoice_number="INV-2", currency="XPF")]
+    assert _import(session, *[{**r, "contract_number": ""} for r in rows]) == (2, 0, 0)
+
+
 def test_invoice_without_contract_needs_only_vendor(session: Session) -> None:
     assert _import(session, invoice(contract_number="", application="")) == (1, 0, 0)
     stored = session.exec(select(Invoice)).one()
