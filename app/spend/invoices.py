@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.db import same_name
 from app.inventory.import_files import ImportRefused, ImportResult, RowProblem
@@ -47,6 +47,17 @@ def _find_vendor(session: Session, name: str) -> Vendor | None:
     return session.exec(select(Vendor).where(same_name(Vendor.name, clean))).first()
 
 
+def _vendors_holding(session: Session, contract_number: str) -> list[str]:
+    """The vendors with a contract of this number (a reseller or a spelling mismatch)."""
+    names = session.exec(
+        select(Vendor.name)
+        .join(Subscription, col(Subscription.vendor_id) == Vendor.id)
+        .where(Subscription.contract_number == contract_number)
+        .order_by(col(Vendor.name))
+    ).all()
+    return list(names)
+
+
 def _contracts(session: Session, rows: list[InvoiceRow]) -> dict[int, Subscription]:
     """The contract each row names, by row number; refuses the file if any is unknown."""
     found: dict[int, Subscription] = {}
@@ -63,14 +74,19 @@ def _contracts(session: Session, rows: list[InvoiceRow]) -> dict[int, Subscripti
                 .where(Subscription.contract_number == row.contract_number)
             ).first()
         if contract is None:
-            problems.append(
-                RowProblem(
-                    row.row,
-                    "contract_number",
-                    f"no contract {row.contract_number!r} of vendor {row.vendor!r}; "
-                    "import the contract first",
-                )
+            problem = (
+                f"no contract {row.contract_number!r} of vendor {row.vendor!r}; "
+                "import the contract first"
             )
+            others = _vendors_holding(session, row.contract_number)
+            if others:
+                listed = ", ".join(repr(name) for name in others)
+                problem = (
+                    f"no contract {row.contract_number!r} of vendor {row.vendor!r}, but "
+                    f"{listed} {'has' if len(others) == 1 else 'have'} one; write the "
+                    "contract's vendor as it was imported, or import the contract first"
+                )
+            problems.append(RowProblem(row.row, "contract_number", problem))
         else:
             found[row.row] = contract
     if problems:

@@ -124,9 +124,16 @@ def test_unknown_contract_number_refuses_the_file_and_writes_nothing(session: Se
 
 def test_contract_of_another_vendor_does_not_count(session: Session) -> None:
     _contracts(session)
-    rows = parse_invoices(csv_bytes([invoice(vendor="Slack Technologies")]))
-    with pytest.raises(ImportRefused):
+    rows = parse_invoices(csv_bytes([invoice(vendor="Atlassian Pty Ltd")]))
+    with pytest.raises(ImportRefused) as caught:
         import_invoices(session=session, rows=rows)
+    # The message names the vendor that does hold the contract, so the mismatch is plain.
+    assert [str(p) for p in caught.value.problems] == [
+        "row 2, column contract_number: no contract 'C-100' of vendor 'Atlassian Pty Ltd', "
+        "but 'Atlassian' has one; write the contract's vendor as it was imported, or import "
+        "the contract first"
+    ]
+    assert session.exec(select(Invoice)).all() == []
 
 
 def test_invoice_file_problems_are_listed_with_rows_and_columns() -> None:
