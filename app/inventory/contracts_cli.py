@@ -2,7 +2,8 @@
 
 A refused file prints every ``row N, column C: problem`` line on stderr, then a line
 naming the file (a script importing many files logs which one), and exits 1 with
-nothing written; an unreadable file exits 1; a bad option exits 2.
+nothing written (with ``--json``, stdout also holds ``{file, detail, errors: [{row,
+column, problem}]}``, the API's shape); an unreadable file exits 1; a bad option exits 2.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ def _run_import(
         with db_session() as session:
             result = retrying_deadlocks(session, lambda: apply(session, data))
     except ImportRefused as exc:
+        if json_:
+            # What the API's 422 answer holds, so a script reads one shape either way.
+            print_json(
+                {
+                    "file": str(path),
+                    "detail": str(exc),
+                    "errors": [problem.as_dict() for problem in exc.problems],
+                }
+            )
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         typer.echo(f"seatwise: error: {path}: {exc.summary}", err=True)

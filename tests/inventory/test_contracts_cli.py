@@ -123,6 +123,20 @@ def test_bad_contract_files_exit_1_listing_problems_and_write_nothing(
         assert _listing(cli) == [], case
 
 
+def test_refused_file_with_json_prints_every_problem_as_json(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes([contract(seats="-1"), contract(contract_number="C-2")]))
+    result = cli("import", "contracts", str(path), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "file": str(path),
+        "detail": "contracts file refused, nothing imported: row 2, column seats: must not "
+        "be negative, got -1",
+        "errors": [{"row": 2, "column": "seats", "problem": "must not be negative, got -1"}],
+    }
+    assert _listing(cli) == []
+
+
 def test_all_problems_printed_not_only_the_first(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_bytes(csv_bytes([contract(seats="-1", currency="ABC"), contract()]))
