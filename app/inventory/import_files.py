@@ -27,7 +27,8 @@ can rely on:
   openpyxl pad every row to 16,384 cells, and a few KB of zipped rows unzip to gigabytes:
   either took the server's memory.
 * Nothing here knows about contracts or invoices; :mod:`app.inventory.import_cells`
-  maps the raw rows onto columns.
+  maps the raw rows onto columns. Workbooks are read by
+  :mod:`app.inventory.import_workbook`, which builds on the types and checks here.
 """
 
 from __future__ import annotations
@@ -35,12 +36,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import zip_longest
-from typing import IO, Any
+from typing import Any
 
 from app.core.errors import InvalidInputError
 
@@ -61,12 +60,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and .doc)
 _DELIMITERS = (",", ";", "\t")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TITLE_ROWS = 10  # non-empty rows above the header that may hold a title
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_NO_RESULT = (
-    "the cell holds the formula {formula} but no saved result (the file was written "
-    "without calculating it); open it in Excel or LibreOffice, save it, and import again"
-)
-
 MAX_ROWS = 200_000
 """The most rows (empty ones included) a file may have: far more contracts or invoices
 than an import holds, far fewer than would fill the server's memory."""
@@ -173,7 +166,9 @@ def read_table(data: bytes, *, what: str, columns: Collection[str] = ()) -> RawT
                     )
                 ],
             )
-        return _read_xlsx(data, what=what, columns=columns)
+        from app.inventory.import_workbook import read_workbook  # it builds on this module
+
+        return read_workbook(data, what=what, columns=columns)
     if data.startswith(_OLE_MAGIC):
         raise ImportRefused(
             what,
@@ -240,14 +235,14 @@ def _read_csv(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         for i, rec in enumerate(reader, start=1):
-            _check_size(i, len(rec), what)
+            check_size(i, len(rec), what)
             numbered.append((i, [c.strip() for c in rec]))
     except csv.Error as exc:
         raise _not_csv(what, f"the CSV reader failed ({exc})") from exc
-    return _table(numbered, what=what, source="csv", columns=columns)
+    return raw_table(numbered, what=what, source="csv", columns=columns)
 
 
-def _check_size(row: int, cells: int, what: str) -> None:
+def check_size(row: int, cells: int, what: str) -> None:
     """Refuse a file once it has more rows or columns than an import reads."""
     if row > MAX_ROWS:
         raise ImportRefused(
@@ -260,156 +255,8 @@ def _check_size(row: int, cells: int, what: str) -> None:
         )
 
 
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
-"""A row's or a cell's start tag in a sheet's XML (text cannot hold ``<``: it is escaped)."""
-_CHUNK = 1024 * 1024
-
-
-def _check_workbook_size(data: bytes, what: str) -> None:
-    """Refuse a workbook that unzips to more than an import reads, or has a row of more
-    cells than :data:`MAX_COLUMNS`, before openpyxl parses it: openpyxl holds a whole row
-    in memory at once (a few hundred bytes a cell), and a row of millions of empty cells
-    zips to a few KB.
-    """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unzipped = sum(info.file_size for info in archive.infolist())
-        if unzipped > MAX_XLSX_UNZIPPED_BYTES:
-            limit = MAX_XLSX_UNZIPPED_BYTES // (1024 * 1024)
-            raise ImportRefused(
-                what,
-                [RowProblem(None, None, f"the workbook unzips to more than {limit} MB; split it")],
-            )
-        # Every part: the workbook's relationships may put its sheet under any name.
-        for info in archive.infolist():
-            with archive.open(info) as part:
-                _check_row_widths(part, what)
-
-
-def _check_row_widths(sheet: IO[bytes], what: str) -> None:
-    """Refuse a sheet with a row holding more than :data:`MAX_COLUMNS` cells."""
-    cells, rows, tail = 0, 0, b""
-    while chunk := sheet.read(_CHUNK):
-        text = tail + chunk
-        # A tag cut at the chunk's end is matched in the next one, whole.
-        cut = text.rfind(b"<")
-        text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
-        for match in _TAG.finditer(text):
-            if match.group(1) == b"row":
-                rows, cells = rows + 1, 0
-                continue
-            cells += 1
-            if cells > MAX_COLUMNS:
-                raise ImportRefused(
-                    what,
-                    [
-                        RowProblem(
-                            None,
-                            None,
-                            f"row {rows or 1} has more than {MAX_COLUMNS} cells; delete the "
-                            "unused columns",
-                        )
-                    ],
-                )
-
-
-def _read_xlsx(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
-    """The workbook's one sheet; a damaged workbook is refused, naming what failed.
-
-    openpyxl reads a sheet's XML lazily, so damage inside the zip (a sheet that is not
-    XML, say) surfaces anywhere while reading, as whatever its parser raises.
-    """
-    try:
-        return _xlsx_table(data, what=what, columns=columns)
-    except ImportRefused:
-        raise
-    except Exception as exc:
-        detail = (str(exc).strip().splitlines() or [""])[0]
-        raise ImportRefused(
-            what,
-            [RowProblem(None, None, f"not an XLSX workbook: {exc.__class__.__name__}: {detail}")],
-        ) from exc
-
-
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(
-            _FORMULA.search(archive.read(name))
-            for name in archive.namelist()
-            if name.startswith("xl/worksheets/") and name.endswith(".xml")
-        )
-
-
-def _xlsx_table(data: bytes, *, what: str, columns: Collection[str]) -> RawTable:
-    from openpyxl import load_workbook
-
-    _check_workbook_size(data, what)
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    formulas = None
-    try:
-        # A second view of the sheet gives each cell's formula, to tell a formula saved
-        # without its result from an empty cell (both read as None above).
-        if _has_formulas(data):
-            formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        names = list(workbook.sheetnames)
-        if len(names) != 1:
-            listed = ", ".join(repr(n) for n in names)
-            raise ImportRefused(
-                what,
-                [
-                    RowProblem(
-                        None,
-                        None,
-                        f"the workbook has {len(names)} sheets ({listed}); Seatwise reads "
-                        "exactly one, so delete the others (or save the sheet as CSV)",
-                    )
-                ],
-            )
-        sheet = workbook[names[0]]
-        # The sheet's own claim of its size is not trusted: openpyxl pads every row to it.
-        sheet.reset_dimensions()
-        # One column past the limit is read, so a row that uses it is refused.
-        width = MAX_COLUMNS + 1
-        formula_rows: Iterator[tuple[Any, ...]] = iter(())
-        if formulas is not None:
-            formula_sheet = formulas[formulas.sheetnames[0]]
-            formula_sheet.reset_dimensions()
-            formula_rows = formula_sheet.iter_rows(values_only=True, max_col=width)
-        numbered: list[tuple[int, list[Cell]]] = []
-        for i, (row, formula_row) in enumerate(
-            zip_longest(sheet.iter_rows(max_col=width), formula_rows, fillvalue=()), start=1
-        ):
-            cells = [
-                _xlsx_cell(c.value, getattr(c, "data_type", None), f)
-                for c, f in zip_longest(row, formula_row or ())
-                if c is not None
-            ]
-            while cells and _empty(cells[-1]):
-                cells.pop()
-            _check_size(i, len(cells), what)
-            numbered.append((i, cells))
-    finally:
-        workbook.close()
-        if formulas is not None:
-            formulas.close()
-    return _table(numbered, what=what, source="xlsx", columns=columns)
-
-
-def _xlsx_cell(value: Any, data_type: str | None, formula: Any) -> Cell:
-    if data_type == "e":
-        return BadCell(
-            f"the cell shows the error {value}; correct it in the sheet and import again"
-        )
-    unsaved = isinstance(formula, str) and formula.startswith("=")
-    if value is None and data_type != "str" and unsaved:
-        return BadCell(_NO_RESULT.format(formula=formula))
-    if isinstance(value, str):
-        return value.strip()
-    if value is None or isinstance(value, int | float | bool | date | datetime):
-        return value
-    return str(value)
-
-
-def _empty(cell: Cell) -> bool:
+def is_empty(cell: Cell) -> bool:
+    """Whether a cell holds nothing (no value, or empty text)."""
     return cell is None or (isinstance(cell, str) and cell == "")
 
 
@@ -422,26 +269,27 @@ def _header_index(rows: list[tuple[int, list[Cell]]], columns: Collection[str]) 
     return 0
 
 
-def _table(
+def raw_table(
     numbered: list[tuple[int, list[Cell]]],
     *,
     what: str,
     source: str,
     columns: Collection[str] = (),
 ) -> RawTable:
-    non_empty = [(n, cells) for n, cells in numbered if not all(_empty(c) for c in cells)]
+    """The header (found below any title) and the non-empty rows of a file's rows."""
+    non_empty = [(n, cells) for n, cells in numbered if not all(is_empty(c) for c in cells)]
     if not non_empty:
         raise ImportRefused(what, [RowProblem(None, None, "the file has no header row")])
     non_empty = non_empty[_header_index(non_empty, columns) :]
     header_row, header_cells = non_empty[0]
     header = tuple(
-        "" if _empty(c) or isinstance(c, BadCell) else str(c).strip() for c in header_cells
+        "" if is_empty(c) or isinstance(c, BadCell) else str(c).strip() for c in header_cells
     )
     width = len(header)
     rows: list[RawRow] = []
     for number, cells in non_empty[1:]:
         padded = tuple(cells[:width]) + (None,) * max(0, width - len(cells))
-        extra = [c for c in cells[width:] if not _empty(c)]
+        extra = [c for c in cells[width:] if not is_empty(c)]
         if extra:
             # Keep the overflow so the column mapper can report it.
             padded = padded + tuple(cells[width:])
