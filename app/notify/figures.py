@@ -29,7 +29,7 @@ Rules (each is what the e-mail states, so a reader can check it):
   over the whole product's users:
 
   * **group annual cost** — the annual costs of all these contracts, converted to this
-    contract's currency at the stored FX rates of the day (``app.spend.fx.total_in``);
+    contract's currency at the stored FX rates of the day (``app.spend.fx.RatesOfDay``);
     none when a contract's cost is unknown or a rate is missing (``group_cost_note``
     says which).
   * **cost per active user** — group annual cost / the product's active seats.
@@ -53,7 +53,7 @@ from sqlmodel import Session, col, select
 from app.inventory.models import Product, Subscription
 from app.inventory.seat_counts import NO_ACTIVITY_DATA, active_since
 from app.people.models import Account, Assignment
-from app.spend.fx import total_in
+from app.spend.fx import RatesOfDay
 from app.sync.models import ConnectorConfig, SyncRun
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12, "biennial": 24, "triennial": 36}
@@ -233,9 +233,15 @@ def sharing_contracts(
 
 
 def group_annual_cost(
-    *, session: Session, contracts: list[Subscription], currency: str, as_of: date
+    *,
+    session: Session,
+    contracts: list[Subscription],
+    currency: str,
+    as_of: date,
+    rates: RatesOfDay | None = None,
 ) -> tuple[Decimal | None, str | None]:
-    """The contracts' annual costs added up in ``currency``, or None and the reason."""
+    """The contracts' annual costs added up in ``currency``, or None and the reason
+    (``rates``: those of ``currency`` on ``as_of`` already read, for many contracts)."""
     amounts: dict[str, Decimal] = {}
     unknown = []
     for contract in contracts:
@@ -246,7 +252,9 @@ def group_annual_cost(
             amounts[contract.currency] = amounts.get(contract.currency, Decimal(0)) + cost
     if unknown:
         return None, f"no annual cost known for {', '.join(unknown)}"
-    converted = total_in(session=session, amounts=amounts, currency=currency, day=as_of)
+    if rates is None:
+        rates = RatesOfDay(session=session, currency=currency, day=as_of)
+    converted = rates.add_up(amounts)
     if converted.missing:
         pairs = ", ".join(f"{code}→{currency}" for code in converted.missing)
         return None, f"no FX rate {pairs} on or before {as_of.isoformat()}"
@@ -278,25 +286,30 @@ def contract_figures(
         sync=inventory_sync(session=session, product_ids=product_ids, as_of=as_of),
     )
     if others:
-        _share_with_group(session, figures, [subscription, *others], as_of)
+        share_with_group(session, figures, [subscription, *others], as_of)
     else:
-        figures.cost_per_active_user = _per_active(cost, active)
+        figures.cost_per_active_user = per_active(cost, active)
     return figures
 
 
-def _per_active(cost: Decimal | None, active: int) -> Decimal | None:
+def per_active(cost: Decimal | None, active: int) -> Decimal | None:
+    """Cost per active seat (None: cost unknown or nobody active)."""
     return (cost / active).quantize(CENT) if cost is not None and active > 0 else None
 
 
-def _share_with_group(
-    session: Session, figures: ContractFigures, group: list[Subscription], as_of: date
+def share_with_group(
+    session: Session,
+    figures: ContractFigures,
+    group: list[Subscription],
+    as_of: date,
+    rates: RatesOfDay | None = None,
 ) -> None:
     """Cost per active user and recommendation of a product several contracts share
     (``group`` starts with the contract itself): see the module rules."""
     figures.group_annual_cost, figures.group_cost_note = group_annual_cost(
-        session=session, contracts=group, currency=figures.currency, as_of=as_of
+        session=session, contracts=group, currency=figures.currency, as_of=as_of, rates=rates
     )
-    figures.cost_per_active_user = _per_active(figures.group_annual_cost, figures.seats_active)
+    figures.cost_per_active_user = per_active(figures.group_annual_cost, figures.seats_active)
     bought = figures.shared_seats_bought
     total = recommended_seats(active=figures.seats_active, bought=bought)
     figures.recommended_for_product = total

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -38,6 +39,7 @@ from app.notify.alerts import (
     renewal_link,
 )
 from app.notify.figures import ContractFigures, contract_figures
+from app.notify.figures_batch import contract_figures_many
 from app.notify.render import render_email
 from app.renewals.models import RenewalTask
 
@@ -144,11 +146,56 @@ def ensure_task(*, session: Session, subscription: Subscription, as_of: date) ->
 
 
 def ensure_tasks(*, session: Session, as_of: date) -> list[tuple[Subscription, RenewalTask]]:
-    """A task for every renewal on or after ``as_of`` (trials excluded)."""
+    """A task for every renewal on or after ``as_of`` (trials excluded).
+
+    The existing tasks are read in one query; only a renewal without one is asked about
+    again (and its task created).
+    """
+    subscriptions = _upcoming(session, as_of)
+    existing = session.exec(
+        select(RenewalTask)
+        .join(
+            Subscription,
+            sa.and_(
+                col(Subscription.id) == col(RenewalTask.subscription_id),
+                col(Subscription.renewal_date) == col(RenewalTask.renewal_date),
+            ),
+        )
+        .where(col(Subscription.is_trial).is_(False), col(Subscription.renewal_date) >= as_of)
+    )
+    tasks: dict[tuple[int | None, date | None], RenewalTask] = {
+        (t.subscription_id, t.renewal_date): t for t in existing
+    }
     return [
-        (sub, ensure_task(session=session, subscription=sub, as_of=as_of))
-        for sub in _upcoming(session, as_of)
+        (
+            sub,
+            tasks.get((sub.id, sub.renewal_date))
+            or ensure_task(session=session, subscription=sub, as_of=as_of),
+        )
+        for sub in subscriptions
     ]
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names of the contracts' vendors and applications, by id (two queries)."""
+
+    vendors: dict[int, str]
+    applications: dict[int, str]
+
+    @classmethod
+    def of(cls, session: Session, subscriptions: list[Subscription]) -> _Names:
+        vendor_ids = {s.vendor_id for s in subscriptions}
+        app_ids = {s.application_id for s in subscriptions}
+        vendors = session.exec(
+            select(col(Vendor.id), col(Vendor.name)).where(col(Vendor.id).in_(vendor_ids))
+        ).all()
+        apps = session.exec(
+            select(col(Application.id), col(Application.name)).where(
+                col(Application.id).in_(app_ids)
+            )
+        ).all()
+        return cls(dict(vendors), dict(apps))  # type: ignore[arg-type]
 
 
 def _view(
@@ -157,20 +204,21 @@ def _view(
     task: RenewalTask,
     as_of: date,
     figures: ContractFigures | None = None,
+    names: _Names | None = None,
 ) -> RenewalView:
     """The renewal with its contract's figures (:func:`contract_figures`) as of ``as_of``."""
     assert task.id is not None and sub.id is not None
     if figures is None:
         figures = contract_figures(session=session, subscription=sub, as_of=as_of)
-    vendor = session.get(Vendor, sub.vendor_id)
-    application = session.get(Application, sub.application_id)
+    if names is None:
+        names = _Names.of(session, [sub])
     deadline = notice_deadline(sub)
     return RenewalView(
         task_id=task.id,
         subscription_id=sub.id,
         contract_number=sub.contract_number,
-        vendor=vendor.name if vendor else "",
-        application=application.name if application else "",
+        vendor=names.vendors.get(sub.vendor_id, ""),
+        application=names.applications.get(sub.application_id, ""),
         renewal_date=task.renewal_date,
         notice_deadline=deadline,
         auto_renew=sub.auto_renew,
@@ -195,11 +243,16 @@ def list_renewals(
     """Upcoming renewals (soonest first) with their negotiation tasks and figures: the
     ``limit`` from ``offset`` (all by default), and how many there are in all.
 
-    Figures are worked out for the rows returned only (a few queries each).
+    Figures are worked out for the rows returned only, in a few queries for them all.
     """
     tasks = ensure_tasks(session=session, as_of=as_of)
     end = None if limit is None else offset + limit
-    return [_view(session, s, t, as_of) for s, t in tasks[offset:end]], len(tasks)
+    page = tasks[offset:end]
+    subs = [s for s, _ in page]
+    figures = contract_figures_many(session=session, subscriptions=subs, as_of=as_of)
+    names = _Names.of(session, subs)
+    views = [_view(session, s, t, as_of, figures[int(s.id or 0)], names) for s, t in page]
+    return views, len(tasks)
 
 
 @dataclass(frozen=True)
@@ -233,17 +286,24 @@ def renewal_rows(
 ) -> list[RenewalRow]:
     """Upcoming renewals (soonest first), each with its own contract's seats and cost;
     with ``within_days``, only those :func:`due_within` that many days."""
-    rows = []
-    for sub, task in ensure_tasks(session=session, as_of=as_of):
-        if within_days is not None and not due_within(
+    due = [
+        (sub, task)
+        for sub, task in ensure_tasks(session=session, as_of=as_of)
+        if within_days is None
+        or due_within(
             renewal_date=task.renewal_date,
             notice_deadline=notice_deadline(sub),
             as_of=as_of,
             days=within_days,
-        ):
-            continue
-        figures = contract_figures(session=session, subscription=sub, as_of=as_of)
-        rows.append(RenewalRow(view=_view(session, sub, task, as_of, figures), figures=figures))
+        )
+    ]
+    subs = [s for s, _ in due]
+    figures = contract_figures_many(session=session, subscriptions=subs, as_of=as_of)
+    names = _Names.of(session, subs)
+    rows = []
+    for sub, task in due:
+        one = figures[int(sub.id or 0)]
+        rows.append(RenewalRow(view=_view(session, sub, task, as_of, one, names), figures=one))
     return rows
 
 
