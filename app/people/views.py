@@ -22,6 +22,7 @@ SORTS = {
     "licences": "licences",
     "cost": "monthly_cost",
 }
+AGGREGATES = ("accounts", "licences", "monthly_cost")
 
 
 def people_rows(
@@ -41,16 +42,38 @@ def people_rows(
     price with no known rate counts 0, as on the dashboard), since catalogue prices come
     in the vendors' currencies and adding USD to EUR would mean nothing.
     """
+    filters = []
+    matches = contains_text(search, col(Person.email), col(Person.display_name))
+    if matches is not None:
+        filters.append(matches)
+    if status:
+        filters.append(col(Person.status) == status)
+    key = SORTS.get(sort.lstrip("-"), "email")
+    descending = sort.startswith("-")
+    # Sorted by a column of the person, the page is chosen on the person table alone and
+    # only its people's accounts and seats are added up (with 100,000 people, adding up
+    # everyone's million seats to show fifty took a second). Sorted by an aggregate,
+    # everyone's must be added up to know the order.
+    chosen = None
+    if key not in AGGREGATES:
+        person_col = getattr(Person, key)
+        chosen = (
+            sa.select(col(Person.id))
+            .where(*filters)
+            .order_by(person_col.desc() if descending else person_col.asc(), col(Person.email))
+            .limit(limit)
+            .offset(offset)
+            .scalar_subquery()
+        )
     rate = fx_case(
         session=session, currency_col=col(Product.list_price_currency), target=currency, today=today
     )
-    accounts = (
+    accounts: Any = (
         sa.select(col(Account.person_id).label("pid"), sa.func.count().label("n"))
         .where(col(Account.removed_at).is_(None), col(Account.person_id).is_not(None))
         .group_by(col(Account.person_id))
-        .subquery("accounts")
     )
-    seats = (
+    seats: Any = (
         sa.select(
             col(Account.person_id).label("pid"),
             sa.func.count().label("n"),
@@ -61,38 +84,36 @@ def people_rows(
         .join(Product, col(Product.id) == col(Assignment.product_id))
         .where(col(Assignment.removed_at).is_(None), col(Account.person_id).is_not(None))
         .group_by(col(Account.person_id))
-        .subquery("seats")
     )
+    if chosen is not None:
+        accounts = accounts.where(col(Account.person_id).in_(chosen))
+        seats = seats.where(col(Account.person_id).in_(chosen))
+    accounts_q, seats_q = accounts.subquery("accounts"), seats.subquery("seats")
     columns = {
         "id": col(Person.id),
         "email": col(Person.email),
         "display_name": col(Person.display_name),
         "department": col(Person.department),
         "status": col(Person.status),
-        "accounts": sa.func.coalesce(accounts.c.n, 0),
-        "licences": sa.func.coalesce(seats.c.n, 0),
-        "monthly_cost": sa.func.coalesce(seats.c.cost, 0),
+        "accounts": sa.func.coalesce(accounts_q.c.n, 0),
+        "licences": sa.func.coalesce(seats_q.c.n, 0),
+        "monthly_cost": sa.func.coalesce(seats_q.c.cost, 0),
     }
     query: Any = (
         sa.select(*[c.label(k) for k, c in columns.items()])
         .select_from(Person)
-        .outerjoin(accounts, accounts.c.pid == col(Person.id))
-        .outerjoin(seats, seats.c.pid == col(Person.id))
+        .outerjoin(accounts_q, accounts_q.c.pid == col(Person.id))
+        .outerjoin(seats_q, seats_q.c.pid == col(Person.id))
     )
-    matches = contains_text(search, col(Person.email), col(Person.display_name))
-    if matches is not None:
-        query = query.where(matches)
-    if status:
-        query = query.where(col(Person.status) == status)
-    counted = sa.select(sa.func.count()).select_from(Person)
-    if search.strip() or status:
-        counted = sa.select(sa.func.count()).select_from(query.subquery())
+    counted = sa.select(sa.func.count()).select_from(Person).where(*filters)
     total = session.execute(counted).scalar_one()
-    key = SORTS.get(sort.lstrip("-"), "email")
-    order = columns[key].desc() if sort.startswith("-") else columns[key].asc()
-    rows = session.execute(
-        query.order_by(order, col(Person.email)).limit(limit).offset(offset)
-    ).mappings()
+    order = columns[key].desc() if descending else columns[key].asc()
+    query = query.order_by(order, col(Person.email))
+    if chosen is not None:
+        query = query.where(col(Person.id).in_(chosen))
+    else:
+        query = query.where(*filters).limit(limit).offset(offset)
+    rows = session.execute(query).mappings()
     return Page([dict(r) for r in rows], int(total), limit, offset)
 
 
