@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.auth.models import User
 from app.core.security import Role
-from app.deps import AssetManagerUser, SessionDep, require_roles
+from app.deps import AssetManagerUser, SessionDep, get_engine, require_roles
 from app.findings.bulk import review_many
-from app.findings.csv_export import findings_csv
-from app.findings.review import FindingFilter
+from app.findings.csv_export import streamed_findings_csv
+from app.findings.review import FindingFilter, check_filter
 
 router = APIRouter(prefix="/api/v1", tags=["findings"])
 
@@ -46,6 +46,7 @@ def bulk_update(
 
 @router.get("/findings/export", response_class=Response)
 def export_csv(
+    request: Request,
     session: SessionDep,
     user: Annotated[User, Depends(require_roles(Role.asset_manager, Role.procurement))],
     kind: Annotated[str | None, Query()] = None,
@@ -53,10 +54,11 @@ def export_csv(
     application: Annotated[str | None, Query()] = None,
     severity: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """Every finding the filter matches as CSV."""
+    """Every finding the filter matches as CSV, streamed as they are read."""
     flt = FindingFilter(kind=kind, status=status, application=application, severity=severity)
-    return Response(
-        findings_csv(session=session, flt=flt),
+    check_filter(session=session, flt=flt)
+    return StreamingResponse(
+        streamed_findings_csv(engine=get_engine(request), flt=flt),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="findings.csv"'},
     )

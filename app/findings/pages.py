@@ -8,17 +8,17 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.core.csrf import CsrfChecked
 from app.core.db import MAX_ROW_ID
 from app.core.errors import SeatwiseError
 from app.core.pages import FindingsUser, FindingsWriter, render
 from app.core.settings import Settings
-from app.deps import Offset, SessionDep, SettingsDep
+from app.deps import Offset, SessionDep, SettingsDep, get_engine
 from app.findings import review
 from app.findings.bulk import review_many
-from app.findings.csv_export import findings_csv
+from app.findings.csv_export import streamed_findings_csv
 from app.findings.review import SEVERITY_ORDER, FindingFilter
 from app.findings.service import STATUSES
 from app.inventory.models import Product
@@ -128,6 +128,7 @@ def findings_page(
 
 @router.get("/findings.csv")
 def findings_export(
+    request: Request,
     user: FindingsUser,
     session: SessionDep,
     kind: str = "",
@@ -136,11 +137,11 @@ def findings_export(
     severity: str = "",
     product: str = "",
 ) -> Response:
-    """The filtered findings as CSV."""
+    """The filtered findings as CSV, streamed as they are read."""
     flt = _filter(kind, status, application, severity, product)
-    text = findings_csv(session=session, flt=flt)
-    return Response(
-        text,
+    review.check_filter(session=session, flt=flt)
+    return StreamingResponse(
+        streamed_findings_csv(engine=get_engine(request), flt=flt),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="findings.csv"'},
     )

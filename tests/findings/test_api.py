@@ -162,3 +162,24 @@ def test_get_one_finding_by_key(api: Any) -> None:
     key = next(k for k in planted.expected if k.startswith("overlap:"))
     body = client.get(f"/api/v1/findings/{key}", headers=headers["procurement"]).json()
     assert body["key"] == key and body["subject"] == "Slack" and body["monthly_savings"] == "15.00"
+
+
+def test_export_streams_the_filtered_findings_and_refuses_a_bad_filter_before_it(
+    api: Any,
+) -> None:
+    """The CSV is streamed from a session of its own, so the filter is checked first: an
+    unknown application or status is still a 404 or 422, not a cut-off download."""
+    client, headers, planted = api
+    procurement = headers["procurement"]
+    response = client.get("/api/v1/findings/export", headers=procurement)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    keys = [line.split(",", 1)[0] for line in response.text.splitlines()[1:]]
+    listed = client.get("/api/v1/findings?limit=1000", headers=procurement).json()["items"]
+    assert keys == [i["key"] for i in listed] and set(keys) == set(planted.expected)
+    slack = client.get("/api/v1/findings/export?application=Slack", headers=procurement)
+    assert len(slack.text.splitlines()) == 1 + 3
+    assert (
+        client.get("/api/v1/findings/export?application=Nope", headers=procurement).status_code
+        == 404
+    )
+    assert client.get("/api/v1/findings/export?status=bad", headers=procurement).status_code == 422
