@@ -21,6 +21,7 @@ so they sum exactly to the line.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -66,8 +67,13 @@ def _account_label() -> Any:
     )
 
 
-def load_holders(*, session: Session, by: str, lo: int, hi: int) -> pd.DataFrame:
+def load_holders(
+    *, session: Session, by: str, lo: int, hi: int, product_ids: Collection[int] | None = None
+) -> pd.DataFrame:
     """Count seats per product, holder key and held months (within ``lo..hi``).
+
+    Args:
+        product_ids: Only the seats of these products (None: of every product).
 
     Returns:
         ``product_id, key, start, end, n``: ``n`` seats of the product whose holder's
@@ -98,6 +104,8 @@ def load_holders(*, session: Session, by: str, lo: int, hi: int) -> pd.DataFrame
             sa.or_(removed.is_(None), removed >= _month_start(lo + 1)),
         )
     )
+    if product_ids is not None:
+        query = query.where(col(Assignment.product_id).in_(sorted(product_ids)))
     if by == "person":
         query = query.join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
     # Grouped here, not in SQL: SQLite's GROUP BY over text keys is far slower than pandas.
@@ -137,7 +145,10 @@ def assign_keys(lines: pd.DataFrame, by: str, session: Session | None) -> pd.Dat
         shared = rest.assign(key=UNALLOCATED)[out_columns]
     else:
         lo, hi = int(rest["alloc_month"].min()), int(rest["alloc_month"].max())
-        holders = load_holders(session=session, by=by, lo=lo, hi=hi)
+        # Only the seats of the lines' products can share a line: a tenant's free and
+        # uncontracted SKUs (often half its seats) are not even read.
+        products = {int(p) for p in rest["product_id"].dropna().tolist()}
+        holders = load_holders(session=session, by=by, lo=lo, hi=hi, product_ids=products)
         shared = _share_by_seats(rest, holders, lo, hi)
     return pd.concat([direct, shared], ignore_index=True)
 
