@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,22 @@ def audit(
     entry = AuditLog(actor=actor, action=action, target=target, details=details)
     session.add(entry)
     return entry
+
+
+def audit_many(
+    *, session: Session, actor: str, action: str, entries: Sequence[tuple[str, dict[str, Any]]]
+) -> None:
+    """Record one action of one actor on many targets, ``(target, details)`` each, in one
+    statement (the ORM inserts audit rows one at a time on SQLite)."""
+    if entries:
+        at = utcnow()
+        session.execute(
+            sa.insert(AuditLog),
+            [
+                {"at": at, "actor": actor, "action": action, "target": t, "details": d}
+                for t, d in entries
+            ],
+        )
 
 
 def create_user(

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
+from app.auth.service import audit_many
+from app.core.db import utcnow
 from app.core.errors import InvalidInputError, SeatwiseError
 from app.findings import review
+from app.findings.models import Finding
 
 BULK_STATUSES = ("acknowledged", "dismissed", "open")
 MAX_BULK = 1000
@@ -37,12 +41,28 @@ def review_many(
         raise InvalidInputError(f"at most {MAX_BULK} findings at once (got {len(unique)})")
     if status == "dismissed" and not (reason or "").strip():
         raise InvalidInputError("a reason is required to dismiss findings")
+    clean_reason = (reason or "").strip() or None
+    # The findings are read in one query and changed in one UPDATE (a thousand, one by one,
+    # took 6,000 statements and seconds); each is checked as ``set_status`` checks it.
+    found = {f.key: f for f in session.exec(select(Finding).where(col(Finding.key).in_(unique)))}
     result = BulkResult()
+    ids, entries = [], []
     for key in unique:
         try:
-            with session.begin_nested():
-                review.set_status(session=session, key=key, status=status, by=by, reason=reason)
-            result.changed.append(key)
+            finding = review.reviewable(found.get(key), key)
         except SeatwiseError as exc:
             result.refused[key] = str(exc)
+            continue
+        entries.append((key, {"previous_status": finding.status, "reason": clean_reason}))
+        ids.append(finding.id)
+        result.changed.append(key)
+    if ids:
+        session.execute(
+            sa.update(Finding)
+            .where(col(Finding.id).in_(ids))
+            .values(status=status, status_reason=clean_reason, status_by=by, status_at=utcnow())
+            .execution_options(synchronize_session="evaluate")
+        )
+        audit_many(session=session, actor=by, action=review.ACTIONS[status], entries=entries)
+    session.flush()
     return result

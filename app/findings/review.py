@@ -26,7 +26,7 @@ from app.inventory.models import Application, Product
 
 CENT = Decimal("0.01")
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
-_ACTIONS = {
+ACTIONS = {
     ACKNOWLEDGED: "finding.acknowledge",
     DISMISSED: "finding.dismiss",
     OPEN: "finding.reopen",
@@ -206,6 +206,29 @@ def get_finding(*, session: Session, key: str) -> FindingRead:
     return _read(row)
 
 
+def reviewable(finding: Finding | None, key: str) -> Finding:
+    """The finding read for ``key``; refuse a missing or a resolved one."""
+    if finding is None:
+        raise NotFoundError(f"no finding with key {key!r}; see `seatwise findings list`")
+    if finding.status == RESOLVED:
+        raise ConflictError(f"finding {key!r} is resolved (no longer produced); nothing to review")
+    return finding
+
+
+def audit_review(
+    *, session: Session, key: str, status: str, previous: str, by: str, reason: str | None
+) -> None:
+    """Record a review decision in the audit log."""
+    audit(
+        session=session,
+        actor=by,
+        action=ACTIONS[status],
+        target=key,
+        previous_status=previous,
+        reason=reason,
+    )
+
+
 def set_status(
     *, session: Session, key: str, status: str, by: str, reason: str | None = None
 ) -> FindingRead:
@@ -217,11 +240,7 @@ def set_status(
     clean_reason = (reason or "").strip() or None
     if status == DISMISSED and clean_reason is None:
         raise InvalidInputError("a reason is required to dismiss a finding (--reason)")
-    finding = session.exec(select(Finding).where(col(Finding.key) == key)).first()
-    if finding is None:
-        raise NotFoundError(f"no finding with key {key!r}; see `seatwise findings list`")
-    if finding.status == RESOLVED:
-        raise ConflictError(f"finding {key!r} is resolved (no longer produced); nothing to review")
+    finding = reviewable(session.exec(select(Finding).where(col(Finding.key) == key)).first(), key)
     previous = finding.status
     finding.status = status
     finding.status_reason = clean_reason
@@ -229,12 +248,6 @@ def set_status(
     finding.status_at = utcnow()
     session.add(finding)
     session.flush()
-    audit(
-        session=session,
-        actor=by,
-        action=_ACTIONS[status],
-        target=key,
-        previous_status=previous,
-        reason=clean_reason,
-    )
+    audit_review(session=session, key=key, status=status, previous=previous, by=by,
+                 reason=clean_reason)  # fmt: skip
     return get_finding(session=session, key=key)
