@@ -114,8 +114,15 @@ def _task_for(session: Session, subscription: Subscription) -> RenewalTask | Non
     ).first()
 
 
-def ensure_task(*, session: Session, subscription: Subscription, as_of: date) -> RenewalTask:
-    """The task of the contract's current renewal, created (state ``open``) when missing.
+def ensure_task(
+    *,
+    session: Session,
+    subscription: Subscription,
+    as_of: date,
+    figures: ContractFigures | None = None,
+) -> RenewalTask:
+    """The task of the contract's current renewal, created (state ``open``) when missing
+    (``figures``: the contract's as of ``as_of``, when already worked out).
 
     Created with INSERT … ON CONFLICT DO NOTHING, so two processes doing this at once
     (two ``alerts send``) both succeed and share one task.
@@ -124,7 +131,8 @@ def ensure_task(*, session: Session, subscription: Subscription, as_of: date) ->
     task = _task_for(session, subscription)
     if task is not None:
         return task
-    figures = contract_figures(session=session, subscription=subscription, as_of=as_of)
+    if figures is None:
+        figures = contract_figures(session=session, subscription=subscription, as_of=as_of)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = RenewalTask.__table__  # type: ignore[attr-defined]
@@ -149,7 +157,8 @@ def ensure_tasks(*, session: Session, as_of: date) -> list[tuple[Subscription, R
     """A task for every renewal on or after ``as_of`` (trials excluded).
 
     The existing tasks are read in one query; only a renewal without one is asked about
-    again (and its task created).
+    again and its task created, with the figures of all such contracts worked out together
+    (the first visit after an import opens hundreds).
     """
     subscriptions = _upcoming(session, as_of)
     existing = session.exec(
@@ -166,14 +175,14 @@ def ensure_tasks(*, session: Session, as_of: date) -> list[tuple[Subscription, R
     tasks: dict[tuple[int | None, date | None], RenewalTask] = {
         (t.subscription_id, t.renewal_date): t for t in existing
     }
-    return [
-        (
-            sub,
-            tasks.get((sub.id, sub.renewal_date))
-            or ensure_task(session=session, subscription=sub, as_of=as_of),
-        )
-        for sub in subscriptions
-    ]
+    missing = [s for s in subscriptions if (s.id, s.renewal_date) not in tasks]
+    if missing:
+        figures = contract_figures_many(session=session, subscriptions=missing, as_of=as_of)
+        for sub in missing:
+            tasks[(sub.id, sub.renewal_date)] = ensure_task(
+                session=session, subscription=sub, as_of=as_of, figures=figures[int(sub.id or 0)]
+            )
+    return [(sub, tasks[(sub.id, sub.renewal_date)]) for sub in subscriptions]
 
 
 @dataclass(frozen=True)
