@@ -15,7 +15,7 @@ from app.findings.csv_export import COLUMNS, findings_csv_chunks
 from app.findings.models import Finding
 from app.findings.review import FindingFilter, list_findings
 from tests.findings.factories import create_application, days_ago
-from tests.renewals.test_renewal_queries import counted
+from tests.statements import counted
 
 
 def test_the_csv_comes_in_pieces_holding_every_listed_finding_once_in_order(

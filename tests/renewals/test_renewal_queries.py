@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -20,23 +16,9 @@ from app.notify.figures_batch import contract_figures_many
 from tests.conftest import Database
 from tests.login_cookie import COOKIE, login_cookie
 from tests.notify.seed import opened, seed_contract, seed_seats
+from tests.statements import counted
 
 SECRET = "k" * 40
-
-
-@contextmanager
-def counted(engine: sa.Engine) -> Iterator[list[str]]:
-    """The statements ``engine`` sends inside the block."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
 
 
 def _contracts(db: Database, first: int, count: int, today: date) -> None:
