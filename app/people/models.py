@@ -65,7 +65,13 @@ class Assignment(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("account_id", "product_id"),
-        sa.Index("ix_assignment_product_id_removed_at", "product_id", "removed_at"),
+        # account_id too: a seat count joins each live seat to its account from the index.
+        sa.Index(
+            "ix_assignment_product_id_removed_at_account_id",
+            "product_id",
+            "removed_at",
+            "account_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
