@@ -105,7 +105,13 @@ def load_holders(
         )
     )
     if product_ids is not None:
-        query = query.where(col(Assignment.product_id).in_(sorted(product_ids)))
+        product: Any = col(Assignment.product_id)
+        if dialect == "sqlite":
+            # "+ 0" keeps SQLite reading the table in order: through the product index it
+            # reads those rows at random, slower than reading them all (4.2 s against 2.4 s
+            # for 590,000 of 1.1 million seats).
+            product = product + 0
+        query = query.where(product.in_(sorted(product_ids)))
     if by == "person":
         query = query.join(ConnectorConfig, col(ConnectorConfig.id) == col(Account.connector_id))
     # Grouped here, not in SQL: SQLite's GROUP BY over text keys is far slower than pandas.
