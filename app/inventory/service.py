@@ -149,15 +149,33 @@ def _find_application(
     return session.exec(select(Application).where(same_name(Application.name, app_name))).first()
 
 
-def pricing_contract(*, session: Session, product_id: int, today: date) -> Subscription | None:
-    """The contract that prices a product: linked, start ≤ today ≤ end, the latest start."""
-    return session.exec(
+def _pricing(product_ids: list[int], today: date) -> Any:
+    """Contracts pricing the products on ``today``, each product's latest start first."""
+    return (
         select(Subscription)
-        .where(Subscription.product_id == product_id)
+        .where(col(Subscription.product_id).in_(product_ids))
         .where(col(Subscription.start_date) <= today)
         .where((col(Subscription.end_date).is_(None)) | (col(Subscription.end_date) >= today))
         .order_by(col(Subscription.start_date).desc(), col(Subscription.id).desc())
-    ).first()
+    )
+
+
+def pricing_contract(*, session: Session, product_id: int, today: date) -> Subscription | None:
+    """The contract that prices a product: linked, start ≤ today ≤ end, the latest start."""
+    found: Subscription | None = session.exec(_pricing([product_id], today)).first()
+    return found
+
+
+def pricing_seats(
+    *, session: Session, product_ids: list[int], today: date
+) -> dict[int, int | None]:
+    """Per product with a :func:`pricing_contract`, that contract's seats (one query)."""
+    seats: dict[int, int | None] = {}
+    if not product_ids:
+        return seats
+    for contract in session.exec(_pricing(product_ids, today)):
+        seats.setdefault(int(contract.product_id or 0), contract.seats)
+    return seats
 
 
 def effective_seats_purchased(*, session: Session, product: Product, today: date) -> int | None:
@@ -214,6 +232,12 @@ def inventory_products(
         product_ids=[p.id for p, _ in rows if p.id is not None],
         cutoff=now - timedelta(days=active_days),
     )
+    # The vendor's figure, else the pricing contract's seats, read for the page at once.
+    contract_seats = pricing_seats(
+        session=session,
+        product_ids=[p.id for p, _ in rows if p.id is not None and p.seats_purchased is None],
+        today=today,
+    )
     items = []
     for product, connector_name in rows:
         assigned, active, unknown = seats.get(product.id or 0, (0, 0, 0))
@@ -223,8 +247,10 @@ def inventory_products(
                 "external_id": product.external_id,
                 "sku": product.sku,
                 "name": product.name,
-                "seats_purchased": effective_seats_purchased(
-                    session=session, product=product, today=today
+                "seats_purchased": (
+                    product.seats_purchased
+                    if product.seats_purchased is not None
+                    else contract_seats.get(product.id or 0)
                 ),
                 "seats_consumed": product.seats_consumed,
                 "seats_assigned": assigned,
