@@ -7,6 +7,8 @@ database ``SEATWISE_BENCH_PG_URL`` names, by default the test suite's, dropped
 afterwards), then, unless ``--no-analyze``, runs the analytics as ``seatwise analyze``
 does, so the findings are the rules' own. With ``--keep DIR`` the SQLite file is kept in
 DIR and reused by the next run (PostgreSQL: the schema ``sw_bench_pages`` is kept).
+``--database URL`` measures a database filled otherwise, e.g. by ``seatwise sync`` of
+the vendor sandboxes (``seatwise sandbox serve --size 100000``) and ``seatwise analyze``.
 
 The app from ``app.main.create_app`` serves each page and endpoint in this process (an
 admin's session cookie for pages, an admin's bearer token for the API). Per path it
@@ -58,8 +60,11 @@ ADMIN = "bench-pages@example.com"
 
 
 @contextmanager
-def database(backend: str, keep: Path | None) -> Iterator[tuple[str, bool]]:
+def database(backend: str, keep: Path | None, url: str | None) -> Iterator[tuple[str, bool]]:
     """A URL of a database of ``backend`` and whether it is already filled."""
+    if url is not None:
+        yield url, True
+        return
     if backend == "sqlite":
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
@@ -281,7 +286,7 @@ def bulk_review(client: TestClient, counter: Counter, bearer: dict[str, str]) ->
 def run_backend(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     """Build (or reuse) the inventory on ``backend``; time every path."""
     shape = Shape(people=args.people, findings=args.findings)
-    with database(backend, args.keep) as (url, filled):
+    with database(backend, args.keep, args.database) as (url, filled):
         engine = make_engine(url)
         try:
             settings = Settings(
@@ -329,6 +334,7 @@ def main() -> int:
     parser.add_argument("--findings", type=int, default=60_000)
     parser.add_argument("--requests", type=int, default=3, help="warm requests per path")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the database here")
+    parser.add_argument("--database", help="measure this filled database (one backend)")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false")
     parser.add_argument("--only", nargs="*", help="measure only paths containing these")
     parser.add_argument("--target", type=float, default=1000.0, help="warm median, ms")
@@ -337,6 +343,8 @@ def main() -> int:
     if args.people < 10 or args.requests < 1:
         parser.error("--people must be at least 10 and --requests at least 1")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    if args.database:
+        backends = (sa.make_url(args.database).get_backend_name(),)
     rows: list[dict[str, Any]] = []
     for backend in backends:
         rows.extend(run_backend(backend, args))
