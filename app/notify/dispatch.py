@@ -32,7 +32,8 @@ from app.notify.digest import plan_digest, plan_spend_report
 from app.notify.models import Notification
 from app.notify.notification_settings import load_effective_settings
 from app.notify.seat_alerts import plan_free_seat_alerts
-from app.renewals.service import ensure_tasks, plan_escalations
+from app.renewals.service import plan_escalations
+from app.renewals.tasks import ensure_tasks
 
 
 @dataclass

@@ -78,9 +78,7 @@ def _seats(session: Session, product_ids: set[int], as_of: date) -> dict[int, tu
     return {int(p): (int(n), int(a), int(u)) for p, n, a, u in rows}
 
 
-def _syncs(
-    session: Session, product_ids: set[int], as_of: date
-) -> dict[int, tuple[str, datetime | None]]:
+def _syncs(session: Session, product_ids: set[int]) -> dict[int, tuple[str, datetime | None]]:
     """Per product owned by a connector: that connector's name and latest successful sync."""
     if not product_ids:
         return {}
@@ -128,7 +126,7 @@ def contract_figures_many(
     product_ids = _product_ids(session, subscriptions)
     every = {p for ids in product_ids.values() for p in ids}
     seats = _seats(session, every, as_of)
-    syncs = _syncs(session, every, as_of)
+    syncs = _syncs(session, every)
     running = _running(session, {s.product_id for s in subscriptions if s.product_id}, as_of)
     rates: dict[str, RatesOfDay] = {}
     figures = {}
