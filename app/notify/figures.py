@@ -38,11 +38,20 @@ Rules (each is what the e-mail states, so a reader can check it):
     this contract's share of it, in proportion to the seats each contract buys
     (largest remainder, so the shares add up to the product's figure); none when a
     contract's seats are unknown.
+
+:func:`contract_figures_many` reads each kind of figure once for all the contracts it is
+given (seats grouped by product, the products' connectors and latest syncs, the running
+contracts of the products, FX rates once per currency): the renewals page shows hundreds
+of contracts, whose products may hold 100,000 seats each. One contract's figures
+(:func:`contract_figures`) are the same reading for a list of one, so the page, the API
+and the e-mails cannot disagree.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -142,96 +151,6 @@ def proportional_shares(total: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def _product_ids(session: Session, subscription: Subscription) -> list[int]:
-    if subscription.product_id is not None:
-        return [subscription.product_id]
-    ids = session.exec(
-        select(Product.id).where(Product.application_id == subscription.application_id)
-    )
-    return [i for i in ids if i is not None]
-
-
-def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tuple[int, int, int]:
-    """(assigned, active within 30 days, activity unknown) seats of the products as of a day.
-
-    *Activity unknown*: the holder's source reports no sign-in data (a Microsoft 365
-    tenant without Entra ID P1), so the seat cannot count as active whatever its use.
-    """
-    if not product_ids:
-        return 0, 0, 0
-    cutoff = active_since(as_of)
-    active_expr = sa.case((col(Account.last_active_at) >= cutoff, 1), else_=0)
-    row = session.exec(
-        select(
-            sa.func.count(col(Assignment.id)),
-            sa.func.coalesce(sa.func.sum(active_expr), 0),
-            sa.func.coalesce(sa.func.sum(NO_ACTIVITY_DATA), 0),
-        )
-        .join(Account, col(Account.id) == col(Assignment.account_id))
-        .where(
-            col(Assignment.product_id).in_(product_ids),
-            col(Assignment.removed_at).is_(None),
-            col(Account.removed_at).is_(None),
-        )
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
-
-
-def inventory_sync(
-    *, session: Session, product_ids: list[int], as_of: date
-) -> InventorySync | None:
-    """The latest successful sync of the connectors owning the products (the oldest of
-    them), or None when no connector owns them."""
-    if not product_ids:
-        return None
-    owners = (
-        select(col(Product.connector_id))
-        .where(col(Product.id).in_(product_ids), col(Product.connector_id).is_not(None))
-        .distinct()
-    )
-    succeeded = sa.and_(
-        col(SyncRun.connector_id) == col(ConnectorConfig.id), col(SyncRun.status) == SUCCEEDED
-    )
-    rows = session.exec(
-        select(col(ConnectorConfig.name), sa.func.max(col(SyncRun.finished_at)))
-        .outerjoin(SyncRun, succeeded)
-        .where(col(ConnectorConfig.id).in_(owners))
-        .group_by(col(ConnectorConfig.name))
-    ).all()
-    if not rows:
-        return None
-    name, at = min(rows, key=lambda r: (r[1] is not None, r[1] or datetime.min, r[0]))
-    days = None if at is None else (as_of - at.date()).days
-    return InventorySync(name, at, days, days is None or days > STALE_SYNC_DAYS)
-
-
-def sharing_subscriptions(
-    *, session: Session, subscription: Subscription, as_of: date
-) -> list[Subscription]:
-    """Other contracts on the contract's product still running on ``as_of``, by number."""
-    if subscription.product_id is None:
-        return []
-    return list(
-        session.exec(
-            select(Subscription)
-            .where(
-                Subscription.product_id == subscription.product_id,
-                Subscription.id != subscription.id,
-                sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= as_of),
-            )
-            .order_by(col(Subscription.contract_number), col(Subscription.id))
-        )
-    )
-
-
-def sharing_contracts(
-    *, session: Session, subscription: Subscription, as_of: date
-) -> list[tuple[str, int | None]]:
-    """Other contracts on the contract's product still running on ``as_of``: (number, seats)."""
-    others = sharing_subscriptions(session=session, subscription=subscription, as_of=as_of)
-    return [(o.contract_number, o.seats) for o in others]
-
-
 def group_annual_cost(
     *,
     session: Session,
@@ -259,37 +178,6 @@ def group_annual_cost(
         pairs = ", ".join(f"{code}→{currency}" for code in converted.missing)
         return None, f"no FX rate {pairs} on or before {as_of.isoformat()}"
     return converted.total.quantize(CENT), None
-
-
-def contract_figures(
-    *, session: Session, subscription: Subscription, as_of: date
-) -> ContractFigures:
-    """Every figure a renewal alert shows for ``subscription`` as of ``as_of``."""
-    product_ids = _product_ids(session, subscription)
-    assigned, active, unknown = seat_counts(session=session, product_ids=product_ids, as_of=as_of)
-    has_usage = subscription.product_id is not None or assigned > 0
-    cost = annual_cost(subscription)
-    others = sharing_subscriptions(session=session, subscription=subscription, as_of=as_of)
-    figures = ContractFigures(
-        seats_bought=subscription.seats,
-        seats_assigned=assigned,
-        seats_active=active,
-        seats_activity_unknown=unknown,
-        has_usage=has_usage,
-        annual_cost=cost,
-        cost_per_active_user=None,
-        recommended_seats=(
-            recommended_seats(active=active, bought=subscription.seats) if has_usage else None
-        ),
-        currency=subscription.currency,
-        shared_with=[(o.contract_number, o.seats) for o in others],
-        sync=inventory_sync(session=session, product_ids=product_ids, as_of=as_of),
-    )
-    if others:
-        share_with_group(session, figures, [subscription, *others], as_of)
-    else:
-        figures.cost_per_active_user = per_active(cost, active)
-    return figures
 
 
 def per_active(cost: Decimal | None, active: int) -> Decimal | None:
@@ -320,3 +208,159 @@ def share_with_group(
     ordered = sorted(group, key=lambda c: (c.contract_number, c.id or 0))
     shares = proportional_shares(total, [c.seats or 0 for c in ordered])
     figures.recommended_seats = shares[ordered.index(group[0])]
+
+
+def _product_ids(session: Session, subscriptions: Sequence[Subscription]) -> dict[int, list[int]]:
+    """Per contract, its product, or every product of its application when it names none."""
+    apps = {s.application_id for s in subscriptions if s.product_id is None}
+    of_app: dict[int, list[int]] = defaultdict(list)
+    if apps:
+        rows = session.exec(
+            select(col(Product.application_id), col(Product.id)).where(
+                col(Product.application_id).in_(apps)
+            )
+        )
+        for app_id, product_id in rows:
+            if product_id is not None:
+                of_app[app_id].append(product_id)
+    return {
+        int(s.id or 0): [s.product_id] if s.product_id is not None else of_app[s.application_id]
+        for s in subscriptions
+    }
+
+
+def _seats(session: Session, product_ids: set[int], as_of: date) -> dict[int, tuple[int, int, int]]:
+    """Per product: (assigned, active within 30 days, activity unknown), as ``seat_counts``."""
+    if not product_ids:
+        return {}
+    active_expr = sa.case((col(Account.last_active_at) >= active_since(as_of), 1), else_=0)
+    rows = session.exec(
+        select(
+            col(Assignment.product_id),
+            sa.func.count(col(Assignment.id)),
+            sa.func.coalesce(sa.func.sum(active_expr), 0),
+            sa.func.coalesce(sa.func.sum(NO_ACTIVITY_DATA), 0),
+        )
+        .join(Account, col(Account.id) == col(Assignment.account_id))
+        .where(
+            col(Assignment.product_id).in_(product_ids),
+            col(Assignment.removed_at).is_(None),
+            col(Account.removed_at).is_(None),
+        )
+        .group_by(col(Assignment.product_id))
+    ).all()
+    return {int(p): (int(n), int(a), int(u)) for p, n, a, u in rows}
+
+
+def _syncs(session: Session, product_ids: set[int]) -> dict[int, tuple[str, datetime | None]]:
+    """Per product owned by a connector: that connector's name and latest successful sync."""
+    if not product_ids:
+        return {}
+    succeeded = sa.and_(
+        col(SyncRun.connector_id) == col(ConnectorConfig.id), col(SyncRun.status) == SUCCEEDED
+    )
+    latest = dict(
+        session.exec(
+            select(col(ConnectorConfig.id), sa.func.max(col(SyncRun.finished_at)))
+            .outerjoin(SyncRun, succeeded)
+            .group_by(col(ConnectorConfig.id))
+        ).all()
+    )
+    names = dict(session.exec(select(col(ConnectorConfig.id), col(ConnectorConfig.name))).all())
+    owners = session.exec(
+        select(col(Product.id), col(Product.connector_id)).where(
+            col(Product.id).in_(product_ids), col(Product.connector_id).is_not(None)
+        )
+    ).all()
+    return {p: (names[c], latest.get(c)) for p, c in owners if p is not None and c in names}
+
+
+def _running(session: Session, product_ids: set[int], as_of: date) -> dict[int, list[Subscription]]:
+    """Per product: the contracts on it still running on ``as_of``, by number."""
+    if not product_ids:
+        return {}
+    rows = session.exec(
+        select(Subscription)
+        .where(
+            col(Subscription.product_id).in_(product_ids),
+            sa.or_(col(Subscription.end_date).is_(None), col(Subscription.end_date) >= as_of),
+        )
+        .order_by(col(Subscription.contract_number), col(Subscription.id))
+    )
+    running: dict[int, list[Subscription]] = defaultdict(list)
+    for sub in rows:
+        running[int(sub.product_id or 0)].append(sub)
+    return running
+
+
+def contract_figures_many(
+    *, session: Session, subscriptions: Sequence[Subscription], as_of: date
+) -> dict[int, ContractFigures]:
+    """Every figure a renewal alert shows, per contract id, as of ``as_of``."""
+    product_ids = _product_ids(session, subscriptions)
+    every = {p for ids in product_ids.values() for p in ids}
+    seats = _seats(session, every, as_of)
+    syncs = _syncs(session, every)
+    running = _running(session, {s.product_id for s in subscriptions if s.product_id}, as_of)
+    rates: dict[str, RatesOfDay] = {}
+    figures = {}
+    for sub in subscriptions:
+        ids = product_ids[int(sub.id or 0)]
+        counts = [seats.get(p, (0, 0, 0)) for p in ids]
+        assigned, active, unknown = (sum(c[i] for c in counts) for i in range(3))
+        has_usage = sub.product_id is not None or assigned > 0
+        cost = annual_cost(sub)
+        others = [o for o in running.get(sub.product_id or 0, []) if o.id != sub.id]
+        owned = {syncs[p] for p in ids if p in syncs}
+        one = ContractFigures(
+            seats_bought=sub.seats,
+            seats_assigned=assigned,
+            seats_active=active,
+            seats_activity_unknown=unknown,
+            has_usage=has_usage,
+            annual_cost=cost,
+            cost_per_active_user=None,
+            recommended_seats=(
+                recommended_seats(active=active, bought=sub.seats) if has_usage else None
+            ),
+            currency=sub.currency,
+            shared_with=[(o.contract_number, o.seats) for o in others],
+            sync=_oldest(owned, as_of),
+        )
+        if others:
+            day_rates = rates.setdefault(
+                sub.currency, RatesOfDay(session=session, currency=sub.currency, day=as_of)
+            )
+            share_with_group(session, one, [sub, *others], as_of, rates=day_rates)
+        else:
+            one.cost_per_active_user = per_active(cost, active)
+        figures[int(sub.id or 0)] = one
+    return figures
+
+
+def _oldest(owned: set[tuple[str, datetime | None]], as_of: date) -> InventorySync | None:
+    """The connector synced longest ago (never first), as ``inventory_sync`` picks it."""
+    if not owned:
+        return None
+    name, at = min(owned, key=lambda r: (r[1] is not None, r[1] or datetime.min, r[0]))
+    days = None if at is None else (as_of - at.date()).days
+    return InventorySync(name, at, days, days is None or days > STALE_SYNC_DAYS)
+
+
+def contract_figures(
+    *, session: Session, subscription: Subscription, as_of: date
+) -> ContractFigures:
+    """Every figure a renewal alert shows for ``subscription`` as of ``as_of``."""
+    return contract_figures_many(session=session, subscriptions=[subscription], as_of=as_of)[
+        int(subscription.id or 0)
+    ]
+
+
+def seat_counts(*, session: Session, product_ids: list[int], as_of: date) -> tuple[int, int, int]:
+    """(assigned, active within 30 days, activity unknown) seats of the products as of a day.
+
+    *Activity unknown*: the holder's source reports no sign-in data (a Microsoft 365
+    tenant without Entra ID P1), so the seat cannot count as active whatever its use.
+    """
+    counts = _seats(session, set(product_ids), as_of).values()
+    return sum(c[0] for c in counts), sum(c[1] for c in counts), sum(c[2] for c in counts)

@@ -36,8 +36,7 @@ from app.notify.alerts import (
     person_has_left,
     renewal_link,
 )
-from app.notify.figures import ContractFigures, contract_figures
-from app.notify.figures_batch import contract_figures_many
+from app.notify.figures import ContractFigures, contract_figures, contract_figures_many
 from app.notify.render import render_email
 from app.renewals.models import RenewalTask
 from app.renewals.tasks import OPEN, ensure_task, ensure_tasks, task_for, upcoming

@@ -16,8 +16,7 @@ from sqlmodel import Session, col, select
 from app.core.db import utcnow
 from app.inventory.models import Subscription
 from app.notify.alerts import contract_owner
-from app.notify.figures import ContractFigures, contract_figures
-from app.notify.figures_batch import contract_figures_many
+from app.notify.figures import ContractFigures, contract_figures, contract_figures_many
 from app.renewals.models import RenewalTask
 
 OPEN = "open"

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.notify.figures_batch import contract_figures_many
+from app.notify.figures import contract_figures_many
 from tests.spend.spend_rows import application, contract, person, product, seat
 
 

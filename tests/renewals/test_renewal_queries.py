@@ -11,8 +11,7 @@ from app.auth import service as auth_service
 from app.core.settings import Settings
 from app.inventory.models import Subscription
 from app.main import create_app
-from app.notify.figures import contract_figures
-from app.notify.figures_batch import contract_figures_many
+from app.notify.figures import contract_figures, contract_figures_many
 from tests.conftest import Database
 from tests.login_cookie import COOKIE, login_cookie
 from tests.notify.seed import opened, seed_contract, seed_seats
