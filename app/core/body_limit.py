@@ -9,11 +9,12 @@ every other body is small (a form, a JSON object of settings or finding keys).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import HTTPException
+
+from app.core.nul_guard import send_problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -85,22 +86,6 @@ class LimitBody:
         except BodyTooLarge as exc:
             if started:
                 raise
-            await _refuse(send, str(exc.detail))
-
-
-async def _refuse(send: Send, detail: str) -> None:
-    body = json.dumps(
-        {"type": "about:blank", "title": "Content Too Large", "status": 413, "detail": detail}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+            await send_problem(
+                send, 413, "Content Too Large", str(exc.detail), (b"connection", b"close")
+            )

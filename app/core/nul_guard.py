@@ -100,16 +100,25 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 async def _refuse(send: Send, where: str) -> None:
     detail = f"{where} contains a NUL character (\\u0000), which no field accepts"
+    await send_problem(send, 422, "Invalid request", detail)
+
+
+async def send_problem(
+    send: Send, status: int, title: str, detail: str, *headers: tuple[bytes, bytes]
+) -> None:
+    """Answer with an RFC 9457 problem+json from ASGI middleware, before any route runs
+    (the application's own handlers never see such a request)."""
     body = json.dumps(
-        {"type": "about:blank", "title": "Invalid request", "status": 422, "detail": detail}
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 422,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )

@@ -193,3 +193,16 @@ def part(message: EmailMessage, subtype: str = "plain") -> str:
     body = message.get_body(preferencelist=(subtype,))
     assert body is not None, f"no {subtype} part"
     return str(body.get_content())
+
+
+class HeldLock:
+    """A leader lock this process always holds (one scheduler, no election)."""
+
+    def try_acquire(self) -> bool:
+        return True
+
+    def still_held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass

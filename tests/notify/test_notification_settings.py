@@ -22,6 +22,7 @@ from app.notify.models import NotificationSetting
 from tests.conftest import Database
 from tests.notify.seed import (
     PROCUREMENT,
+    HeldLock,
     opened,
     outbox,
     seed_contract,
@@ -183,23 +184,10 @@ def _cron(expression: str) -> str:
     return repr(CronTrigger.from_crontab(expression, timezone=UTC))
 
 
-class _HeldLock:
-    """A leader lock this process always holds (one scheduler, no election)."""
-
-    def try_acquire(self) -> bool:
-        return True
-
-    def still_held(self) -> bool:
-        return True
-
-    def release(self) -> None:
-        pass
-
-
 def test_running_scheduler_reschedules_a_changed_schedule_on_its_next_poll(
     committed_db: Database,
 ) -> None:
-    service = SchedulerService(committed_db.engine, SETTINGS, lock=_HeldLock())
+    service = SchedulerService(committed_db.engine, SETTINGS, lock=HeldLock())
     service._scheduler = BackgroundScheduler(timezone=UTC)
     try:
         service._tick()

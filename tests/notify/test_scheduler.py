@@ -15,28 +15,15 @@ from app.jobs import INTERRUPTED, SchedulerService, job_specs, last_started
 from app.notify import notification_settings as ns
 from app.notify.models import JobRun
 from tests.conftest import Database
-from tests.notify.seed import opened, settings_for
+from tests.notify.seed import HeldLock, opened, settings_for
 
 SETTINGS = settings_for(25)
-
-
-class _HeldLock:
-    """A leader lock this process always holds (one scheduler, no election)."""
-
-    def try_acquire(self) -> bool:
-        return True
-
-    def still_held(self) -> bool:
-        return True
-
-    def release(self) -> None:
-        pass
 
 
 @contextmanager
 def _paused_leader(db: Database) -> Iterator[SchedulerService]:
     """A leading service whose scheduler holds its jobs without running them."""
-    service = SchedulerService(db.engine, SETTINGS, lock=_HeldLock())
+    service = SchedulerService(db.engine, SETTINGS, lock=HeldLock())
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.start(paused=True)
     service._scheduler = scheduler
@@ -93,7 +80,7 @@ def _runs(db: Database, job: str) -> list[JobRun]:
 @contextmanager
 def _leading(db: Database) -> Iterator[SchedulerService]:
     """A service that has just become the leader, its scheduler running."""
-    service = SchedulerService(db.engine, SETTINGS, lock=_HeldLock())
+    service = SchedulerService(db.engine, SETTINGS, lock=HeldLock())
     try:
         service._tick()
         assert service.is_leader
