@@ -31,10 +31,31 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
-MONEY = sa.Numeric(18, 4)
+MONEY_SCALE = 4
+MONEY = sa.Numeric(18, MONEY_SCALE)
 """Money column type: exact decimals (SQLite round-trips through SQLAlchemy's scale)."""
 MAX_MONEY = Decimal(10) ** 14
 """Amounts must stay below this: ``MONEY`` holds 14 digits before the decimal point."""
+EXACT_DIGITS = 15
+"""SQLite keeps NUMERIC values as doubles, exact to 15 significant digits (as Excel is)."""
+
+
+def inexact(value: Decimal, *, scale: int) -> str | None:
+    """Why ``value`` would not come back from a column of ``scale`` decimals as given, on
+    either backend, or None. PostgreSQL rounds extra decimals away and SQLite keeps 15
+    significant digits, both silently, so such a value is refused where it is typed."""
+    if not value.is_finite():
+        return "is not a number"
+    digits, exponent = value.normalize().as_tuple()[1:]
+    if isinstance(exponent, int) and exponent < -scale:
+        return f"has more than {scale} decimal places"
+    if len(digits) > EXACT_DIGITS:
+        return (
+            f"has more than {EXACT_DIGITS} significant digits, more than a spreadsheet or "
+            "Seatwise keeps exactly; round it"
+        )
+    return None
+
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

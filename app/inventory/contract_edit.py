@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.auth.service import audit
 from app.core.days import Day
-from app.core.db import MAX_MONEY, MAX_ROW_ID, get_row, utcnow
+from app.core.db import MAX_MONEY, MAX_ROW_ID, MONEY_SCALE, get_row, inexact, utcnow
 from app.core.emails import checked_address
 from app.core.errors import InvalidInputError
 from app.inventory.models import Subscription
+
+
+def _exact(value: Decimal) -> Decimal:
+    if (problem := inexact(value, scale=MONEY_SCALE)) is not None:
+        raise ValueError(f"{value} {problem}")
+    return value
+
+
+ExactMoney = Annotated[Decimal, AfterValidator(_exact)]
+"""An amount the ``MONEY`` column gives back as typed (see ``app.core.db.inexact``)."""
 
 BILLING_CYCLES = ("monthly", "quarterly", "annual", "biennial", "triennial")
 REQUIRED = ("auto_renew", "billing_cycle", "notice_days")
@@ -31,8 +41,8 @@ class ContractUpdate(BaseModel):
     notice_days: int | None = Field(default=None, ge=0, le=3650)
     billing_cycle: str | None = None
     seats: int | None = Field(default=None, ge=0, le=MAX_ROW_ID)
-    unit_price: Decimal | None = Field(default=None, ge=0, lt=MAX_MONEY)
-    total_cost: Decimal | None = Field(default=None, ge=0, lt=MAX_MONEY)
+    unit_price: ExactMoney | None = Field(default=None, ge=0, lt=MAX_MONEY)
+    total_cost: ExactMoney | None = Field(default=None, ge=0, lt=MAX_MONEY)
     cost_centre: str | None = Field(default=None, max_length=100)
     owner_email: str | None = Field(default=None, max_length=320)
     notes: str | None = Field(default=None, max_length=10_000)

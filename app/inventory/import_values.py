@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 import pycountry
 
 from app.core.days import check_day
+from app.core.db import MAX_MONEY, MONEY_SCALE, inexact
 from app.core.emails import normalised_address
 from app.inventory.import_files import Cell
 
@@ -48,10 +49,6 @@ _GROUPED_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
 _GROUPED_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _TRUE = {"yes", "true", "1"}
 _FALSE = {"no", "false", "0"}
-_MAX_MONEY = Decimal(10) ** 14  # MONEY is Numeric(18, 4)
-# SQLite keeps NUMERIC values as doubles, exact to 15 significant digits (as Excel is):
-# a longer amount would be stored altered and differ from its file on every re-import.
-_MONEY_DIGITS = 15
 
 
 class CellError(ValueError):
@@ -145,16 +142,10 @@ def read_amount(cell: Cell, *, decimal_comma: bool = False) -> Decimal:
         raise CellError(f"expected an amount, got {cell!r}")
     if not amount.is_finite():
         raise CellError(f"expected an amount, got {cell!r}")
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -4:
-        raise CellError(f"{cell!r} has more than 4 decimal places")
-    if abs(amount) >= _MAX_MONEY:
+    if abs(amount) >= MAX_MONEY:
         raise CellError(f"{cell!r} is too large")
-    if len(amount.normalize().as_tuple().digits) > _MONEY_DIGITS:
-        raise CellError(
-            f"{cell!r} has more than {_MONEY_DIGITS} significant digits, more than a "
-            "spreadsheet or Seatwise keeps exactly; round it"
-        )
+    if (problem := inexact(amount, scale=MONEY_SCALE)) is not None:
+        raise CellError(f"{cell!r} {problem}")
     return amount
 
 

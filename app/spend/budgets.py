@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from analytics.model import Finding
 from analytics.spend import find_budget_overruns, month_index
-from app.core.db import MAX_MONEY, get_row
+from app.core.db import MAX_MONEY, MONEY_SCALE, get_row, inexact
 from app.core.errors import InvalidInputError, NotFoundError
 from app.people.models import Person
 from app.spend.allocation import assign_keys
@@ -37,7 +37,7 @@ SCOPES = ("department", "cost_centre")
 
 
 def parse_amount(text: str | Decimal) -> Decimal:
-    """Return a budget amount: a number of at most 2 decimals, not negative.
+    """Return a budget amount: a number of at most 4 decimals, not negative.
 
     Raises:
         InvalidInputError: The amount is not a number or is negative.
@@ -52,6 +52,8 @@ def parse_amount(text: str | Decimal) -> Decimal:
         raise InvalidInputError(f"budget amount must not be negative, got {text}")
     if amount >= MAX_MONEY:
         raise InvalidInputError(f"budget amount must be below 10^14, got {text}")
+    if (problem := inexact(amount, scale=MONEY_SCALE)) is not None:
+        raise InvalidInputError(f"budget amount {text} {problem}")
     return amount
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.core.db import inexact
 from app.core.errors import InvalidInputError, SeatwiseError
 from app.spend.models import FxRate
 
@@ -61,7 +62,9 @@ def normalise_currency(code: str) -> str:
 
 
 MAX_RATE = Decimal(10) ** 10
-"""Rates are stored with 10 digits before the decimal point (``FxRate.rate``)."""
+"""Rates are stored with 10 digits before the decimal point (``FxRate.rate``)..."""
+RATE_SCALE = 10
+"""... and 10 after it."""
 
 
 def parse_rate(text: str | Decimal) -> Decimal:
@@ -78,6 +81,8 @@ def parse_rate(text: str | Decimal) -> Decimal:
         raise InvalidInputError(f"FX rate must be a positive number, got {text!r}")
     if rate >= MAX_RATE:
         raise InvalidInputError(f"FX rate must be below 10^10, got {text!r}")
+    if (problem := inexact(rate, scale=RATE_SCALE)) is not None:
+        raise InvalidInputError(f"FX rate {text} {problem}")
     return rate
 
 

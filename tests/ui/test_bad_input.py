@@ -97,6 +97,31 @@ def test_numbers_beyond_the_columns_are_refused_by_name(web: Web) -> None:
     _refused(page.post("/settings/catalog", data=catalog), "1 to 100 characters")
 
 
+def test_amounts_the_database_would_not_give_back_as_typed_are_refused(web: Web) -> None:
+    # PostgreSQL rounds decimals beyond a column's scale away and SQLite keeps 15
+    # significant digits, both silently: a budget of 12345678901234.56 came back as
+    # ...234.5625 on SQLite, and a price of 1.23456 as 1.2346 on PostgreSQL.
+    seed_inventory(web.db.engine)
+    api = _api(web)
+    body = {"department": "Ops", "year": 2027, "currency": "EUR"}
+    _refused(api.put("/api/v1/budgets", json={**body, "amount": "12345678901234.56"}),
+             "has more than 15 significant digits")  # fmt: skip
+    _refused(api.put("/api/v1/budgets", json={**body, "amount": "10.12345"}),
+             "has more than 4 decimal places")  # fmt: skip
+    _refused(api.patch("/api/v1/contracts/1", json={"unit_price": "1.23456"}),
+             "has more than 4 decimal places")  # fmt: skip
+    _refused(api.patch("/api/v1/contracts/1", json={"total_cost": "98765432109876.5432"}),
+             "has more than 15 significant digits")  # fmt: skip
+    rate = {"base": "EUR", "quote": "USD", "day": "2026-01-01"}
+    _refused(api.put("/api/v1/fx-rates", json={**rate, "rate": "1.12345678901"}),
+             "has more than 10 decimal places")  # fmt: skip
+    assert api.put("/api/v1/budgets", json={**body, "amount": "98765432109876.5"}).is_success
+    assert api.patch("/api/v1/contracts/1", json={"unit_price": "1.2345"}).is_success
+    assert api.put("/api/v1/fx-rates", json={**rate, "rate": "1.1234567891"}).is_success
+    budgets = api.get("/api/v1/budgets", params={"year": 2027}).json()["items"]
+    assert [b["budget"] for b in budgets if b["name"] == "Ops"] == ["98765432109876.50"]
+
+
 def test_clearing_a_contracts_required_field_is_refused_naming_it(web: Web) -> None:
     seed_inventory(web.db.engine)
     api = _api(web)
