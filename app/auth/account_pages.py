@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import logins, service
 from app.auth.pages import guarded_check, start_login
+from app.core import flash
 from app.core.csrf import CsrfChecked
 from app.core.errors import InvalidInputError
 from app.core.pages import render
@@ -23,7 +24,7 @@ CURRENT_WRONG = "Your current password is wrong."
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, user: CurrentUser) -> Response:
     """The account page: e-mail, role, and the change-password form."""
-    message = request.query_params.get("message")
+    message = flash.message(request)
     return render(request, "auth/account.html", user, {"message": message, "error": None})
 
 
@@ -69,4 +70,5 @@ def change_password(
     except InvalidInputError as exc:
         return refused(f"The new {exc}.", 400)
     start_login(request, session, settings, user)
-    return RedirectResponse("/account?message=Password+changed", status_code=303)
+    query = flash.signed_query(request, [("message", "Password changed")])
+    return RedirectResponse(f"/account?{query}", status_code=303)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import admin
 from app.auth import service as auth_service
 from app.auth.logins import count_sessions
+from app.core import flash
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
 from app.core.pages import PostedForm, SettingsUser, render
@@ -62,7 +63,7 @@ def _page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    context = {**_context(session, settings), "message": request.query_params.get("message")}
+    context = {**_context(session, settings), "message": flash.message(request)}
     context.update(extra)
     return render(request, "settings/index.html", user, context, status_code=status_code)
 
@@ -78,14 +79,15 @@ def settings_page(
     """Everything an admin configures, on one page."""
     context = {
         **_context(session, settings, offset),
-        "message": request.query_params.get("message"),
+        "message": flash.message(request),
     }
     return render(request, "settings/index.html", user, context)
 
 
-def _done(message: str, section: str = "") -> Response:
+def _done(request: Request, message: str, section: str = "") -> Response:
     anchor = f"#{section}" if section else ""
-    return RedirectResponse(f"/settings?message={message}{anchor}", status_code=303)
+    query = flash.signed_query(request, [("message", message)])
+    return RedirectResponse(f"/settings?{query}{anchor}", status_code=303)
 
 
 def _refused(
@@ -118,7 +120,7 @@ def add_user(
         )
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
-    return _done("User+created")
+    return _done(request, "User created")
 
 
 @router.post("/settings/users/{user_id}", response_class=HTMLResponse)
@@ -139,7 +141,7 @@ def change_user(
         )
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
-    return _done("User+saved")
+    return _done(request, "User saved")
 
 
 @router.post("/settings/users/{user_id}/logout", response_class=HTMLResponse)
@@ -156,7 +158,7 @@ def end_logins(
         admin.end_sessions(session=session, user_id=user_id, actor=user.email)
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
-    return _done("Logins+ended")
+    return _done(request, "Logins ended")
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
@@ -181,11 +183,11 @@ def add_token(
 
 @router.post("/settings/tokens/{token_id}/revoke")
 def revoke(
-    token_id: RowId, user: SettingsUser, _csrf: CsrfChecked, session: SessionDep
+    request: Request, token_id: RowId, user: SettingsUser, _csrf: CsrfChecked, session: SessionDep
 ) -> Response:
     """Revoke a token."""
     admin.revoke_token(session=session, token_id=token_id, actor=user.email)
-    return _done("Token+revoked")
+    return _done(request, "Token revoked")
 
 
 @router.post("/settings/policies", response_class=HTMLResponse)
@@ -216,7 +218,7 @@ def save_policy(
         )
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
-    return _done("Policy+saved")
+    return _done(request, "Policy saved")
 
 
 @router.post("/settings/catalog", response_class=HTMLResponse)
@@ -245,7 +247,7 @@ def save_catalog(
         )
     except SeatwiseError as exc:
         return _refused(request, user, session, settings, exc)
-    return _done("Catalogue+saved")
+    return _done(request, "Catalogue saved")
 
 
 def _notification_form(form: PostedForm) -> dict[str, str]:
@@ -284,12 +286,13 @@ def save_notifications(
             notify_values=values,
         )
     if not changed:
-        return _done("No+notification+setting+changed", "notifications")
-    return _done(f"Saved+{len(changed)}+notification+setting(s)", "notifications")
+        return _done(request, "No notification setting changed", "notifications")
+    return _done(request, f"Saved {len(changed)} notification setting(s)", "notifications")
 
 
 @router.post("/settings/notifications/reset")
 def reset_notification(
+    request: Request,
     user: SettingsUser,
     _csrf: CsrfChecked,
     session: SessionDep,
@@ -300,4 +303,4 @@ def reset_notification(
     notification_settings.reset_notification_setting(
         session=session, settings=settings, key=key, actor=user.email
     )
-    return _done("Notification+setting+reset+to+the+default", "notifications")
+    return _done(request, "Notification setting reset to the default", "notifications")

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from app.core import flash
 from app.core.csrf import CsrfChecked
 from app.core.db import MAX_ROW_ID
 from app.core.errors import SeatwiseError
@@ -119,7 +120,7 @@ def findings_page(
         statuses=STATUSES,
         severities=SEVERITY_ORDER,
         applications=application_names(session=session),
-        message=request.query_params.get("message"),
+        message=flash.message(request),
     )
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "findings-list":
         return render(request, "findings/_list.html", user, context, headers={"Vary": "HX-Request"})
@@ -192,7 +193,7 @@ def findings_review(
     shown = {k: v for k, v in query.items() if v} | ({"offset": str(offset)} if offset else {})
     here = "/findings" + (f"?{urlencode(shown)}" if shown else "")
     if not request.headers.get("hx-request"):
-        note = urlencode({"message": message or error or ""})
+        note = flash.signed_query(request, [("message", message or error or "")])
         return RedirectResponse(f"{here}{'&' if shown else '?'}{note}", status_code=303)
     context.update(message=message, error=error)
     # The address bar follows the page shown (it may have stepped back to the last one).

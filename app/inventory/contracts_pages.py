@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import col, func, select
 
+from app.core import flash
 from app.core.csrf import CsrfChecked
 from app.core.db import retrying_deadlocks
 from app.core.errors import SeatwiseError, problem_text, retry_after
@@ -79,8 +79,9 @@ def contracts_page(
 ) -> Response:
     """Every contract by renewal date."""
     context = _list_context(session, offset)
-    context["message"] = request.query_params.get("message")
-    context["warnings"] = request.query_params.getlist("warning")
+    told = flash.shown(request, "message", "warning") or {}
+    context["message"] = next(iter(told.get("message", [])), None)
+    context["warnings"] = told.get("warning", [])
     return render(request, "contracts/index.html", user, context)
 
 
@@ -132,9 +133,10 @@ def upload_contracts(
     if len(result.warnings) > SHOWN_WARNINGS:
         more = len(result.warnings) - SHOWN_WARNINGS
         warnings.append(f"… and {more} more")
-    query = urlencode(
+    query = flash.signed_query(
+        request,
         [("message", f"Imported {upload.filename or 'the file'} ({summary})")]
-        + [("warning", w) for w in warnings]
+        + [("warning", w) for w in warnings],
     )
     return RedirectResponse(f"/contracts?{query}", 303)
 

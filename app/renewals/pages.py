@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analytics.spend import FIRST_YEAR, LAST_YEAR
+from app.core import flash
 from app.core.csrf import CsrfChecked
 from app.core.db import get_row
 from app.core.errors import SeatwiseError, retry_after
@@ -92,7 +93,7 @@ def _page_context(
         "next": urlencode({"month": next_month.strftime("%Y-%m"), **keep}),
         "states": STATES,
         "decisions": DECISIONS,
-        "message": request.query_params.get("message"),
+        "message": flash.message(request),
         "edit": None,
         "within": within,
         "within_choices": sorted({*WITHIN_CHOICES, *([within] if within else [])}),
@@ -192,5 +193,6 @@ def update_renewal(
         return page
     month = _month(posted["month"], view.renewal_date).strftime("%Y-%m")
     kept = {"within": within} if within else {}
-    query = urlencode({"month": month, **kept, "message": f"Saved {view.contract_number}."})
+    saved = flash.signed_query(request, [("message", f"Saved {view.contract_number}.")])
+    query = f"{urlencode({'month': month, **kept})}&{saved}"
     return RedirectResponse(f"/renewals?{query}#renewal-{view.subscription_id}", status_code=303)

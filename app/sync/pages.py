@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.core import flash
 from app.core.csrf import CsrfChecked
 from app.core.errors import SeatwiseError
 from app.core.pages import ConnectorsUser, PostedForm, render
@@ -84,8 +84,8 @@ def connector_detail(
     context = {
         "c": configs.masked_view(row),
         **_runs_context(session, name),
-        "tested": request.query_params.get("tested"),
-        "test_ok": request.query_params.get("ok") == "1",
+        "tested": tested["tested"][0] if (tested := flash.shown(request, "tested", "ok")) else None,
+        "test_ok": bool(tested and tested["ok"] == ["1"]),
         "added": request.query_params.get("added") == "1",
     }
     return render(request, "sync/connector.html", user, context)
@@ -125,7 +125,7 @@ def test_connector(
         message, ok = describe_error(exc), False
     if request.headers.get("hx-request"):
         return render(request, "sync/_test_result.html", user, {"message": message, "ok": ok})
-    query = urlencode({"tested": message, "ok": "1" if ok else "0"})
+    query = flash.signed_query(request, [("tested", message), ("ok", "1" if ok else "0")])
     return RedirectResponse(f"/connectors/{name}?{query}", status_code=303)
 
 

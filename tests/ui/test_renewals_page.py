@@ -149,7 +149,10 @@ def test_a_saved_row_leads_back_to_the_month_shown_and_the_row(web: Web) -> None
     response = _save(web, "C-100", state="decided", decision="renew", month=shown)
     assert response.status_code == 303
     query = urlencode({"month": shown, "message": "Saved C-100."})
-    assert response.headers["location"] == f"/renewals?{query}#renewal-{seeded.subscription_id}"
+    location = response.headers["location"]
+    assert location.startswith(f"/renewals?{query}&sig=")
+    assert location.endswith(f"#renewal-{seeded.subscription_id}")
+    assert "Saved C-100." in web.client("procurement").get(location.split("#")[0]).text
     task = _task(web, seeded.subscription_id)
     assert (task.state, task.decision) == ("decided", "renew")
     # The month the user was looking at, even when the renewal falls in another.
