@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
         currency: CurrencyOption = None,
         today: TodayOption = None,
     ) -> None:
-        """Forecast spend for the next months; prints the back-test error (WAPE)."""
+        """Forecast spend for the next months; prints the back-test errors (WAPE, MAPE)."""
         table = fmt.strip().lower() == "table"
         groupings, fmt = _checked(by, "json" if table else fmt, "app")
         if not 1 <= months <= forecasting.MAX_HORIZON:

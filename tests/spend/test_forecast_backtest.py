@@ -120,7 +120,7 @@ def test_forecast_refuses_an_uplift_for_no_contract_or_below_minus_100(
         assert cli("report", "forecast", "--today", "2026-11-25", "--uplift", ok).exit_code == 0
 
 
-def test_forecast_command_prints_backtest_wape(committed_db: Database, cli: Any) -> None:
+def test_forecast_command_prints_backtest_wape_and_mape(committed_db: Database, cli: Any) -> None:
     with Session(committed_db.engine) as s:
         app = application(s, "Metered", "Meterco")
         sub = contract(s, app, "M-1", billing_cycle="monthly", auto_renew=True)
@@ -133,6 +133,12 @@ def test_forecast_command_prints_backtest_wape(committed_db: Database, cli: Any)
     # Held out Aug..Oct, forecast from Jul: 100 each → (10 + 20 + 30) / (110 + 120 + 130).
     assert "WAPE 16.67%" in result.stdout
     assert "2026-08..2026-10" in result.stdout
+    # The issue asks for the mean absolute percentage error printed, and in the report.
+    assert "MAPE 16.28% (mean absolute percentage error of the 3 months with spend)" in (
+        result.stdout
+    )
+    csv_run = cli("report", "forecast", "--today", "2026-11-25", "--format", "csv")
+    assert "MAPE 16.28%" in csv_run.stderr
     data = json.loads(cli("report", "forecast", "--today", "2026-11-25", "--format", "json").stdout)
     assert data["backtest"]["wape_percent"] == "16.67"
     assert data["backtest"]["mape_percent"] == "16.28"  # |10/110|, |20/120|, |30/130|
