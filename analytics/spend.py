@@ -17,7 +17,9 @@ begin on a monthly anniversary of ``start`` on or before ``end``; each such mont
 charged to the calendar month it begins in. A contract starting on the 1st therefore
 covers its calendar months ``start..end`` inclusive (a partial last month counts as a
 whole one); a contract from 2026-01-15 to 2027-01-14 covers 12 months, January to
-December 2026.
+December 2026. An anniversary on a day its month lacks (the 29th to 31st) falls on the
+first of the next month, not on the month's last day: a year from 2028-02-29 runs to
+2029-02-28 and covers 12 months, a month from 2027-03-31 runs to 2027-04-30.
 
 Months are integers (``year * 12 + month - 1``) so ranges are plain ``range`` objects.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
@@ -126,9 +128,20 @@ def term_months(start: date, end: date) -> int:
     if end < start:
         return 0
     k = month_index(end) - month_index(start)
-    if add_months(start, k) > end:
+    if _anniversary(start, k) > end:
         k -= 1
     return k + 1
+
+
+def _anniversary(start: date, months: int) -> date:
+    """Return the day a term from ``start`` reaches ``months`` months.
+
+    A day the month lacks moves to the next month's first day: 2028-02-29 reaches 12
+    months on 2029-03-01, so a term ending 2029-02-28 has not begun a 13th month (the
+    clamped 2029-02-28 would count one).
+    """
+    moved = add_months(start, months)
+    return moved + timedelta(days=1) if moved.day < start.day else moved
 
 
 def to_cents(amount: Any) -> int:

@@ -75,6 +75,17 @@ def test_term_months_counts_calendar_months_or_anniversaries() -> None:
     assert term_months(date(2026, 2, 1), date(2026, 1, 31)) == 0
 
 
+def test_an_anniversary_on_a_day_the_month_lacks_starts_no_extra_month() -> None:
+    # A year from a leap day ends on 28 February: 12 months, not 13.
+    assert term_months(date(2028, 2, 29), date(2029, 2, 28)) == 12
+    assert term_months(date(2028, 2, 29), date(2029, 3, 1)) == 13
+    # A month from the 31st ends on the 30th (or the 28th/29th in February).
+    assert term_months(date(2027, 3, 31), date(2027, 4, 30)) == 1
+    assert term_months(date(2027, 1, 31), date(2027, 2, 28)) == 1
+    assert term_months(date(2027, 1, 31), date(2027, 3, 1)) == 2
+    assert term_months(date(2027, 8, 31), date(2028, 8, 30)) == 12
+
+
 def test_half_cent_rounds_up() -> None:
     assert to_cents(Decimal("10.005")) == 1001
     assert to_cents(Decimal("-10.005")) == -1001
