@@ -2,13 +2,16 @@
 
 A contract's ``unit_price`` is the price of one seat for one billing cycle, so the
 monthly seat cost is ``unit_price / months``; without a unit price it is
-``total_cost / seats / months``. Costs stay exact (Decimal, 28 significant digits);
-rounding to the cent happens once, on a finding's final amount.
+``total_cost / seats / months``. Costs stay exact: ``exact_monthly_seat_cost`` is a
+``Fraction`` (``10 / 3`` stays a third), so a saving of several seats is the exact
+product, rounded half-up to the cent once (``round_cents``). A Decimal cost rounded to
+28 digits would not do: 3 x (12.10 / 12) is 3.0249…9 in Decimal, 3.025 exactly → 3.03.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 import pandas as pd
@@ -54,9 +57,14 @@ def to_decimal(value: Any) -> Decimal | None:
         raise PricingError(f"money value must be a number, got {value!r}") from exc
 
 
-def round_cents(amount: Decimal) -> Decimal:
-    """Round an amount half-up to the cent (10.005 → 10.01)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+def round_cents(amount: Decimal | Fraction) -> Decimal:
+    """Round an amount half-up to the cent (10.005 → 10.01), exactly for a Fraction."""
+    if isinstance(amount, Decimal):
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    cents, remainder = divmod(abs(amount.numerator) * 100, amount.denominator)
+    if 2 * remainder >= amount.denominator:
+        cents += 1
+    return Decimal(-cents if amount < 0 else cents).scaleb(-2).quantize(CENT)
 
 
 def cycle_months(billing_cycle: Any) -> int | None:
@@ -80,7 +88,9 @@ def cycle_months(billing_cycle: Any) -> int | None:
 def monthly_seat_cost(
     *, unit_price: Any, total_cost: Any, seats: Any, billing_cycle: Any
 ) -> Decimal | None:
-    """Return the exact monthly cost of one seat of a contract (None when not derivable).
+    """Return the monthly cost of one seat of a contract as a Decimal (None when not derivable).
+
+    For display and evidence; amounts of several seats use ``exact_monthly_seat_cost``.
 
     Args:
         unit_price: Price of one seat for one billing cycle (preferred).
@@ -91,13 +101,33 @@ def monthly_seat_cost(
     Returns:
         The unrounded monthly seat cost, or None without a cycle or any usable price.
     """
+    exact = exact_monthly_seat_cost(
+        unit_price=unit_price, total_cost=total_cost, seats=seats, billing_cycle=billing_cycle
+    )
+    return None if exact is None else Decimal(exact.numerator) / Decimal(exact.denominator)
+
+
+def exact_monthly_seat_cost(
+    *, unit_price: Any, total_cost: Any, seats: Any, billing_cycle: Any
+) -> Fraction | None:
+    """Return the exact monthly cost of one seat of a contract (None when not derivable).
+
+    Args:
+        unit_price: Price of one seat for one billing cycle (preferred).
+        total_cost: Contract price for all seats for one billing cycle (fallback).
+        seats: Seats the contract buys (divides ``total_cost``).
+        billing_cycle: ``monthly`` | ``quarterly`` | ``annual`` | ``biennial`` | ``triennial``.
+
+    Returns:
+        ``unit_price / months``, else ``total_cost / seats / months``, as a Fraction.
+    """
     months = cycle_months(billing_cycle)
     if months is None:
         return None
     price = to_decimal(unit_price)
     if price is not None:
-        return price / months
+        return Fraction(price) / months
     total = to_decimal(total_cost)
     if total is None or seats is None or seats is pd.NA or seats != seats or int(seats) <= 0:
         return None
-    return total / int(seats) / months
+    return Fraction(total) / (int(seats) * months)

@@ -9,6 +9,7 @@ numpy over integer codes, so a million seats cost about a second, not a cross jo
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -216,17 +217,18 @@ class CapabilityIndex:
         tally = np.bincount(self._seat_product[seats], minlength=len(self._product_ids))
         present = np.flatnonzero(tally)
         products, counts = self._product_ids[present], tally[present]
-        total = Decimal(0)
+        total = Fraction(0)
         currencies: set[str | None] = set()
         unknown = False
         breakdown: list[Any] = []
         for pid, n in zip(products.tolist(), counts.tolist(), strict=True):
             price = self.table.prices[pid]
             breakdown.append({**self.table.product_evidence[pid], "seats": n})
-            if price.cost is None:
+            amount = price.amount(n)
+            if amount is None:
                 unknown = True
                 continue
-            total += price.cost * n
+            total += amount
             currencies.add(price.currency)
         if unknown or len(currencies) > 1:
             return None, None, breakdown

@@ -25,7 +25,6 @@ import pandas as pd
 
 from analytics.frames import Frames
 from analytics.model import Finding, Policy
-from analytics.pricing import round_cents
 from analytics.seats import SeatTable, build_seat_table
 
 ZERO = Decimal("0.00")
@@ -74,7 +73,7 @@ def find_seat_count_issues(
         subject = "" if name is None else str(name)
         if in_use > purchased:
             excess = in_use - int(purchased)
-            exposure = None if price.cost is None else round_cents(price.cost * excess)
+            exposure = price.savings(excess)
             evidence["excess_seats"] = excess
             evidence["monthly_exposure"] = None if exposure is None else str(exposure)
             findings.append(
@@ -102,7 +101,7 @@ def find_seat_count_issues(
                     product_id=pid,
                     subject=subject,
                     evidence=evidence,
-                    monthly_savings=None if price.cost is None else round_cents(price.cost * spare),
+                    monthly_savings=price.savings(spare),
                     currency=price.currency,
                 )
             )

@@ -2,7 +2,7 @@
 
 The contract that prices a product is an active one (start <= today <= end; a null
 start or end is open) linked to it, the most recent start winning (ties: the highest
-subscription id); its monthly seat cost follows ``analytics.money.monthly_seat_cost``.
+subscription id); its monthly seat cost follows ``analytics.money.exact_monthly_seat_cost``.
 Only contracts that carry a usable price are considered. A contract that names no
 product prices the products of its application only when that application has exactly
 one product (otherwise the seat it prices is ambiguous). With no such contract the
@@ -11,8 +11,9 @@ catalogue list price (per seat per month, in ``list_currency``) is used and
 costs 0. With no price at all the cost is None (unknown): findings still fire, with
 ``monthly_savings`` None. A cost of exactly 0 is never paid.
 
-Savings are rounded half-up to the cent once per finding, after multiplying by the
-seat count (``ProductPrice.savings``).
+Savings are rounded half-up to the cent once per finding, after multiplying the exact
+seat cost (a ``Fraction``, ``ProductPrice.exact``) by the seat count
+(``ProductPrice.savings``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal
 
 import pandas as pd
@@ -30,6 +32,7 @@ from analytics.money import (
     CENT,
     PricingError,
     cycle_months,
+    exact_monthly_seat_cost,
     monthly_seat_cost,
     round_cents,
     to_decimal,
@@ -61,6 +64,9 @@ class ProductPrice:
         price_source: ``"contract"``, ``"list_price"`` or None (no price).
         contract_number: The pricing contract, when the price comes from one.
         subscription_id: Its id.
+        exact: The exact ``cost`` (a contract's ``unit_price / months`` is rarely a
+            finite decimal); None when ``cost`` is None. Amounts of several seats are
+            computed from it.
     """
 
     product_id: int
@@ -69,6 +75,29 @@ class ProductPrice:
     price_source: PriceSource | None
     contract_number: str | None = None
     subscription_id: int | None = None
+    exact: Fraction | None = None
+
+    @classmethod
+    def of(
+        cls,
+        product_id: int,
+        exact: Fraction | None,
+        currency: str | None,
+        price_source: PriceSource | None,
+        contract_number: str | None = None,
+        subscription_id: int | None = None,
+    ) -> ProductPrice:
+        """Return the price of a product from its exact monthly seat cost."""
+        cost = None if exact is None else Decimal(exact.numerator) / Decimal(exact.denominator)
+        return cls(product_id, cost, currency, price_source, contract_number, subscription_id,
+                   exact)  # fmt: skip
+
+    def amount(self, seats: int) -> Fraction | None:
+        """Return the exact cost of ``seats`` seats for a month (None when unknown)."""
+        if self.cost is None:
+            return None
+        exact = self.exact if self.exact is not None else Fraction(self.cost)
+        return exact * seats
 
     @property
     def paid(self) -> bool:
@@ -77,9 +106,8 @@ class ProductPrice:
 
     def savings(self, seats: int) -> Decimal | None:
         """Return the cost of ``seats`` seats for a month, rounded half-up to the cent."""
-        if self.cost is None:
-            return None
-        return round_cents(self.cost * seats)
+        amount = self.amount(seats)
+        return None if amount is None else round_cents(amount)
 
     def evidence(self) -> dict[str, Any]:
         """Return the facts behind the price, for a finding's evidence."""
@@ -120,7 +148,7 @@ def price_products(
         if contract is None and app_id in single:
             contract = app_contracts.get(app_id)
         if contract is not None:
-            prices[product_id] = ProductPrice(
+            prices[product_id] = ProductPrice.of(
                 product_id,
                 _contract_cost(contract),
                 contract.currency,
@@ -132,8 +160,11 @@ def price_products(
         price = Decimal(0) if bool(is_free) else to_decimal(list_price)
         currency = None if list_currency is None else str(list_currency)
         source: PriceSource | None = None if price is None else "list_price"
-        prices[product_id] = ProductPrice(
-            product_id, price, currency if price is not None else None, source
+        prices[product_id] = ProductPrice.of(
+            product_id,
+            None if price is None else Fraction(price),
+            currency if price is not None else None,
+            source,
         )
     return prices
 
@@ -160,8 +191,8 @@ def _pricing_contracts(
     return by_product, by_app
 
 
-def _contract_cost(contract: Contract) -> Decimal | None:
-    return monthly_seat_cost(
+def _contract_cost(contract: Contract) -> Fraction | None:
+    return exact_monthly_seat_cost(
         unit_price=contract.unit_price,
         total_cost=contract.total_cost,
         seats=contract.seats,

@@ -195,3 +195,15 @@ def test_overlap_whose_seats_are_all_flagged_saves_zero_in_the_apps_currency(
     finding = found[f"overlap:{office.slack}"]
     assert (finding.monthly_savings, finding.currency) == (Decimal("0.00"), "USD")
     assert finding.evidence["seats_counted"] == 0
+
+
+def test_overlap_savings_of_several_seats_are_rounded_once_exactly(office: Office) -> None:
+    # Slack priced by contract at 12.10 a year: 3 seats held with E3 cost 36.30 / 12 =
+    # 3.025 exactly → 3.03 (3 x a 28-digit Decimal 1.00833…3 would give 3.02).
+    office.company.contract(
+        application_id=office.slack, product_id=office.slack_pro, unit_price="12.10"
+    )
+    for n in range(3):
+        office.person(f"p{n}@example.com", office.e3, office.slack_pro)
+    found = _by_key(find_overlaps(office.company.frames(), Policy(), TODAY))
+    assert found[f"overlap:{office.slack}"].monthly_savings == Decimal("3.03")

@@ -65,3 +65,22 @@ def test_unassigned_seats_without_price_have_null_savings(company: Company) -> N
     company.product(app, "X", seats_purchased=5, seats_consumed=2)
     [finding] = find_seat_count_issues(company.frames(), Policy(), TODAY)
     assert finding.monthly_savings is None
+
+
+def test_half_cent_savings_of_several_seats_round_up_exactly(company: Company) -> None:
+    # 3 x 12.10 / 12 = 3.025 exactly → 3.03; a 28-digit Decimal seat cost (1.00833…3)
+    # times 3 is 3.0249…9 and would round down to 3.02.
+    app = company.app("Trello")
+    product = company.product(app, "STD", seats_purchased=5, seats_consumed=2)
+    company.contract(application_id=app, product_id=product, unit_price="12.10")
+    [finding] = find_seat_count_issues(company.frames(), Policy(), TODAY)
+    assert finding.monthly_savings == Decimal("3.03")
+
+
+def test_half_cent_exposure_of_several_seats_rounds_up_exactly(company: Company) -> None:
+    # 3 excess seats at 1.30 a year: 3.90 / 12 = 0.325 exactly → 0.33 (Decimal: 0.32).
+    app = company.app("Trello")
+    product = company.product(app, "STD", seats_purchased=1, seats_consumed=4)
+    company.contract(application_id=app, product_id=product, unit_price="1.30")
+    [finding] = find_seat_count_issues(company.frames(), Policy(), TODAY)
+    assert finding.evidence["monthly_exposure"] == "0.33"  # 3 x 1.30 / 12 = 0.325
