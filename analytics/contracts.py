@@ -22,6 +22,7 @@ class Contract:
     vendor: str | None
     application_id: int | None
     product_id: int | None
+    product_ref: str | None
     start: int | None
     end: int | None
     renewal: int | None
@@ -34,6 +35,11 @@ class Contract:
     currency: str | None
     is_trial: bool
     owner_email: str | None
+
+    @property
+    def names_product(self) -> bool:
+        """Whether the contract names a product (linked to it, or not found in the inventory)."""
+        return self.product_id is not None or self.product_ref is not None
 
     @property
     def subject(self) -> str:
@@ -99,6 +105,7 @@ def iter_contracts(subscriptions: pd.DataFrame) -> Iterator[Contract]:
         "vendor",
         "application_id",
         "product_id",
+        "product_ref",
         "auto_renew",
         "notice_days",
         "billing_cycle",
@@ -119,6 +126,7 @@ def iter_contracts(subscriptions: pd.DataFrame) -> Iterator[Contract]:
             vendor=_text(row["vendor"]),
             application_id=_int(row["application_id"]),
             product_id=_int(row["product_id"]),
+            product_ref=(_text(row["product_ref"]) or "").strip() or None,
             start=_int(start),
             end=_int(end),
             renewal=_int(renewal),

@@ -91,6 +91,9 @@ SUBSCRIPTIONS: Final[Mapping[str, str]] = {
     "vendor": "object",
     "application_id": "Int64",
     "product_id": "Int64",
+    # The product as the contract names it (import's ``product`` column), resolved or
+    # not: a contract that names a product never stands for its whole application.
+    "product_ref": "object",
     "start_date": DATE,
     "end_date": DATE,
     "renewal_date": DATE,

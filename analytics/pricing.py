@@ -5,11 +5,12 @@ start or end is open) linked to it, the most recent start winning (ties: the hig
 subscription id); its monthly seat cost follows ``analytics.money.exact_monthly_seat_cost``.
 Only contracts that carry a usable price are considered. A contract that names no
 product prices the products of its application only when that application has exactly
-one product (otherwise the seat it prices is ambiguous). With no such contract the
-catalogue list price (per seat per month, in ``list_currency``) is used and
-``price_source`` is ``"list_price"``; a product marked ``is_free`` without a contract
-costs 0. With no price at all the cost is None (unknown): findings still fire, with
-``monthly_savings`` None. A cost of exactly 0 is never paid.
+one product (otherwise the seat it prices is ambiguous); a contract naming a product
+the inventory does not hold (``product_ref`` without ``product_id``) prices nothing.
+With no such contract the catalogue list price (per seat per month, in
+``list_currency``) is used and ``price_source`` is ``"list_price"``; a product marked
+``is_free`` without a contract costs 0. With no price at all the cost is None
+(unknown): findings still fire, with ``monthly_savings`` None. A cost of exactly 0 is never paid.
 
 Savings are rounded half-up to the cent once per finding, after multiplying the exact
 seat cost (a ``Fraction``, ``ProductPrice.exact``) by the seat count
@@ -186,7 +187,7 @@ def _pricing_contracts(
     for c in priced:
         if c.product_id is not None:
             by_product[c.product_id] = c
-        elif c.application_id is not None:
+        elif c.application_id is not None and not c.names_product:
             by_app[c.application_id] = c
     return by_product, by_app
 

@@ -12,9 +12,13 @@ Days are whole calendar days, ``days = date - today``:
   today``. Severity ``high``.
 * ``duplicate_subscription`` — two active contracts (start <= today <= end, nulls open)
   whose terms overlap, for the same product, or for the same application when neither
-  names a product. One finding per pair, key ids ascending; subject is the contract
-  that started later (ties: higher id). Severity ``high``; savings None (which one to
-  cancel is a human call), both contracts' monthly seat costs are in the evidence.
+  names a product. A contract naming a product the inventory does not hold
+  (``product_ref`` without ``product_id``) is the same product as another naming it
+  alike (case-insensitive), within its application; it never stands for the whole
+  application (an E3 and an E5 contract are not duplicates, synced or not). One
+  finding per pair, key ids ascending; subject is the contract that started later
+  (ties: higher id). Severity ``high``; savings None (which one to cancel is a human
+  call), both contracts' monthly seat costs are in the evidence.
 
 Keys carry the renewal date (``renewal_due:<id>:<renewal_date>``) so the next cycle's
 renewal is a new finding rather than inheriting last year's dismissal. Contract
@@ -143,16 +147,17 @@ def find_duplicate_subscriptions(frames: Frames, policy: Policy, today: date) ->
     """
     del policy
     now = day_number(today)
-    groups: dict[tuple[str, int], list[Contract]] = {}
+    groups: dict[tuple[str, int, str], list[Contract]] = {}
     for c in iter_contracts(frames.subscriptions):
         if not is_active(c, now):
             continue
         if c.product_id is not None:
-            groups.setdefault(("product", c.product_id), []).append(c)
+            groups.setdefault(("product", c.product_id, ""), []).append(c)
         elif c.application_id is not None:
-            groups.setdefault(("application", c.application_id), []).append(c)
+            ref = "" if c.product_ref is None else c.product_ref.casefold()
+            groups.setdefault(("application", c.application_id, ref), []).append(c)
     findings: list[Finding] = []
-    for (scope, scope_id), contracts in sorted(groups.items()):
+    for (scope, scope_id, ref), contracts in sorted(groups.items()):
         contracts.sort(key=lambda c: c.subscription_id)
         for a, b in combinations(contracts, 2):
             if not _overlap(a, b):
@@ -173,6 +178,7 @@ def find_duplicate_subscriptions(frames: Frames, policy: Policy, today: date) ->
                     evidence={
                         "scope": scope,
                         f"{scope}_id": scope_id,
+                        **({"product_ref": later.product_ref} if ref else {}),
                         "contract": later.evidence(),
                         "duplicates_contract": other.evidence(),
                     },

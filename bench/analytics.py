@@ -190,6 +190,7 @@ def build_company(people: int, assignments: int, apps: int, seed: int) -> Frames
             "vendor": "Vendor",
             "application_id": pd.array(product_app[sub_products - 1], dtype="Int64"),
             "product_id": pd.array(sub_products, dtype="Int64"),
+            "product_ref": None,
             "start_date": starts,
             "end_date": starts + pd.Timedelta(days=364),
             "renewal_date": starts + pd.Timedelta(days=365),

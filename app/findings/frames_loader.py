@@ -221,6 +221,7 @@ def load_subscriptions(session: Session) -> pd.DataFrame:
             sa.func.upper(sub.c.currency).label("currency"),
             sub.c.is_trial,
             sub.c.owner_email,
+            sub.c.product_ref,
         ).outerjoin(VENDOR, VENDOR.c.id == sub.c.vendor_id),
     )
     for column in ("start_date", "end_date", "renewal_date"):

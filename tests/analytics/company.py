@@ -153,6 +153,7 @@ class Company:
             "vendor": "Vendor",
             "application_id": application_id,
             "product_id": product_id,
+            "product_ref": None,
             "start_date": start,
             "end_date": end,
             "renewal_date": renewal,

@@ -184,3 +184,15 @@ def test_contract_without_a_usable_price_falls_back_to_the_list_price(company: C
     price = price_products(frames.products, frames.subscriptions, TODAY)[product]
     assert price.price_source == "list_price"
     assert price.savings(1) == Decimal("10.00")
+
+
+def test_contract_naming_a_product_not_in_the_inventory_prices_nothing(company: Company) -> None:
+    # Slack's only product is Business+; a contract for Enterprise Grid (not synced) is
+    # not the price of Business+ seats.
+    slack = company.app("Slack")
+    only = company.product(slack, "Business+", list_price="12.50")
+    company.contract(application_id=slack, product_ref="Enterprise Grid", unit_price=900)
+    frames = company.frames()
+    prices = price_products(frames.products, frames.subscriptions, TODAY)
+    assert prices[only].price_source == "list_price"
+    assert prices[only].savings(1) == Decimal("12.50")

@@ -135,3 +135,24 @@ def test_expired_contract_is_not_a_duplicate(company: Company) -> None:
     )
     company.contract(application_id=app, product_id=product, start=date(2026, 1, 1))
     assert find_duplicate_subscriptions(company.frames(), Policy(), TODAY) == []
+
+
+def test_contracts_naming_products_the_inventory_lacks_are_not_application_duplicates(
+    company: Company,
+) -> None:
+    # An E3 and an E5 contract imported before (or without) the products synced: each
+    # names a product, so neither stands for Microsoft 365 as a whole.
+    app = company.app("Microsoft 365", is_suite=True)
+    company.contract(application_id=app, product_ref="SPE_E3")
+    company.contract(application_id=app, product_ref="SPE_E5")
+    assert find_duplicate_subscriptions(company.frames(), Policy(), TODAY) == []
+
+
+def test_two_contracts_naming_the_same_missing_product_are_duplicates(company: Company) -> None:
+    app = company.app("Microsoft 365", is_suite=True)
+    company.contract(application_id=app, product_ref="SPE_E5")
+    company.contract(application_id=app, product_ref="spe_e5")
+    company.contract(application_id=app)  # names no product: not paired with them
+    [finding] = find_duplicate_subscriptions(company.frames(), Policy(), TODAY)
+    assert finding.key == "duplicate_subscription:1:2"
+    assert finding.evidence["product_ref"] == "spe_e5"
