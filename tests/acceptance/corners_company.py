@@ -230,6 +230,11 @@ def contracts_csv() -> str:
              unit_price="0.18", currency="EUR"),
         _row("TRL-A", "Atlassian", "Trello", "Trello Standard",
              start=d("2027-01-01"), end=d("2027-12-31"), unit_price="12.10"),
+        # Two products of one application, neither in the inventory: not duplicates.
+        _row("ADB-ALL", "Adobe", "Adobe Creative Cloud", "Creative Cloud All Apps",
+             start=d("2027-01-01"), end=d("2027-12-31"), unit_price="720.00"),
+        _row("ADB-PHOTO", "Adobe", "Adobe Creative Cloud", "Photography plan",
+             start=d("2027-01-01"), end=d("2027-12-31"), unit_price="240.00"),
         # Renewal today (in), trial with renewal ahead (no renewal_due).
         _dated("ASN-R0", "Asana", "Asana", 0),
         _row("CAL-TR", "Calendly", "Calendly", start=in_days(-5), end=in_days(30),
