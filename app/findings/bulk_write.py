@@ -111,5 +111,9 @@ class FindingWriter:
         """Mark findings no longer produced as resolved."""
         rows = [(self.time(now), i) for i in ids]
         m = self.mark
-        sql = f"UPDATE finding SET status = 'resolved', resolved_at = {m} WHERE id = {m}"  # noqa: S608
+        # The right-hand side reads the row as it was: resolved_from gets the old status.
+        sql = (
+            "UPDATE finding SET resolved_from = status, status = 'resolved', "  # noqa: S608
+            f"resolved_at = {m} WHERE id = {m}"
+        )
         self._run(sql, rows)

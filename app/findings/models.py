@@ -51,6 +51,8 @@ class Finding(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_from: str | None = Field(default=None, max_length=20)
+    """The status it was resolved from: a dismissal comes back with the finding."""
 
 
 class Policy(SQLModel, table=True):

@@ -7,8 +7,13 @@ in the caller's transaction (the edge commits once):
 * an existing key gets its facts and ``last_seen`` updated; an ``acknowledged`` or
   ``dismissed`` finding keeps its status unless its fingerprint (the material facts,
   see ``app.findings.fingerprint``) changed, then it is reopened;
-* a ``resolved`` finding produced again is reopened;
-* a finding not produced any more is marked ``resolved`` with ``resolved_at``.
+* a ``resolved`` finding produced again is reopened, unless it was resolved from
+  ``dismissed`` and comes back with exactly the facts it had: then it is dismissed
+  again, with its reason ("stays dismissed across runs until its facts change
+  materially" — a run in between that did not produce it, such as an ``--as-of`` in
+  the past, changed nothing);
+* a finding not produced any more is marked ``resolved`` with ``resolved_at``, and the
+  status it had in ``resolved_from``.
 
 Rows are read and written in bulk (Core selects, executemany inserts and updates), so a
 run over a million assignments stays within seconds.
@@ -152,9 +157,16 @@ def store_findings(
     existing = {
         row.key: row
         for row in session.execute(
-            sa.select(table.c.id, table.c.key, table.c.status, table.c.fingerprint).where(
-                table.c.kind.not_in(unchecked)
-            )
+            sa.select(
+                table.c.id,
+                table.c.key,
+                table.c.status,
+                table.c.fingerprint,
+                table.c.resolved_from,
+                table.c.status_reason,
+                table.c.status_by,
+                table.c.status_at,
+            ).where(table.c.kind.not_in(unchecked))
         )
     }
     out = FindingWriter(session)
@@ -174,15 +186,14 @@ def store_findings(
         row = existing.get(f.key)
         # The total is what is still to act on, as the dashboard's: a finding that stays
         # dismissed (its facts unchanged) is left out.
-        if (
-            f.monthly_savings is not None
-            and f.currency
-            and not (
-                row is not None
-                and row.status == DISMISSED
-                and material_part(row.fingerprint) == material_part(fp)
-            )
-        ):
+        # Dismissed, facts materially the same; or resolved from dismissed and back with
+        # the very facts it had (an --as-of in the past, a sync that briefly lacked it):
+        # a holder who became active and went idle again is a new story, reopened.
+        stays_dismissed = row is not None and (
+            (row.status == DISMISSED and material_part(row.fingerprint) == material_part(fp))
+            or (row.status == RESOLVED and row.resolved_from == DISMISSED and row.fingerprint == fp)
+        )
+        if f.monthly_savings is not None and f.currency and not stays_dismissed:
             totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.monthly_savings
         if row is None:
             inserts.append(
@@ -190,7 +201,10 @@ def store_findings(
                  evidence, fp, out.money(f.monthly_savings), f.currency, OPEN, stamp, stamp)
             )  # fmt: skip
             continue
-        if row.status == RESOLVED or (
+        if row.status == RESOLVED and stays_dismissed:
+            statuses.append((DISMISSED, row.status_reason, row.status_by,
+                             out.time(row.status_at), None, row.id))  # fmt: skip
+        elif row.status == RESOLVED or (
             row.status in (ACKNOWLEDGED, DISMISSED)
             and material_part(row.fingerprint) != material_part(fp)
         ):

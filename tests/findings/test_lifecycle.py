@@ -141,6 +141,34 @@ def test_finding_resolved_when_no_longer_produced_and_reopened_when_back(
     assert row.status == "open" and row.resolved_at is None and again.reopened == 1
 
 
+def test_a_dismissal_outlives_a_run_that_did_not_produce_the_finding(session: Session) -> None:
+    # An analyze --as-of in the past (or a sync that briefly lacked the seat) resolves
+    # the finding; produced again with the same facts, it is dismissed again, as issue 5
+    # says ("stays dismissed across runs until its facts change materially").
+    planted = build_company(session)
+    first = analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = _key(list(planted.expected), "unused_seat:")
+    review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
+    dismissed_at = _finding(session, key).status_at
+    past = analyze(session=session, settings=SETTINGS, today=TODAY.replace(year=TODAY.year - 3))
+    row = _finding(session, key)
+    assert row.status == "resolved" and row.resolved_from == "dismissed" and past.resolved > 0
+    back = analyze(session=session, settings=SETTINGS, today=TODAY)
+    row = _finding(session, key)
+    assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
+    assert row.status_at == dismissed_at and row.resolved_at is None
+    currency = row.currency or ""
+    assert back.total_monthly_savings[currency] == (
+        first.total_monthly_savings[currency] - (row.monthly_savings or 0)
+    )
+    # The others the past run resolved were open: they come back open.
+    assert all(
+        f.status == "open"
+        for f in session.exec(select(Finding).where(Finding.key != key))
+        if f.key in planted.expected
+    )
+
+
 def test_dismiss_without_reason_refused(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
