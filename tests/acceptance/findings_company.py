@@ -19,8 +19,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.inventory.models import Application, Product, Vendor
-from app.people.models import Account, Assignment, Person
 from app.sync.models import ConnectorConfig
+from tests.acceptance.staff import Staff
 
 TODAY = date(2026, 11, 25)
 
@@ -119,57 +119,7 @@ def build_inventory(session: Session) -> Company:
         )
         c.products[key] = _add(session, product).id
 
-    persons: dict[str, int] = {}
-
-    def person(who: str) -> int | None:
-        if who.startswith("ext-"):
-            return None  # an outside guest: no person record
-        if who not in persons:
-            persons[who] = _add(session, Person(email=f"{who}@acme.test", display_name=who)).id
-        return persons[who]
-
-    def account(
-        source: str,
-        who: str,
-        seats: tuple[str, ...],
-        *,
-        last_active: int | None,
-        status: str = "active",
-        guest: bool = False,
-        created: int | None = 400,
-        first_seen: int = 400,
-        activity_known: bool = True,
-    ) -> None:
-        email = f"{who[4:]}@partner.test" if who.startswith("ext-") else f"{who}@acme.test"
-        row = _add(
-            session,
-            Account(
-                connector_id=connectors[source].id,
-                external_id=f"{source}-{who}",
-                person_id=person(who),
-                email=email,
-                display_name=who,
-                status=status,
-                is_guest=guest,
-                vendor_created_at=None if created is None else days_ago(created),
-                last_active_at=None if last_active is None else days_ago(last_active),
-                activity_known=activity_known,
-                first_seen_at=days_ago(first_seen),
-                last_seen_at=days_ago(0),
-            ),
-        )
-        c.accounts[(source, who)] = row.id
-        for product in seats:
-            _add(
-                session,
-                Assignment(
-                    account_id=row.id,
-                    product_id=c.products[product],
-                    assigned_at=days_ago(first_seen),
-                    first_seen_at=days_ago(first_seen),
-                    last_seen_at=days_ago(0),
-                ),
-            )
+    account = Staff(session, TODAY, "acme.test", connectors, c.products, c.accounts).account
 
     # --- Microsoft 365 (identity provider) ---
     account("m365", "alice", ("e3",), last_active=1)
