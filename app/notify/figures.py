@@ -4,7 +4,8 @@ Rules (each is what the e-mail states, so a reader can check it):
 
 * **seats bought** — the contract's ``seats``.
 * **seats assigned** — active assignments (not removed) of the contract's product; when
-  the contract names no product, of every product of its application.
+  the contract names no product, of every product of its application; when it names
+  one the inventory does not hold yet, none (no usage data).
 * **active (30 days)** — those assignments whose account (not removed) was last active
   within 30 days of now, as ``inventory products`` counts (``active_since``; for an
   ``as_of`` more than a day away, within 30 days of that day's end).
@@ -211,7 +212,9 @@ def share_with_group(
 
 
 def _product_ids(session: Session, subscriptions: Sequence[Subscription]) -> dict[int, list[int]]:
-    """Per contract, its product, or every product of its application when it names none."""
+    """Per contract, its product; every product of its application when it names none;
+    none when it names one the inventory does not hold (yet): that contract is about
+    that product, not its application's others (as the analytics read it)."""
     apps = {s.application_id for s in subscriptions if s.product_id is None}
     of_app: dict[int, list[int]] = defaultdict(list)
     if apps:
@@ -224,7 +227,9 @@ def _product_ids(session: Session, subscriptions: Sequence[Subscription]) -> dic
             if product_id is not None:
                 of_app[app_id].append(product_id)
     return {
-        int(s.id or 0): [s.product_id] if s.product_id is not None else of_app[s.application_id]
+        int(s.id or 0): [s.product_id]
+        if s.product_id is not None
+        else ([] if (s.product_ref or "").strip() else of_app[s.application_id])
         for s in subscriptions
     }
 

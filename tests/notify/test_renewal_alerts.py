@@ -544,6 +544,27 @@ def test_a_contract_no_connector_reports_says_so_instead_of_zero_seats(
     assert "Inventory synced" not in text
 
 
+def test_a_contract_naming_a_product_the_inventory_lacks_counts_no_other_products_seats(
+    committed_db: Database,
+) -> None:
+    # An "E5" contract imported before E5 is synced is not about the application's E3:
+    # its figures say "no usage data", as the analytics price and pair it by its product.
+    seeded = seed_contract(committed_db.engine, renewal_date=RENEWAL, seats=40)
+    seed_seats(committed_db.engine, product_id=seeded.product_id, as_of=RENEWAL, active=3, idle=2)
+    day = RENEWAL - timedelta(30)
+    with Session(committed_db.engine) as s:
+        sub = s.get_one(Subscription, seeded.subscription_id)
+        sub.product_id, sub.product_ref = None, "Figma Enterprise"
+        s.commit()
+        figures = contract_figures(session=s, subscription=sub, as_of=day)
+        assert (figures.has_usage, figures.seats_assigned, figures.recommended_seats) == (
+            False, 0, None
+        )  # fmt: skip
+        sub.product_ref = None  # naming no product: the application's seats are its own
+        figures = contract_figures(session=s, subscription=sub, as_of=day)
+        assert (figures.has_usage, figures.seats_assigned) == (True, 5)
+
+
 def _synced_product(db: Database, product_id: int, runs: list[tuple[datetime, str]]) -> None:
     """The product owned by a connector ``m365`` with these sync runs (end, status)."""
     with Session(db.engine) as s:
