@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.auth.service import audit_many
-from app.core.db import utcnow
 from app.core.errors import InvalidInputError, SeatwiseError
 from app.findings import review
 from app.findings.models import Finding
@@ -46,23 +43,15 @@ def review_many(
     # took 6,000 statements and seconds); each is checked as ``set_status`` checks it.
     found = {f.key: f for f in session.exec(select(Finding).where(col(Finding.key).in_(unique)))}
     result = BulkResult()
-    ids, entries = [], []
+    reviewed = []
     for key in unique:
         try:
-            finding = review.reviewable(found.get(key), key)
+            reviewed.append(review.reviewable(found.get(key), key))
         except SeatwiseError as exc:
             result.refused[key] = str(exc)
             continue
-        entries.append((key, {"previous_status": finding.status, "reason": clean_reason}))
-        ids.append(finding.id)
         result.changed.append(key)
-    if ids:
-        session.execute(
-            sa.update(Finding)
-            .where(col(Finding.id).in_(ids))
-            .values(status=status, status_reason=clean_reason, status_by=by, status_at=utcnow())
-            .execution_options(synchronize_session="evaluate")
-        )
-        audit_many(session=session, actor=by, action=review.ACTIONS[status], entries=entries)
-    session.flush()
+    review.apply_review(
+        session=session, findings=reviewed, status=status, by=by, reason=clean_reason
+    )
     return result

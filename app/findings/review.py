@@ -7,7 +7,7 @@ longer produced (it reopens on its own if the analysis produces it again).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.auth.service import audit
+from app.auth.service import audit_many
 from app.core.db import MAX_ROW_ID, utcnow
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError, check_choice
 from app.findings.fingerprint import MATERIAL_EVIDENCE
@@ -215,18 +215,24 @@ def reviewable(finding: Finding | None, key: str) -> Finding:
     return finding
 
 
-def audit_review(
-    *, session: Session, key: str, status: str, previous: str, by: str, reason: str | None
+def apply_review(
+    *, session: Session, findings: Sequence[Finding], status: str, by: str, reason: str | None
 ) -> None:
-    """Record a review decision in the audit log."""
-    audit(
-        session=session,
-        actor=by,
-        action=ACTIONS[status],
-        target=key,
-        previous_status=previous,
-        reason=reason,
+    """Set the reviewed ``findings``' status in one UPDATE and audit each decision (with
+    its previous status) in one INSERT: one finding from the CLI or a thousand from a bulk
+    review take the same two statements."""
+    if not findings:
+        return
+    # Read before the UPDATE, which refreshes the loaded findings' status.
+    entries = [(f.key, {"previous_status": f.status, "reason": reason}) for f in findings]
+    session.execute(
+        sa.update(Finding)
+        .where(col(Finding.id).in_([f.id for f in findings]))
+        .values(status=status, status_reason=reason, status_by=by, status_at=utcnow())
+        .execution_options(synchronize_session="evaluate")
     )
+    audit_many(session=session, actor=by, action=ACTIONS[status], entries=entries)
+    session.flush()
 
 
 def set_status(
@@ -241,13 +247,5 @@ def set_status(
     if status == DISMISSED and clean_reason is None:
         raise InvalidInputError("a reason is required to dismiss a finding (--reason)")
     finding = reviewable(session.exec(select(Finding).where(col(Finding.key) == key)).first(), key)
-    previous = finding.status
-    finding.status = status
-    finding.status_reason = clean_reason
-    finding.status_by = by
-    finding.status_at = utcnow()
-    session.add(finding)
-    session.flush()
-    audit_review(session=session, key=key, status=status, previous=previous, by=by,
-                 reason=clean_reason)  # fmt: skip
+    apply_review(session=session, findings=[finding], status=status, by=by, reason=clean_reason)
     return get_finding(session=session, key=key)
