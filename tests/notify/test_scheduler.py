@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session, col, select
 
@@ -118,7 +120,7 @@ def test_a_new_leader_runs_at_once_a_job_whose_time_passed_while_none_led(
     the next would never send that month's report."""
     with opened(committed_db.engine) as s:
         s.add(_run("spend_report", started=utcnow() - timedelta(days=40)))
-        s.add(_run("digest", started=utcnow() - timedelta(minutes=1)))
+        s.add(_run("digest", started=utcnow()))  # ran just now: not due
     with _leading(committed_db) as service:
         assert _until(lambda: len(_runs(committed_db, "spend_report")) == 2)
         assert service._scheduler is not None
@@ -147,7 +149,10 @@ def test_alerts_moved_to_a_time_already_past_today_run_at_once_unless_they_ran_t
     committed_db: Database,
 ) -> None:
     """Moved from later today to earlier: today's run would be skipped to tomorrow."""
-    later = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    now = utcnow()
+    if not clock(0, 3) <= now.time() <= clock(23, 56):
+        pytest.skip("needs three distinct minutes of today before and one after the clock")
+    later = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)
     with opened(committed_db.engine) as s:
         s.add(_run("alerts", started=later - timedelta(days=1) + timedelta(seconds=1)))
         ns.update_notification_settings(
@@ -158,7 +163,7 @@ def test_alerts_moved_to_a_time_already_past_today_run_at_once_unless_they_ran_t
         service._tick()
         alerts = service._scheduler.get_job("alerts")
         assert alerts is not None and alerts.next_run_time > utcnow()
-        earlier = (utcnow() - timedelta(hours=1)).strftime("%H:%M")
+        earlier = (now - timedelta(minutes=1)).strftime("%H:%M")
         with opened(committed_db.engine) as s:
             ns.update_notification_settings(
                 session=s, settings=SETTINGS, values={"alerts_time": earlier}, actor="t"
@@ -166,10 +171,13 @@ def test_alerts_moved_to_a_time_already_past_today_run_at_once_unless_they_ran_t
         service._tick()
         alerts = service._scheduler.get_job("alerts")
         assert alerts is not None and alerts.next_run_time <= utcnow()
+        # Another time past today (the same one would change no schedule), after which
+        # the job has run.
+        even_earlier = (now - timedelta(minutes=2)).strftime("%H:%M")
         with opened(committed_db.engine) as s:
             s.add(_run("alerts", started=utcnow()))
             ns.update_notification_settings(
-                session=s, settings=SETTINGS, values={"alerts_time": "00:00"}, actor="t"
+                session=s, settings=SETTINGS, values={"alerts_time": even_earlier}, actor="t"
             )
         service._tick()  # it ran today after the new time: tomorrow, as scheduled
         alerts = service._scheduler.get_job("alerts")
