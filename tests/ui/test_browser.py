@@ -47,8 +47,6 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def site(web: Web, database: Any) -> Iterator[tuple[Web, str, dict[str, int]]]:
-    if database.backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     ids = seed_inventory(web.db.engine)
     with serve(web.app) as url:
         yield web, url, ids

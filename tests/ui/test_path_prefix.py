@@ -149,8 +149,6 @@ def test_a_base_url_with_a_query_is_refused_naming_the_setting() -> None:
 def test_in_a_browser_htmx_filters_reviews_and_chart_clicks_stay_under_the_prefix(
     proxied: Web, database: Database
 ) -> None:
-    if database.backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
