@@ -222,7 +222,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         # method (405, with its Allow header). FastAPI would send {"detail": "Not Found"}.
         title = HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404:
-            detail = f"nothing at {request.url.path}; the API's addresses are listed at /docs"
+            docs = request.scope.get("root_path", "") + "/docs"
+            detail = f"nothing at {request.url.path}; the API's addresses are listed at {docs}"
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
             detail = f"{request.method} is not allowed at {request.url.path} (allowed: {allowed})"

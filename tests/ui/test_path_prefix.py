@@ -136,6 +136,17 @@ def test_swagger_ui_loads_the_schema_under_the_prefix(proxied: Web) -> None:
     assert schema["servers"][0]["url"] == PREFIX
 
 
+@pytest.mark.parametrize("forwarded", ["stripped", "as is"])
+def test_a_404_names_the_api_list_under_the_prefix(proxied: Web, forwarded: str) -> None:
+    client = _client(proxied, "admin")
+    address = "/api/v1/nothing" if forwarded == "stripped" else f"{PREFIX}/api/v1/nothing"
+    answer = client.get(address, headers={"Accept": "application/json"})
+    assert answer.status_code == 404
+    assert answer.json()["detail"] == (
+        f"nothing at {PREFIX}/api/v1/nothing; the API's addresses are listed at {PREFIX}/docs"
+    )
+
+
 def test_a_base_url_with_a_query_is_refused_naming_the_setting() -> None:
     from pydantic import ValidationError
 
