@@ -51,7 +51,7 @@ def start_scheduler(settings: Settings) -> SchedulerService | None:
 
 def stop_scheduler(service: SchedulerService) -> None:
     """Stop leading and polling; syncs queued for their turn end now, not after it."""
-    from app.sync.service import stop_waiting
+    from app.sync.turns import stop_waiting
 
     stop_waiting()
     service.stop()
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         )
 
         def stop(*_: Any) -> None:
-            from app.sync.service import stop_waiting
+            from app.sync.turns import stop_waiting
 
             service._stop.set()
             stop_waiting()  # syncs queued for their turn end now, not after it

@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.deps import AssetManagerUser, Offset, SessionDep, SettingsDep, area_user, one_of
 from app.sync import configs
 from app.sync.models import ConnectorConfig
+from app.sync.runs import RUN_STATUSES, list_runs, run_view
 from app.sync.schemas import (
     ConnectorPage,
     ConnectorRead,
@@ -19,7 +20,7 @@ from app.sync.schemas import (
     SyncRunPage,
     SyncRunRead,
 )
-from app.sync.service import RUN_STATUSES, list_runs, run_view, sync_connector
+from app.sync.service import sync_connector
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 ConnectorsReader = Annotated[User, area_user("connectors")]

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import AssetManagerUser, SessionDep, SettingsDep
 from app.sync import configs
+from app.sync.runs import describe_error
 from app.sync.schemas import ConnectorRead
-from app.sync.service import describe_error
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 

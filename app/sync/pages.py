@@ -14,7 +14,7 @@ from app.core.pages import ConnectorsUser, PostedForm, render
 from app.deps import SessionDep, SettingsDep, get_engine
 from app.sync import configs, progress
 from app.sync.config_form import config_from_form, form_fields
-from app.sync.service import describe_error, list_runs, run_view
+from app.sync.runs import describe_error, list_runs, run_view
 from connectors.registry import connector_kinds
 
 router = APIRouter(tags=["pages"])

@@ -23,19 +23,11 @@ from app.core.process import _started, process_tag
 from app.core.security import SecretBox
 from app.core.settings import Settings
 from app.people.models import Account, Person
-from app.sync import configs, service
+from app.sync import configs, turns
 from app.sync.models import ConnectorConfig, SyncRun
-from app.sync.service import (
-    INTERRUPTED,
-    STALE_AFTER,
-    SYNC_WAIT_SECONDS,
-    SyncResult,
-    SyncTurn,
-    _claim,
-    _wait_for_turn,
-    list_runs,
-    sync_connector,
-)
+from app.sync.runs import INTERRUPTED, STALE_AFTER, list_runs
+from app.sync.service import SyncResult, sync_connector
+from app.sync.turns import SYNC_WAIT_SECONDS, SyncTurn, claim, wait_for_turn
 from connectors.sandbox.server import Sandboxes
 from tests.sync.conftest import FAST, SECRET_KEY, fault, inventory_state
 
@@ -181,7 +173,7 @@ def test_a_run_beside_another_run_of_the_same_connector_is_refused_by_name(
     with Session(engine) as session:
         connector_id = session.exec(select(ConnectorConfig.id)).one()
     with Session(engine) as other, other.begin():  # stands in for a run in progress
-        _claim(other, connector_id, "m365")
+        claim(other, connector_id, "m365")
         result = sync_connector(
             engine=engine, settings=settings, name="m365", connector_options=FAST
         )
@@ -469,11 +461,11 @@ def test_a_stopping_worker_ends_the_runs_queued_for_their_turn(
     engine = unsynced.engine
     try:
         with _queued(engine, settings) as (thread, results):
-            service.stop_waiting()  # what the worker's stop signal does
+            turns.stop_waiting()  # what the worker's stop signal does
             thread.join(timeout=5)
             assert not thread.is_alive()
     finally:
-        service._STOPPING.clear()
+        turns._STOPPING.clear()
     (result,) = results
     assert (result.status, result.error) == (
         "failed",
@@ -501,7 +493,7 @@ def test_waiting_for_the_turn_names_the_syncs_in_progress(synced: Any, settings:
         session.begin(),
         pytest.raises(SeatwiseError) as caught,
     ):
-        _wait_for_turn(session, SyncTurn(session), connector_id, "m365", 0.3, 0.0)
+        wait_for_turn(session, SyncTurn(session), connector_id, "m365", 0.3, 0.0)
     assert str(caught.value) == (
         "connector 'm365' was not synced: another sync (in progress: 'google') was still "
         "running after 0.3 s, and one sync applies at a time; this run changed nothing "
