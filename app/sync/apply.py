@@ -5,10 +5,10 @@ has stored: each account's external id, row id and values, and each seat's (acco
 product) key and ``assigned_at`` — a few hundred bytes per account, never ORM objects.
 The previous run left it in ``sync_index`` (:mod:`app.sync.key_index`); when that one
 cannot be trusted it is read from the tables instead. Records are compared with it as
-they arrive. An unchanged account or
-seat (nearly all of them on a re-sync) costs a dictionary lookup and writes nothing;
-new and changed ones are buffered and written batch by batch with bulk statements
-(:mod:`app.sync.staging`) while the stream is still arriving, so the database work
+they arrive. An unchanged account or seat (nearly all of them on a re-sync) costs a
+dictionary lookup and writes nothing; new and changed ones are buffered and written
+batch by batch with bulk statements (:mod:`app.sync.account_writes`, through
+:mod:`app.sync.staging`) while the stream is still arriving, so the database work
 overlaps the wait for the vendor's next page. Whatever is left in the index at
 :meth:`SnapshotApplier.finish` is what the vendor no longer reports: it gets
 ``removed_at`` (never deleted); rows seen again lose it. A second identical run
@@ -40,17 +40,13 @@ from sqlmodel import Session
 from app.core import bulk
 from app.people import service as people_service
 from app.sync import key_index
-from app.sync.key_index import AccountKey
+from app.sync.account_writes import SEAT_TIMES, AccountWriter
+from app.sync.key_index import SEAT_BITS, AccountKey
 from app.sync.products import ProductWriter
 from app.sync.staging import (
     ACCOUNT_COLUMNS,
-    ACCOUNTS,
-    GONE_ACCOUNTS,
-    GONE_SEATS,
     PENDING,
     PENDING_COLUMNS,
-    SEAT_COLUMNS,
-    SEATS,
     USAGE,
     USAGE_COLUMNS,
     Staging,
@@ -69,22 +65,12 @@ BATCH = 10_000
 """New or changed rows (and seats to resolve) per applied batch: big enough to amortise
 each statement, small enough that the last batch (applied after the stream ends) is quick."""
 MAX_WARNINGS = 50
-ACCOUNT_FIELDS = (
-    "email", "display_name", "status", "is_guest", "is_admin", "department",
-    "vendor_created_at", "last_active_at", "activity_known",
-)  # fmt: skip
-SEAT_BITS = 32
-"""A seat's key is ``account_id << 32 | product_id``: one int hashes and stores far more
-cheaply than a tuple, and product ids stay far below 2**32."""
 KEPT_COLUMNS = (
     "account_id", "status", "is_guest", "is_admin", "vendor_created_at", "last_active_at",
     "activity_known",
 )  # fmt: skip
 """What an account that keeps its person (same e-mail, name and department) may change:
 updating only these leaves its index entries (e-mail, person) untouched."""
-ACCOUNT_TIMES = ("vendor_created_at", "last_active_at")
-SEAT_TIMES = ("assigned_at",)
-"""Columns written from the rows' µs since the epoch (:func:`app.core.bulk.insert`)."""
 COUNT_KEYS = (
     "persons_created", "accounts", "accounts_added", "accounts_updated", "accounts_restored",
     "accounts_removed", "assignments", "assignments_added", "assignments_restored",
@@ -118,11 +104,12 @@ class SnapshotApplier:
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self._seq = 0
         self._stamp = self.stage.time(stamp)
+        self.writes = AccountWriter(self.stage, stamp, self._stamp)
         # What is stored and not yet seen in this run; what was removed before it.
         self._keep_index, self._run_id = keep_index, run_id
         stored = key_index.load(self.stage.conn, connector_id) if keep_index else None
         self._stored = stored is not None  # and still to be rewritten when something changes
-        index = stored or self._scan_index()
+        index = stored or key_index.scan(self.stage.conn, connector_id)
         self._known, self._gone = index.accounts, index.gone
         self._known_seats, self._gone_seats = index.seats, index.gone_seats
         # What this run reported: accounts by external id, seats by key (with assigned_at).
@@ -135,55 +122,6 @@ class SnapshotApplier:
         self._pending = 0
         self._usage: list[tuple[Any, ...]] = []
         self._aliases: list[tuple[str, str]] = []  # (account external id, e-mail)
-
-    # ------------------------------------------------------------------ the key index
-
-    def _scan_index(self) -> key_index.KeyIndex:
-        """The key index read from the tables (when no stored one can be trusted)."""
-        accounts, gone = self._load_accounts()
-        seats, gone_seats = self._load_seats()
-        return key_index.KeyIndex(accounts, gone, seats, gone_seats)
-
-    def _load_accounts(self) -> tuple[dict[str, AccountKey], set[str]]:
-        """This connector's stored accounts: ``{external_id: (id, values)}``, and removed ids.
-
-        Values compare like the incoming rows' in :meth:`_add_accounts`: times as
-        microseconds since the epoch (computed by the database, not parsed here),
-        booleans as 0/1 or False/True, which compare equal.
-        """
-        known: dict[str, AccountKey] = {}
-        gone: set[str] = set()
-        conn = self.stage.conn
-        fields = [bulk.micros_sql(conn, f) if f.endswith("_at") else f for f in ACCOUNT_FIELDS]
-        for row in bulk.scan(
-            conn,
-            ("id", "external_id", "removed_at IS NOT NULL", *fields),
-            "account",
-            f"connector_id = {int(self.connector_id)}",
-        ):
-            known[row[1]] = (row[0], tuple(row[3:]))
-            if row[2]:
-                gone.add(row[1])
-        return known, gone
-
-    def _load_seats(self) -> tuple[dict[int, int | None], set[int]]:
-        """This connector's stored seats: ``{key: assigned_at in µs}``, and the removed keys."""
-        known: dict[int, int | None] = {}
-        gone: set[int] = set()
-        conn = self.stage.conn
-        for key, assigned_at, removed in bulk.scan(
-            conn,
-            (f"s.account_id * {1 << SEAT_BITS} + s.product_id",
-             bulk.micros_sql(conn, "s.assigned_at"), "s.removed_at IS NOT NULL"),
-            # CROSS JOIN: SQLite then walks assignments in id order (the pages' order)
-            # instead of sorting all of the connector's seats again for every page.
-            "assignment s CROSS JOIN account a",
-            f"a.id = s.account_id AND a.connector_id = {int(self.connector_id)}",
-        ):  # fmt: skip
-            known[key] = assigned_at
-            if removed:
-                gone.add(key)
-        return known, gone
 
     # ------------------------------------------------------------------ intake
 
@@ -274,7 +212,7 @@ class SnapshotApplier:
         would look up its e-mail for nothing, and its person is left as an unchanged
         account's is.
         """
-        s, n, run, stamp = self.stage, self.counts, self._run, self._stamp
+        n, run, stamp = self.counts, self._run, self._stamp
         matched: list[tuple[str, int | None, tuple[Any, ...]]] = []
         kept: list[tuple[Any, ...]] = []  # (account id, the values of KEPT_COLUMNS)
         for ext, account_id, v, old in self._changed.values():
@@ -301,58 +239,12 @@ class SnapshotApplier:
                 n["accounts_restored"] += 1
             else:
                 n["accounts_updated"] += 1
-        self._update_accounts(updates, ACCOUNT_COLUMNS)
-        self._update_accounts(kept, KEPT_COLUMNS)
-        inserted = bulk.insert(
-            s.conn,
-            "account",
-            ("connector_id", "external_id", *ACCOUNT_COLUMNS[1:], "first_seen_at", "last_seen_at"),
-            new,
-            returning="external_id, id",
-            micros=ACCOUNT_TIMES,
-        )
+        self.writes.update_accounts(updates, ACCOUNT_COLUMNS)
+        self.writes.update_accounts(kept, KEPT_COLUMNS)
+        inserted = self.writes.insert_accounts(new)
         for ext, account_id in inserted:
             run[ext] = (account_id, run[ext][1])
         n["accounts_added"] += len(inserted)
-
-    def _update_accounts(self, rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> None:
-        """Write changed accounts (``columns`` of ``ACCOUNT_COLUMNS``, the row id first).
-
-        SQLite: one prepared update by row id per account (``executemany``), a third
-        cheaper than staging the rows and updating with a join (0.17 s against 0.25 s
-        for 27,000 accounts). It releases the interpreter lock per row, which costs
-        nothing while the fetch runs in its own process (Linux; see ``app.core.bulk``
-        for the thread that runs it elsewhere). PostgreSQL: ``COPY`` into the staging
-        table, then one joined update.
-        """
-        if not rows:
-            return
-        s = self.stage
-        if not s.pg:
-            bulk.check_micros("account", columns, rows, ACCOUNT_TIMES)
-            sets = ", ".join(
-                f"{f} = {bulk.from_micros_sql(f'?{n}') if f in ACCOUNT_TIMES else f'?{n}'}"
-                for n, f in enumerate(columns[1:], 2)
-            )
-            stamp = f"?{len(columns) + 1}"
-            raw: Any = s.conn.connection.driver_connection
-            raw.executemany(
-                f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = {stamp} "
-                "WHERE id = ?1",
-                [(*row, self._stamp) for row in rows],
-            )
-            return
-        s.load(ACCOUNTS, columns, rows, micros=ACCOUNT_TIMES)
-        staged = {f: f"{ACCOUNTS}.{f}" for f in columns[1:]}
-        sets = ", ".join(
-            f"{f} = {s.stored_time(v) if f in ACCOUNT_TIMES else v}" for f, v in staged.items()
-        )
-        s.run(
-            f"UPDATE account SET {sets}, removed_at = NULL, last_seen_at = :stamp "
-            f"FROM {ACCOUNTS} WHERE account.id = {ACCOUNTS}.account_id",
-            stamp=self.stamp,
-        )
-        s.clear(ACCOUNTS)
 
     def _apply_seats(self, seats: list[SeatRow], *, final: bool) -> None:
         """Resolve seats to (account, product) keys; insert new ones, update changed ones."""
@@ -396,32 +288,10 @@ class SnapshotApplier:
         if waiting:
             self.stage.load(PENDING, PENDING_COLUMNS, waiting, micros=SEAT_TIMES)
             self._pending += len(waiting)
-        self._write_seats(inserts, updates)
-
-    def _write_seats(self, inserts: dict[int, Any], updates: dict[int, Any]) -> None:
-        s, mask, stamp = self.stage, (1 << SEAT_BITS) - 1, self._stamp
         if inserts or updates:
             self._stored = False
-        if inserts:
-            s.load(
-                "assignment",
-                ("account_id", "product_id", "assigned_at", "first_seen_at", "last_seen_at"),
-                [(k >> SEAT_BITS, k & mask, at, stamp, stamp) for k, at in inserts.items()],
-                micros=SEAT_TIMES,
-            )
-            self.counts["assignments_added"] += len(inserts)
-        if updates:
-            rows = [(k >> SEAT_BITS, k & mask, at) for k, at in updates.items()]
-            s.load(SEATS, SEAT_COLUMNS, rows, micros=SEAT_TIMES)
-            assigned = s.stored_time(f"{SEATS}.assigned_at")
-            s.run(
-                f"UPDATE assignment SET assigned_at = COALESCE({assigned}, "
-                f"assignment.assigned_at), removed_at = NULL, last_seen_at = :stamp FROM {SEATS} "
-                f"WHERE assignment.account_id = {SEATS}.account_id "
-                f"AND assignment.product_id = {SEATS}.product_id",
-                stamp=self.stamp,
-            )
-            s.clear(SEATS)
+        self.writes.write_seats(inserts, updates)
+        self.counts["assignments_added"] += len(inserts)
 
     def _warn_skipped(self, skipped: int) -> None:
         if len(self.warnings) < MAX_WARNINGS + 1:
@@ -501,11 +371,7 @@ class SnapshotApplier:
         if not ids:
             return 0
         self._stored = False
-        self.stage.load(GONE_ACCOUNTS, ("id",), ids)
-        self.stage.run(
-            f"UPDATE account SET removed_at = :stamp WHERE id IN (SELECT id FROM {GONE_ACCOUNTS})",
-            stamp=self.stamp,
-        )
+        self.writes.mark_accounts_removed(ids)
         return len(ids)
 
     def _remove_seats(self) -> int:
@@ -515,11 +381,5 @@ class SnapshotApplier:
         if not keys:
             return 0
         self._stored = False
-        self.stage.load(GONE_SEATS, ("account_id", "product_id"), keys)
-        self.stage.run(
-            f"UPDATE assignment SET removed_at = :stamp FROM {GONE_SEATS} "
-            f"WHERE assignment.account_id = {GONE_SEATS}.account_id "
-            f"AND assignment.product_id = {GONE_SEATS}.product_id",
-            stamp=self.stamp,
-        )
+        self.writes.mark_seats_removed(keys)
         return len(keys)

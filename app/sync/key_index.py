@@ -12,11 +12,11 @@ The stored index is used only when it surely matches the tables: written with th
 layout, at this migration revision, by (or confirmed by) the connector's latest
 successful run, for exactly as many account rows as the connector has now. Otherwise
 (and for connectors whose rows are not plain values, ``Connector.plain_values``) the
-run scans the tables as before, and stores a fresh one. Only the sync writes accounts
+run scans the tables as before (:func:`scan`), and stores a fresh one. Only the sync writes accounts
 and assignments; a manual change to them must be followed by :func:`forget`.
 """
 
-# SQL here interpolates only integer ids; nothing else is formatted into it.
+# SQL here interpolates only integer ids and module-constant column names; nothing else.
 # ruff: noqa: S608
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+from app.core import bulk
 from app.core.db import utcnow
 from app.sync.models import SyncIndex, SyncIndexData
 
@@ -36,8 +37,15 @@ LAYOUT = 1
 """Bump when what :class:`KeyIndex` holds, or an account row's values, change shape."""
 INDEX_T: sa.Table = SyncIndex.__table__  # type: ignore[attr-defined]
 DATA_T: sa.Table = SyncIndexData.__table__  # type: ignore[attr-defined]
+ACCOUNT_FIELDS = (
+    "email", "display_name", "status", "is_guest", "is_admin", "department",
+    "vendor_created_at", "last_active_at", "activity_known",
+)  # fmt: skip
+SEAT_BITS = 32
+"""A seat's key is ``account_id << 32 | product_id``: one int hashes and stores far more
+cheaply than a tuple, and product ids stay far below 2**32."""
 AccountKey = tuple[int | None, tuple[Any, ...]]
-"""An account's row id (None until inserted) and its values (``app.sync.apply.ACCOUNT_FIELDS``)."""
+"""An account's row id (None until inserted) and its values (:data:`ACCOUNT_FIELDS`)."""
 
 
 @dataclass
@@ -46,7 +54,7 @@ class KeyIndex:
 
     Attributes:
         accounts: ``{external_id: (account id, values)}``, values in the order of
-            ``app.sync.apply.ACCOUNT_FIELDS`` with times in µs since the epoch.
+            :data:`ACCOUNT_FIELDS` with times in µs since the epoch.
         gone: External ids of accounts marked removed.
         seats: ``{account_id << 32 | product_id: assigned_at µs}``.
         gone_seats: Keys of seats marked removed.
@@ -95,6 +103,54 @@ def load(conn: Connection, connector_id: int) -> KeyIndex | None:
     except (ValueError, EOFError, TypeError, AttributeError):
         forget(conn, cid)
         return None
+
+
+def scan(conn: Connection, connector_id: int) -> KeyIndex:
+    """The key index read from the tables (when no stored one can be trusted)."""
+    accounts, gone = _scan_accounts(conn, connector_id)
+    seats, gone_seats = _scan_seats(conn, connector_id)
+    return KeyIndex(accounts, gone, seats, gone_seats)
+
+
+def _scan_accounts(conn: Connection, connector_id: int) -> tuple[dict[str, AccountKey], set[str]]:
+    """This connector's stored accounts: ``{external_id: (id, values)}``, and removed ids.
+
+    Values compare like the incoming rows' in ``SnapshotApplier._add_accounts``: times as
+    microseconds since the epoch (computed by the database, not parsed here),
+    booleans as 0/1 or False/True, which compare equal.
+    """
+    known: dict[str, AccountKey] = {}
+    gone: set[str] = set()
+    fields = [bulk.micros_sql(conn, f) if f.endswith("_at") else f for f in ACCOUNT_FIELDS]
+    for row in bulk.scan(
+        conn,
+        ("id", "external_id", "removed_at IS NOT NULL", *fields),
+        "account",
+        f"connector_id = {int(connector_id)}",
+    ):
+        known[row[1]] = (row[0], tuple(row[3:]))
+        if row[2]:
+            gone.add(row[1])
+    return known, gone
+
+
+def _scan_seats(conn: Connection, connector_id: int) -> tuple[dict[int, int | None], set[int]]:
+    """This connector's stored seats: ``{key: assigned_at in µs}``, and the removed keys."""
+    known: dict[int, int | None] = {}
+    gone: set[int] = set()
+    for key, assigned_at, removed in bulk.scan(
+        conn,
+        (f"s.account_id * {1 << SEAT_BITS} + s.product_id",
+         bulk.micros_sql(conn, "s.assigned_at"), "s.removed_at IS NOT NULL"),
+        # CROSS JOIN: SQLite then walks assignments in id order (the pages' order)
+        # instead of sorting all of the connector's seats again for every page.
+        "assignment s CROSS JOIN account a",
+        f"a.id = s.account_id AND a.connector_id = {int(connector_id)}",
+    ):  # fmt: skip
+        known[key] = assigned_at
+        if removed:
+            gone.add(key)
+    return known, gone
 
 
 def _data(conn: Connection, connector_id: int) -> bytes:

@@ -44,12 +44,8 @@ def _stored(engine: Any, connector_id: int) -> key_index.KeyIndex | None:
 
 
 def _scanned(engine: Any, connector_id: int) -> key_index.KeyIndex:
-    with Session(engine) as session, session.begin():
-        applier = SnapshotApplier(
-            session=session, connector_id=connector_id, kind="microsoft365",
-            identity_provider=True, stamp=utcnow(),
-        )  # fmt: skip
-        return applier._scan_index()
+    with engine.connect() as conn:
+        return key_index.scan(conn, connector_id)
 
 
 def _written_at(engine: Any, connector_id: int) -> datetime:
