@@ -4,7 +4,8 @@ Reads ``GET /v1.0/subscribedSkus`` and ``GET /v1.0/users`` (``$select``-ed,
 ``$top=999``, following ``@odata.nextLink`` to the end) with an app-only token.
 National clouds work by setting ``authority_host`` and ``graph_url``. A tenant
 without Entra ID P1 cannot report sign-in activity: users are then synced without
-it, marked activity-unknown, and the run carries a warning.
+it, marked activity-unknown, and the run carries a warning. The settings are
+:mod:`connectors.microsoft365_config`; SKU names, :mod:`connectors.microsoft365_skus`.
 """
 
 from __future__ import annotations
@@ -12,22 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
-
-from pydantic import Field, ValidationError, field_validator
 
 from connectors.base import (
-    CaBundleField,
     Connector,
     ConnectorConfig,
-    ConnectorConfigError,
     ConnectorDataError,
     ConnectorPermissionError,
     ProductRecord,
     Record,
-    SecretField,
     SyncWarning,
 )
 from connectors.ca_bundle import ca_bundle_path
@@ -45,6 +39,8 @@ from connectors.microsoft365_auth import (
     graph_error_for,
     permission_error,
 )
+from connectors.microsoft365_config import Microsoft365Config, parse_config
+from connectors.microsoft365_skus import sku_names, sku_product
 from connectors.microsoft365_users import page_rows as users_page_rows
 from connectors.microsoft365_users import unlisted_sku
 from connectors.rows import AccountRow, Chunk, SeatRow, micros, records
@@ -60,123 +56,6 @@ SIGN_IN_FIELDS = (
 )
 PAGE_SIZE = 999
 NEXT_LINK = "@odata.nextLink"
-
-# Used when the app catalogue (analytics.catalog) is not installed.
-FALLBACK_SKU_NAMES = {
-    "ENTERPRISEPACK": "Office 365 E3",
-    "ENTERPRISEPREMIUM": "Office 365 E5",
-    "STANDARDPACK": "Office 365 E1",
-    "SPE_E3": "Microsoft 365 E3",
-    "SPE_E5": "Microsoft 365 E5",
-    "SPE_F1": "Microsoft 365 F3",
-    "O365_BUSINESS_ESSENTIALS": "Microsoft 365 Business Basic",
-    "O365_BUSINESS_PREMIUM": "Microsoft 365 Business Standard",
-    "SPB": "Microsoft 365 Business Premium",
-    "EMS": "Enterprise Mobility + Security E3",
-    "POWER_BI_PRO": "Power BI Pro",
-    "POWER_BI_STANDARD": "Power BI (free)",
-    "FLOW_FREE": "Power Automate Free",
-    "VISIOCLIENT": "Visio Plan 2",
-    "PROJECTPROFESSIONAL": "Project Plan 3",
-    "TEAMS_EXPLORATORY": "Microsoft Teams Exploratory",
-}
-
-
-@cache
-def sku_names() -> dict[str, str]:
-    """Friendly names by SKU part number: the app catalogue's, else a built-in few."""
-    try:
-        from analytics.catalog import microsoft_sku_names  # type: ignore[attr-defined,unused-ignore]
-
-        names = dict(microsoft_sku_names())
-    except Exception:  # the catalogue is optional for the connector
-        return dict(FALLBACK_SKU_NAMES)
-    return {**FALLBACK_SKU_NAMES, **names}
-
-
-def _https_url(value: str, field: str) -> str:
-    value = value.strip().rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError(f"{field} must be an https:// URL (got {value!r})")
-    return value
-
-
-class Microsoft365Config(ConnectorConfig):
-    """Settings of the Microsoft 365 connector (an Entra ID app registration)."""
-
-    tenant_id: str = Field(
-        title="Tenant ID",
-        description="Directory (tenant) ID of the Microsoft 365 tenant, or its primary domain.",
-        min_length=1,
-    )
-    client_id: str = Field(
-        title="Client ID",
-        description="Application (client) ID of the app registration.",
-        min_length=1,
-    )
-    client_secret: str = SecretField(
-        title="Client secret",
-        description="Value of a client secret of the app registration (not its ID).",
-        min_length=1,
-    )
-    authority_host: str = Field(
-        default="https://login.microsoftonline.com",
-        title="Authority host",
-        description="Entra ID login URL; change it for national clouds "
-        "(e.g. https://login.microsoftonline.us).",
-    )
-    graph_url: str = Field(
-        default="https://graph.microsoft.com",
-        title="Graph URL",
-        description="Microsoft Graph base URL; change it for national clouds "
-        "(e.g. https://graph.microsoft.us).",
-    )
-    ca_bundle: str | None = CaBundleField(
-        description="Path of a PEM file with the CA certificates to trust instead of the "
-        "system store (TLS-inspecting proxies, private endpoints).",
-    )
-    timeout_seconds: float = Field(
-        default=30.0,
-        gt=0,
-        le=600,
-        title="Timeout (seconds)",
-        description="How long to wait for each answer from Microsoft.",
-    )
-
-    @field_validator("tenant_id", "client_id")
-    @classmethod
-    def _plain_identifier(cls, value: str) -> str:
-        value = value.strip()
-        if not value or "/" in value or " " in value:
-            raise ValueError("must be a GUID or a domain name, without slashes or spaces")
-        return value
-
-    @field_validator("authority_host")
-    @classmethod
-    def _authority_url(cls, value: str) -> str:
-        return _https_url(value, "authority_host")
-
-    @field_validator("graph_url")
-    @classmethod
-    def _graph_url(cls, value: str) -> str:
-        return _https_url(value, "graph_url")
-
-
-def parse_config(config: ConnectorConfig | Mapping[str, Any]) -> Microsoft365Config:
-    """Validate a config, turning pydantic's errors into one readable message."""
-    if isinstance(config, Microsoft365Config):
-        return config
-    data = config.model_dump() if isinstance(config, ConnectorConfig) else dict(config)
-    try:
-        return Microsoft365Config.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConnectorConfigError(
-            f"Microsoft 365 connector config is invalid: {problems}"
-        ) from exc
 
 
 def _time(value: Any, user: str, field: str) -> datetime | None:
@@ -360,7 +239,7 @@ class Microsoft365Connector(Connector):
         with self._client() as http:
             head: list[Record] = []
             for sku in self._skus(http):
-                head.append(self._product(sku, names))
+                head.append(sku_product(sku, names))
             listed = frozenset(p.external_id for p in head if isinstance(p, ProductRecord))
             first, rest, sign_in = self._first_user_page(http)
             if not sign_in:
@@ -406,23 +285,6 @@ class Microsoft365Connector(Connector):
         return self._page_rows(parsed, known, page.sign_in)
 
     # ------------------------------------------------------------------ mapping
-
-    @staticmethod
-    def _product(sku: dict[str, Any], names: dict[str, str]) -> ProductRecord:
-        try:
-            sku_id = str(sku["skuId"])
-            part = str(sku.get("skuPartNumber") or sku_id)
-        except (KeyError, TypeError) as exc:
-            raise ConnectorDataError(f"Microsoft Graph sent a SKU without skuId: {sku!r}") from exc
-        prepaid = sku.get("prepaidUnits") or {}
-        return ProductRecord(
-            external_id=sku_id,
-            name=names.get(part, part),
-            sku=part,
-            seats_purchased=prepaid.get("enabled"),
-            seats_consumed=sku.get("consumedUnits"),
-            status=str(sku.get("capabilityStatus") or "Enabled").lower(),
-        )
 
     def _page_rows(self, page: dict[str, Any], known: set[str], sign_in: bool) -> Chunk:
         """One page of users as rows (:mod:`connectors.rows`), by the mapping rules.
