@@ -2,7 +2,8 @@
 
 Signs in as a service account with domain-wide delegation acting as an admin
 (``subject``), reads the Directory's ``users.list`` and the Enterprise License Manager's
-``listForProduct`` for each configured product, and streams records.
+``listForProduct`` for each configured product, and streams records. How a Directory
+user maps to an account is :mod:`connectors.google_directory`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator
@@ -39,9 +39,8 @@ from connectors.google_api import (
     make_credentials,
     parse_service_account_key,
 )
+from connectors.google_directory import user_account, user_aliases
 
-NEVER_LOGGED_IN = datetime(1970, 1, 1, tzinfo=UTC)
-"""What ``lastLoginTime`` holds for a user who never signed in."""
 _USERS_PAGE = 500
 _LICENCES_PAGE = 1000
 
@@ -208,9 +207,9 @@ class GoogleWorkspaceConnector(Connector):
         seen_tokens: set[str] = set()
         while True:
             for user in _list_of(page, "users", "the Directory's user list"):
-                account = _account(user)
+                account = user_account(user)
                 yield account
-                for alias in _aliases(user, account):
+                for alias in user_aliases(user, account):
                     yield AliasRecord(account_external_id=account.external_id, email=alias)
                 for product_id in _pop_licences(licences, account, user):
                     yield AssignmentRecord(
@@ -304,85 +303,15 @@ def _add_licence(out: _Licences, item: Any, what: str) -> None:
         held.append(external_id)
 
 
-def _aliases(user: dict[str, Any], account: AccountRecord) -> list[str]:
-    """The user's other addresses (``aliases``, ``nonEditableAliases``), lower-cased, once each."""
-    found: list[str] = []
-    for key in ("aliases", "nonEditableAliases"):
-        extra = user.get(key)
-        if isinstance(extra, list):
-            for alias in extra:
-                address = str(alias).strip().lower()
-                if "@" in address and address != account.email and address not in found:
-                    found.append(address)
-    return found
-
-
 def _pop_licences(licences: _Licences, account: AccountRecord, user: dict[str, Any]) -> list[str]:
     """Take the licences held under the user's primary address or one of its aliases."""
     held: list[str] = []
-    addresses = [account.email or "", *_aliases(user, account)]
+    addresses = [account.email or "", *user_aliases(user, account)]
     for address in addresses:
         for product_id in licences.by_email.pop(address, []):
             if product_id not in held:
                 held.append(product_id)
     return held
-
-
-def _account(user: Any) -> AccountRecord:
-    if not isinstance(user, dict) or not user.get("id") or not user.get("primaryEmail"):
-        raise ConnectorDataError(
-            f"Google returned a Directory user without id or primaryEmail: {user!r}."
-        )
-    last_login = _timestamp(user.get("lastLoginTime"), "lastLoginTime")
-    suspended = bool(user.get("suspended")) or bool(user.get("archived"))
-    return AccountRecord(
-        external_id=str(user["id"]),
-        email=str(user["primaryEmail"]).strip().lower(),
-        display_name=_full_name(user.get("name")),
-        status="suspended" if suspended else "active",
-        is_guest=False,
-        is_admin=bool(user.get("isAdmin")) or bool(user.get("isDelegatedAdmin")),
-        department=_department(user),
-        created_at=_timestamp(user.get("creationTime"), "creationTime"),
-        # Google's "never" is the epoch, however it is spelled ("…00Z", "…00.000Z").
-        last_active_at=None if last_login == NEVER_LOGGED_IN else last_login,
-        activity_known=True,
-    )
-
-
-def _full_name(name: Any) -> str | None:
-    """``name.fullName``, else the given and family names it is made of (either may be absent)."""
-    if not isinstance(name, dict):
-        return None
-    full = name.get("fullName") or " ".join(
-        str(part) for part in (name.get("givenName"), name.get("familyName")) if part
-    )
-    return str(full).strip() or None
-
-
-def _department(user: dict[str, Any]) -> str | None:
-    organizations = user.get("organizations")
-    if isinstance(organizations, list):
-        ordered = sorted(
-            (o for o in organizations if isinstance(o, dict)),
-            key=lambda o: not o.get("primary", False),
-        )
-        for org in ordered:
-            if org.get("department"):
-                return str(org["department"])
-    org_unit = user.get("orgUnitPath")
-    if isinstance(org_unit, str) and org_unit.strip("/"):
-        return org_unit.rstrip("/").rsplit("/", 1)[-1]
-    return None
-
-
-def _timestamp(value: Any, name: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConnectorDataError(f"Google returned an unreadable {name}: {value!r}.") from exc
 
 
 def _list_of(page: dict[str, Any], key: str, what: str) -> list[Any]:

@@ -397,9 +397,9 @@ def _user(**fields: Any) -> dict[str, Any]:
     "never", ["1970-01-01T00:00:00.000Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000000Z"]
 )
 def test_the_epoch_means_never_however_it_is_spelled(never: str) -> None:
-    from connectors.google_workspace import _account
+    from connectors.google_directory import user_account
 
-    account = _account(_user(lastLoginTime=never))
+    account = user_account(_user(lastLoginTime=never))
     assert account.last_active_at is None and account.activity_known
 
 
@@ -417,9 +417,9 @@ def test_the_epoch_means_never_however_it_is_spelled(never: str) -> None:
 def test_the_display_name_is_made_of_the_name_parts_without_a_full_name(
     name: Any, shown: str | None
 ) -> None:
-    from connectors.google_workspace import _account
+    from connectors.google_directory import user_account
 
-    assert _account(_user(name=name)).display_name == shown
+    assert user_account(_user(name=name)).display_name == shown
 
 
 def test_a_retry_after_is_waited_out_in_full(google_sandbox: Sandbox) -> None:
