@@ -2,7 +2,7 @@
 
 For a budget of year ``Y``: *actual* is the spend of ``Y``'s months up to and including
 today's month (the spend model, allocated by seats); *forecast* is actual plus the
-forecast of ``Y``'s remaining months (``app.spend.forecast_service``), plus what of
+forecast of ``Y``'s remaining months (``app.spend.forecast_lines``), plus what of
 today's month's forecast (as of last month's end) has not arrived yet. Both are in the
 budget's own currency. ``budget_overrun`` findings come from the pure
 ``analytics.spend.find_budget_overruns``; ``budget_overrun_findings`` runs it here.
@@ -27,7 +27,8 @@ from app.core.db import MAX_MONEY, MONEY_SCALE, get_row, inexact
 from app.core.errors import InvalidInputError, NotFoundError
 from app.people.models import Person
 from app.spend.allocation import assign_keys
-from app.spend.forecast_service import MAX_HORIZON, forecast_lines
+from app.spend.forecast_lines import forecast_lines
+from app.spend.forecast_service import MAX_HORIZON
 from app.spend.fx import FxTable, normalise_currency
 from app.spend.models import Budget
 from app.spend.service import convert, money
