@@ -68,7 +68,11 @@ def register(app: typer.Typer) -> None:
         """Show the database's revision and the newest one shipped."""
         now = migrate.current(state.engine) or "base"
         head = migrate.head(state.engine)
-        typer.echo(f"{now} (head: {head}){'' if now == head else ' — run `seatwise db upgrade`'}")
+        if migrate.unknown_current(state.engine) is not None:
+            advice = " — newer than this version of Seatwise: run the version that upgraded it"
+        else:
+            advice = "" if now == head else " — run `seatwise db upgrade`"
+        typer.echo(f"{now} (head: {head}){advice}")
 
     @app.command("serve")
     def serve(

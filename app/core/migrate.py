@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 import migrations
+from app.core.errors import SeatwiseError
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -24,8 +25,26 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+def unknown_current(engine: Engine) -> str | None:
+    """The database's revision when this version ships no such migration (a newer
+    Seatwise upgraded it), else None."""
+    now = current(engine)
+    return now if now is not None and now not in revisions(engine) else None
+
+
+def _refuse_unknown_current(engine: Engine) -> None:
+    now = unknown_current(engine)
+    if now is not None:
+        raise SeatwiseError(
+            f"the database is at revision {now!r}, newer than this version of Seatwise "
+            f"(its newest is {head(engine)!r}): a newer Seatwise upgraded it. Run that "
+            "version (or a later one), or restore the backup taken before that upgrade"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to ``revision``."""
+    _refuse_unknown_current(engine)
     with engine.begin() as connection:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection
@@ -34,6 +53,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Revert migrations down to ``revision`` (``base`` reverts all)."""
+    _refuse_unknown_current(engine)
     with engine.begin() as connection:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection

@@ -240,3 +240,25 @@ def test_a_dismissal_an_older_version_resolved_is_dismissed_again_when_its_facts
         session.commit()
         row = session.exec(select(Finding).where(Finding.key == "unused_seat:7:1")).one()
     assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
+
+
+def test_a_database_a_newer_seatwise_upgraded_is_named_so_not_sent_to_db_upgrade(
+    cli: Any, database: Database
+) -> None:
+    stamp = sa.text("UPDATE alembic_version SET version_num = :v")
+    head = migrate.head(database.engine)
+    with database.engine.begin() as conn:
+        conn.execute(stamp, {"v": "0099_from_a_newer_version"})
+    try:
+        for command in (("db", "upgrade"), ("db", "downgrade", "base")):
+            result = cli(*command)
+            assert result.exit_code == 1, command
+            assert "'0099_from_a_newer_version', newer than this version" in result.stderr
+            assert "Can't locate" not in result.stderr
+        current = cli("db", "current")
+        assert "newer than this version" in current.stdout
+        assert "seatwise db upgrade" not in current.stdout
+    finally:
+        with database.engine.begin() as conn:
+            conn.execute(stamp, {"v": head})
+    assert sa.inspect(database.engine).has_table("finding")
