@@ -1,0 +1,88 @@
+"""Findings lifecycle edges: review decisions across several runs and material changes.
+
+Issue 5: "a dismissed finding stays dismissed across runs until its facts change
+materially"; an acknowledged one likewise keeps its status until its facts change.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.core.settings import Settings
+from app.findings import review
+from app.findings.models import Finding
+from app.findings.service import analyze
+from app.inventory.models import Product
+from app.people.models import Account
+from tests.findings.company import build_company
+from tests.findings.factories import TODAY
+
+SETTINGS = Settings(environment="test", secret_key="k" * 40)
+
+
+def _finding(session: Session, key: str) -> Finding:
+    row = session.exec(select(Finding).where(Finding.key == key)).one()
+    session.refresh(row)
+    return row
+
+
+def _key(keys: list[str], prefix: str) -> str:
+    return next(k for k in keys if k.startswith(prefix))
+
+
+def test_a_dismissal_outlives_two_runs_in_a_row_that_did_not_produce_the_finding(
+    session: Session,
+) -> None:
+    """Two ``--as-of`` runs in the past resolve the finding; the second must not forget
+    that it was dismissed, so the finding comes back dismissed with its reason."""
+    planted = build_company(session)
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = _key(list(planted.expected), "unused_seat:")
+    review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
+    for years_back in (3, 2):
+        past = TODAY.replace(year=TODAY.year - years_back)
+        analyze(session=session, settings=SETTINGS, today=past)
+        row = _finding(session, key)
+        assert (row.status, row.resolved_from) == ("resolved", "dismissed")
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    row = _finding(session, key)
+    assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
+
+
+def test_a_dismissed_leaver_seat_reopens_when_why_the_person_counts_as_gone_changes(
+    session: Session,
+) -> None:
+    """Carol's identity-provider account was suspended (dismissed: "on sabbatical"); it
+    is now deleted: the reason the seat is a leaver's changed, so it is reopened."""
+    planted = build_company(session)
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = next(k for k, v in planted.expected.items() if k.startswith("leaver_seat:")
+               and v[0] == "carol@example.com")  # fmt: skip
+    assert _finding(session, key).evidence["reason"] == "identity_provider_suspended"
+    review.set_status(session=session, key=key, status="dismissed", by="ann", reason="sabbatical")
+    idp_account = session.exec(
+        select(Account).where(Account.email == "carol@example.com", Account.status == "suspended")
+    ).one()
+    idp_account.status = "deleted"
+    session.add(idp_account)
+    session.flush()
+    summary = analyze(session=session, settings=SETTINGS, today=TODAY)
+    row = _finding(session, key)
+    assert row.evidence["reason"] == "identity_provider_deleted"
+    assert row.status == "open" and summary.reopened == 1
+
+
+def test_an_acknowledged_finding_reopens_when_its_facts_change(session: Session) -> None:
+    planted = build_company(session)
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = _key(list(planted.expected), "overuse:")
+    review.set_status(session=session, key=key, status="acknowledged", by="ann")
+    product = session.get(Product, int(key.split(":")[1]))
+    assert product is not None
+    product.seats_consumed = (product.seats_consumed or 0) + 3
+    session.add(product)
+    session.flush()
+    summary = analyze(session=session, settings=SETTINGS, today=TODAY)
+    row = _finding(session, key)
+    assert row.status == "open" and summary.reopened == 1
+    assert "facts changed (was acknowledged)" in (row.status_reason or "")
