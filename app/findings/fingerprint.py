@@ -20,6 +20,13 @@ decision on. Facts that move every day without changing the decision are left ou
   the day countdowns. ``duplicate_subscription``: both contracts' terms.
 
 Unknown kinds fall back to kind, subject and saving only.
+
+A finding resolved while dismissed and produced again stays dismissed when its material
+facts are the same and so are its *episode* facts (``EPISODE_EVIDENCE``): the evidence
+that dates the situation, such as an idle seat's ``last_active_at``. The same situation
+seen again (after an ``--as-of`` in the past, or a sync that briefly lacked the seat) is
+not a change, on whatever day it comes back; a holder who was active in between and is
+idle again is a new situation, and reopens.
 """
 
 from __future__ import annotations
@@ -62,6 +69,12 @@ MATERIAL_EVIDENCE: Mapping[str, tuple[str, ...]] = {
     "duplicate_subscription": ("contract", "duplicates_contract"),
 }
 
+#: Evidence that dates the situation a finding describes, per kind (see the module).
+EPISODE_EVIDENCE: Mapping[str, tuple[str, ...]] = {
+    "unused_seat": ("last_active_at",),
+    "never_used_seat": ("created_on",),
+}
+
 _DUPLICATE_TERMS = ("contract_number", "start_date", "end_date", "seats", "unit_price")
 
 
@@ -80,6 +93,11 @@ def material_facts(finding: Finding) -> dict[str, Any]:
             value = {k: value.get(k) for k in _DUPLICATE_TERMS}
         facts[name] = value
     return facts
+
+
+def episode_facts(kind: str, evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the evidence that dates a finding's situation (empty for most kinds)."""
+    return {name: evidence.get(name) for name in EPISODE_EVIDENCE.get(kind, ())}
 
 
 def fingerprint(finding: Finding, evidence_json: str) -> str:

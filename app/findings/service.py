@@ -8,10 +8,11 @@ in the caller's transaction (the edge commits once):
   ``dismissed`` finding keeps its status unless its fingerprint (the material facts,
   see ``app.findings.fingerprint``) changed, then it is reopened;
 * a ``resolved`` finding produced again is reopened, unless it was resolved from
-  ``dismissed`` and comes back with exactly the facts it had: then it is dismissed
-  again, with its reason ("stays dismissed across runs until its facts change
-  materially" — a run in between that did not produce it, such as an ``--as-of`` in
-  the past, changed nothing);
+  ``dismissed`` and comes back with the same material and episode facts
+  (``app.findings.fingerprint``): then it is dismissed again, with its reason ("stays
+  dismissed across runs until its facts change materially" — a run in between that did
+  not produce it, such as an ``--as-of`` in the past, changed nothing, even when the
+  finding comes back on a later day with its day counts moved on);
 * a finding not produced any more is marked ``resolved`` with ``resolved_at``, and the
   status it had in ``resolved_from``.
 
@@ -39,7 +40,7 @@ from app.core.errors import SeatwiseError
 from app.core.settings import Settings
 from app.findings.bulk_write import FindingWriter
 from app.findings.catalog_service import effective_catalog
-from app.findings.fingerprint import fingerprint, material_part
+from app.findings.fingerprint import EPISODE_EVIDENCE, episode_facts, fingerprint, material_part
 from app.findings.frames_loader import load_frames
 from app.findings.models import Finding
 from app.findings.policies import analysis_policy
@@ -140,6 +141,33 @@ def _budget_findings(
         return []
 
 
+def _dismissed_episodes(
+    session: Session, table: sa.Table, unchecked: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """Return the episode facts of findings resolved while dismissed, by key.
+
+    Only these can be dismissed again when produced anew, and only kinds with episode
+    facts need their stored evidence read.
+    """
+    query = sa.select(table.c.key, table.c.kind, table.c.evidence).where(
+        table.c.status == RESOLVED,
+        table.c.resolved_from == DISMISSED,
+        table.c.kind.in_(sorted(EPISODE_EVIDENCE)),
+        table.c.kind.not_in(unchecked),
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for key, kind, evidence in session.execute(query):
+        stored = orjson.loads(evidence) if isinstance(evidence, (str, bytes)) else evidence
+        out[key] = episode_facts(kind, stored or {})
+    return out
+
+
+def _plain(facts: dict[str, Any]) -> dict[str, Any]:
+    """Return facts as stored evidence reads back (JSON types), to compare with it."""
+    loaded: dict[str, Any] = orjson.loads(evidence_json(facts))
+    return loaded
+
+
 def store_findings(
     *,
     session: Session,
@@ -169,6 +197,7 @@ def store_findings(
             ).where(table.c.kind.not_in(unchecked))
         )
     }
+    episodes = _dismissed_episodes(session, table, unchecked)
     out = FindingWriter(session)
     stamp = out.time(now)
     inserts: list[tuple[Any, ...]] = []
@@ -186,12 +215,18 @@ def store_findings(
         row = existing.get(f.key)
         # The total is what is still to act on, as the dashboard's: a finding that stays
         # dismissed (its facts unchanged) is left out.
-        # Dismissed, facts materially the same; or resolved from dismissed and back with
-        # the very facts it had (an --as-of in the past, a sync that briefly lacked it):
-        # a holder who became active and went idle again is a new story, reopened.
+        # Dismissed, facts materially the same; or resolved from dismissed and back in
+        # the same situation (an --as-of in the past, a sync that briefly lacked it), on
+        # any day: material and episode facts alike, day counts aside. A holder who
+        # became active and went idle again is a new story (a newer last_active_at).
         stays_dismissed = row is not None and (
             (row.status == DISMISSED and material_part(row.fingerprint) == material_part(fp))
-            or (row.status == RESOLVED and row.resolved_from == DISMISSED and row.fingerprint == fp)
+            or (
+                row.status == RESOLVED
+                and row.resolved_from == DISMISSED
+                and material_part(row.fingerprint) == material_part(fp)
+                and episodes.get(f.key, {}) == _plain(episode_facts(f.kind, f.evidence))
+            )
         )
         if f.monthly_savings is not None and f.currency and not stays_dismissed:
             totals[f.currency] = totals.get(f.currency, Decimal(0)) + f.monthly_savings

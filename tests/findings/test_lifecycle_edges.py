@@ -6,6 +6,8 @@ materially"; an acknowledged one likewise keeps its status until its facts chang
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
 from app.core.settings import Settings
@@ -15,7 +17,7 @@ from app.findings.service import analyze
 from app.inventory.models import Product
 from app.people.models import Account
 from tests.findings.company import build_company
-from tests.findings.factories import TODAY
+from tests.findings.factories import TODAY, days_ago
 
 SETTINGS = Settings(environment="test", secret_key="k" * 40)
 
@@ -86,3 +88,41 @@ def test_an_acknowledged_finding_reopens_when_its_facts_change(session: Session)
     row = _finding(session, key)
     assert row.status == "open" and summary.reopened == 1
     assert "facts changed (was acknowledged)" in (row.status_reason or "")
+
+
+def test_a_dismissal_outlives_a_past_run_followed_by_a_run_on_a_later_day(
+    session: Session,
+) -> None:
+    """Dismissed today; an ``--as-of`` in the past resolves it; tomorrow's run produces
+    it again, one day more idle (``days_inactive`` is not a material fact): it stays
+    dismissed, since nothing material changed (issue 5)."""
+    planted = build_company(session)
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = _key(list(planted.expected), "unused_seat:")
+    review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
+    analyze(session=session, settings=SETTINGS, today=TODAY.replace(year=TODAY.year - 3))
+    analyze(session=session, settings=SETTINGS, today=TODAY + timedelta(days=1))
+    row = _finding(session, key)
+    assert row.evidence["days_inactive"] == 121  # one day more than when it was dismissed
+    assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
+
+
+def test_a_dismissed_idle_seat_whose_holder_was_active_in_between_comes_back_open(
+    session: Session,
+) -> None:
+    """Dismissed; the holder works again (resolved); later idle again with a newer
+    ``last_active_at``: a new story, so the finding is open again."""
+    planted = build_company(session)
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    key = _key(list(planted.expected), "unused_seat:")
+    review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
+    account = session.get(Account, int(key.split(":")[1]))
+    assert account is not None
+    account.last_active_at = days_ago(2)
+    session.add(account)
+    session.flush()
+    analyze(session=session, settings=SETTINGS, today=TODAY)
+    assert _finding(session, key).status == "resolved"
+    later = TODAY + timedelta(days=100)  # 102 days idle, the same contract prices it
+    analyze(session=session, settings=SETTINGS, today=later)
+    assert _finding(session, key).status == "open"
