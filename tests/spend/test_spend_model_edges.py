@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session
 
+from app.people.models import Account
 from app.spend.fx import FxTable, MissingFxRateError, set_rate
 from app.spend.service import spend_reports
 from tests.spend.spend_rows import application, contract, invoice, person, product, seat
@@ -108,3 +109,19 @@ def test_a_stored_pair_wins_over_the_inverse_of_its_reverse_quoted_the_same_day(
     table = FxTable.load(session=session)
     assert table.rate("USD", "EUR", day) == Decimal("0.8")
     assert table.rate("EUR", "USD", day) == Decimal("1.3")
+
+
+def test_a_holder_without_a_department_takes_their_accounts_department(session: Session) -> None:
+    """The people list has no department for Erin; the vendor account says Support: her
+    seat's share (1 of 2 seats of 20.00 a month) goes to Support, not "Unallocated"."""
+    app = application(session, "Desk", "Deskco")
+    prod = product(session, app, "desk")
+    contract(session, app, "DESK-1", product_id=prod.id, seats=2, unit_price="120",
+             end_date=date(2026, 12, 31))  # fmt: skip
+    assignment = seat(session, person(session, "erin@example.com", None, None), prod)
+    account = session.get(Account, assignment.account_id)
+    assert account is not None
+    account.department = "Support"
+    session.add(account)
+    session.flush()
+    assert _cells(session, "department", 1) == {"Support": ["10.00"], "Unallocated": ["10.00"]}
