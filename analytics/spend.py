@@ -48,7 +48,6 @@ __all__ = [
     "month_index",
     "month_label",
     "parse_month",
-    "round_to_total",
     "split_evenly",
     "term_months",
     "to_cents",
@@ -216,43 +215,6 @@ def allocate_cents(
     extra[sequence] = (rank < leftover[sorted_groups]).astype(np.int64)
     result: npt.NDArray[np.int64] = (base + extra) * signs[group]
     return result
-
-
-def round_to_total(amounts: Sequence[Decimal]) -> list[Decimal]:
-    """Round exact amounts to the cent so that they sum to their total rounded half-up.
-
-    Rounding each amount on its own lets the shown parts drift from the shown total by
-    up to half a cent per part (hundreds of people's converted shares: euros). So each
-    part is rounded half-up, then the fewest parts move a cent to close the gap, those
-    nearest to rounding the other way first. That is the largest-remainder method
-    (floors, then a cent each to the largest remainders), ties to the earlier part: it
-    keeps the larger amount. Parts already in whole cents never move, so one-currency
-    reports show what they always did.
-
-    Args:
-        amounts: Exact amounts (e.g. one month's cells of a report, in row order).
-
-    Returns:
-        Amounts rounded to the cent, each within a cent of the exact amount, summing
-        to ``sum(amounts)`` rounded half-up.
-    """
-    shown = [amount.quantize(CENT, rounding=ROUND_HALF_UP) for amount in amounts]
-    total = sum(amounts, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
-    moves = int((total - sum(shown, Decimal(0))).scaleb(2))
-    if moves == 0:
-        return shown
-    # A part rounded the wrong way for the gap moves; there are always enough of them.
-    step = CENT if moves > 0 else -CENT
-    if moves > 0:
-        gaps = [amount - cents for amount, cents in zip(amounts, shown, strict=True)]
-    else:
-        gaps = [cents - amount for amount, cents in zip(amounts, shown, strict=True)]
-    movable = [i for i, gap in enumerate(gaps) if gap > 0]
-    if moves < 0:  # on a tie the later part gives up its cent, as it would get one last
-        movable.reverse()
-    for i in sorted(movable, key=gaps.__getitem__, reverse=True)[: abs(moves)]:  # stable
-        shown[i] += step
-    return shown
 
 
 def round_table(columns: Sequence[Sequence[Decimal]]) -> list[list[Decimal]]:

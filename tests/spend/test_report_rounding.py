@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import random
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,7 +15,7 @@ import openpyxl
 import pytest
 from sqlmodel import Session
 
-from analytics.spend import round_table, round_to_total
+from analytics.spend import round_table
 from app.spend.service import spend_reports
 from tests.conftest import Database
 from tests.spend.spend_rows import (
@@ -34,46 +33,6 @@ CENT = Decimal("0.01")
 MONTHS = ["2026-01", "2026-02", "2026-03"]
 PERIOD = ("--from", MONTHS[0], "--to", MONTHS[-1])
 Table = dict[str, list[Decimal]]
-
-
-def _rounded(*amounts: str) -> list[str]:
-    return [str(v) for v in round_to_total([Decimal(a) for a in amounts])]
-
-
-def test_round_to_total_gives_leftover_cents_to_the_largest_remainders() -> None:
-    # Each 0.46 half-up, but together 0.913 → 0.91: the tie keeps the earlier part's cent.
-    assert _rounded("0.4565", "0.4565") == ["0.46", "0.45"]
-    assert _rounded("0.104", "0.207", "0.209") == ["0.10", "0.21", "0.21"]  # 0.52
-    assert _rounded("0.104", "0.104", "0.104", "0.103") == ["0.11", "0.11", "0.10", "0.10"]
-    assert _rounded("-0.4565", "-0.4565") == ["-0.45", "-0.46"]
-    assert _rounded("0.2", "-0.0051", "-0.0051") == ["0.20", "0.00", "-0.01"]
-
-
-def _largest_remainder(amounts: list[Decimal]) -> list[Decimal]:
-    """The textbook method: floors, then a cent each to the largest remainders."""
-    cents = [math.floor(a * 100) for a in amounts]
-    leftover = int(sum(amounts).quantize(CENT, ROUND_HALF_UP) * 100) - sum(cents)
-    order = sorted(range(len(amounts)), key=lambda i: (cents[i] - amounts[i] * 100, i))
-    for i in order[:leftover]:
-        cents[i] += 1
-    return [Decimal(c) / 100 for c in cents]
-
-
-def test_round_to_total_is_the_largest_remainder_method_on_random_columns() -> None:
-    rng = random.Random(7)
-    for _ in range(300):
-        rate = Decimal(1) / Decimal(rng.choice([1.07, 1.0931, 3, 7]))
-        amounts = [Decimal(rng.randint(-500, 5000)) / 100 * rate for _ in range(rng.randint(1, 40))]
-        got = round_to_total(amounts)
-        assert got == _largest_remainder(amounts)
-        assert sum(got) == sum(amounts).quantize(CENT, ROUND_HALF_UP)
-        assert all(abs(g - a) < CENT for g, a in zip(got, amounts, strict=True))
-
-
-def test_round_to_total_leaves_whole_cents_and_zeros_alone() -> None:
-    assert _rounded("12.34", "0", "0.335", "0.335") == ["12.34", "0.00", "0.34", "0.33"]
-    assert _rounded("0.125", "0.125") == ["0.13", "0.12"]
-    assert round_to_total([]) == []
 
 
 @pytest.fixture
