@@ -111,8 +111,44 @@ def backoff_seconds(policy: RetryPolicy, attempt: int) -> float:
     return backoff * random.uniform(0.5, 1.0)
 
 
-def _attempts(count: int) -> str:
+def attempts_text(count: int) -> str:
+    """ "1 attempt", "6 attempts": for messages about retries."""
     return f"{count} attempt" if count == 1 else f"{count} attempts"
+
+
+def gave_up_throttled(who: str, what: str, attempts: int, wait: float, budget: float) -> str:
+    """Why a throttled request was given up: throttled on every try, or told to wait
+    longer than the retry budget allows (a single 429 asking for an hour)."""
+    again = f"try the sync again in {max(wait, 1):.0f} s or at a quieter time."
+    if attempts == 1:
+        return (
+            f"{who} throttled {what} (HTTP 429) and asked for a wait of {wait:.0f} s, "
+            f"more than the {budget:g} s Seatwise waits for one request; {again}"
+        )
+    return f"{who} kept throttling {what} (HTTP 429, {attempts_text(attempts)}); {again}"
+
+
+def vendor_error_text(body: bytes) -> str:
+    """The error code and message a vendor put in an error answer's JSON, as
+    " (code: message)", or "" if it has none: Graph's ``{"error": {"code", "message"}}``,
+    an OAuth ``{"error", "error_description"}``. A 5xx message naming Graph's own
+    reason (``serviceNotAvailable``, ``UnknownError: ...``) tells support what failed."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error")
+    if isinstance(error, dict):
+        code, message = error.get("code"), error.get("message")
+    else:
+        code, message = error, data.get("error_description")
+    parts = [str(p).strip() for p in (code, message) if isinstance(p, str) and p.strip()]
+    if not parts:
+        return ""
+    text = ": ".join(parts).splitlines()[0]
+    return f" ({text[:197]}...)" if len(text) > 200 else f" ({text})"
 
 
 def describe_transport_error(exc: httpx.TransportError, url: str, timeout: float) -> str:
@@ -126,7 +162,14 @@ def describe_transport_error(exc: httpx.TransportError, url: str, timeout: float
             f"TLS certificate of {host} is not trusted ({text}). If the server uses a "
             "private CA, set ca_bundle to its PEM file."
         )
-    return f"Cannot connect to {host} ({text}). Check the URL and the network."
+    if isinstance(exc, httpx.ConnectError):
+        return f"Cannot connect to {host} ({text}). Check the URL and the network."
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return (
+            f"{host} broke off its answer ({text}). Sync again; if it keeps happening, "
+            "check the network and any proxy between Seatwise and the server."
+        )
+    return f"The request to {host} failed ({text}). Check the URL and the network."
 
 
 class HttpClient:
@@ -223,13 +266,13 @@ class HttpClient:
         what = f"{response.request.method} {response.request.url.copy_with(query=None)}"
         if response.status_code == 429:
             return ConnectorRateLimited(
-                f"{self.vendor} kept throttling {what} (HTTP 429, {_attempts(attempts)}); "
-                f"try the sync again in {max(wait, 1):.0f} s or at a quieter time.",
+                gave_up_throttled(self.vendor, what, attempts, wait, self.retry.budget),
                 retry_after=wait,
             )
         return ConnectorUnavailable(
-            f"{self.vendor} kept failing {what} with HTTP {response.status_code} after "
-            f"{_attempts(attempts)}; the service may be down, try again later."
+            f"{self.vendor} kept failing {what} with HTTP {response.status_code}"
+            f"{vendor_error_text(response.content)} after {attempts_text(attempts)}; "
+            "the service may be down, try again later."
         )
 
     def get(self, url: str, *, params: Params | None = None) -> httpx.Response:

@@ -30,7 +30,13 @@ from connectors.base import (
     ConnectorRateLimited,
     ConnectorUnavailable,
 )
-from connectors.http import RetryPolicy, backoff_seconds, retry_after_seconds
+from connectors.http import (
+    RetryPolicy,
+    attempts_text,
+    backoff_seconds,
+    gave_up_throttled,
+    retry_after_seconds,
+)
 
 NEXT_STEP = "then run `seatwise connector test <name>`"
 # Graph's resource host in each Microsoft cloud; a token is asked for that resource.
@@ -215,16 +221,15 @@ class GraphTokens:
                 f"({_first_line(str(exc))}); try again later."
             )
         status, attempts, wait = self._http.gave_up
+        who = f"Microsoft Entra ID at {self.netloc}"
         if status == 429:
             return ConnectorRateLimited(
-                f"Microsoft Entra ID at {self.netloc} kept throttling {what} "
-                f"(HTTP 429, {attempts} attempt(s)); try the sync again in "
-                f"{max(wait, 1):.0f} s or at a quieter time.",
+                gave_up_throttled(who, what, attempts, wait, self._http.retry.budget),
                 retry_after=wait,
             )
         return ConnectorUnavailable(
-            f"Microsoft Entra ID at {self.netloc} kept failing {what} with HTTP "
-            f"{status} after {attempts} attempt(s); the service may be down, try again later."
+            f"{who} kept failing {what} with HTTP {status} after {attempts_text(attempts)}; "
+            "the service may be down, try again later."
         )
 
 

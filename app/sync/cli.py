@@ -26,7 +26,7 @@ FAILURE_KINDS: tuple[tuple[type[ConnectorError], str], ...] = (
     (ConnectorAuthError, "credentials refused"),
     (ConnectorPermissionError, "permission missing"),
     (ConnectorRateLimited, "throttled"),
-    (ConnectorUnavailable, "unreachable"),
+    (ConnectorUnavailable, "unavailable"),
     (ConnectorDataError, "unreadable answer"),
     (ConnectorConfigError, "invalid configuration"),
 )

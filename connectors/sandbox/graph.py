@@ -52,6 +52,7 @@ class GraphFaults:
     no_premium: bool = False  # tenant without Entra ID P1: signInActivity → 403
     missing_permission: str | None = None  # e.g. "AuditLog.Read.All", "User.Read.All"
     malformed_page: int = 0  # users page whose JSON body is cut short
+    cut_off_page: int = 0  # users page whose body stops short of its Content-Length
     slow_seconds: float = 0.0  # delay before answering ...
     slow_page: int = 0  # ... this users page; 0 = every Graph call
     page_size_cap: int = 0  # serve at most this many users a page, whatever $top says
@@ -349,4 +350,7 @@ class GraphSimulator:
         content = encoded_head[:-1] + b',"value":' + users + b"}"
         if page == f.malformed_page:
             content = content[: len(content) // 2]
+        if page == f.cut_off_page:  # the connection drops mid-answer: the server hangs up
+            declared = {"content-length": str(len(content))}
+            return Response(content[: len(content) // 2], 200, declared, "application/json")
         return Response(content, 200, media_type="application/json")

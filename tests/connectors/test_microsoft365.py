@@ -313,9 +313,12 @@ def test_retry_after_beyond_the_budget_gives_up_at_once(graph_sandbox: SandboxHa
     graph_sandbox.simulator.faults.throttle = -1
     graph_sandbox.simulator.faults.retry_after = "3600"
     sleeps = Sleeps()
-    with pytest.raises(ConnectorRateLimited, match=r"HTTP 429, 1 attempt\)") as caught:
+    with pytest.raises(ConnectorRateLimited, match=r"\(HTTP 429\) and asked") as caught:
         sync(graph_sandbox, sleep=sleeps)
     assert sleeps == []
+    assert "a wait of 3600 s, more than the 10 s Seatwise waits for one request" in str(
+        caught.value
+    )
     assert "try the sync again in 3600 s" in str(caught.value)
 
 
@@ -335,6 +338,10 @@ def test_500_on_page_3_that_never_heals_raises_unavailable(paged: SandboxHandle)
         for record in connector(paged).fetch():
             seen.append(record)
     assert "try again later" in str(caught.value)
+    # Graph's own code and message say what failed on its side, for a support ticket.
+    assert "HTTP 500 (generalException: The service is temporarily unavailable.)" in str(
+        caught.value
+    )
     assert len(of(seen, AccountRecord)) == 20, "pages 1 and 2 were streamed before the failure"
     page3 = [r for r in paged.simulator.requests if "$skiptoken" in r[2]]
     assert len(page3) == 1 + FAST.max_attempts
@@ -354,6 +361,15 @@ def test_401_that_persists_mid_pagination_is_auth_error(paged: SandboxHandle) ->
     paged.simulator.faults.unauthorized_times = -1
     with pytest.raises(ConnectorAuthError, match="rejected the access token"):
         sync(paged)
+
+
+def test_an_answer_broken_off_mid_body_says_so_not_that_the_host_is_unreachable(
+    paged: SandboxHandle,
+) -> None:
+    paged.simulator.faults.cut_off_page = 2
+    with pytest.raises(ConnectorUnavailable, match="broke off its answer") as caught:
+        sync(paged)
+    assert "Cannot connect" not in str(caught.value)
 
 
 def test_malformed_json_is_data_error_naming_the_url(paged: SandboxHandle) -> None:
@@ -383,7 +399,7 @@ def test_token_endpoint_that_keeps_throttling_is_rate_limited_not_bad_credential
     sleeps = Sleeps()
     with pytest.raises(ConnectorRateLimited, match="kept throttling token requests") as caught:
         sync(graph_sandbox, sleep=sleeps)
-    assert f"HTTP 429, {FAST.max_attempts} attempt(s)" in str(caught.value)
+    assert f"HTTP 429, {FAST.max_attempts} attempts" in str(caught.value)
     assert "credentials" not in str(caught.value) and caught.value.retry_after == 2.0
     assert sleeps == [2.0] * (FAST.max_attempts - 1)
 
@@ -400,7 +416,7 @@ def test_token_endpoint_server_errors_are_retried_then_named(
         sync(graph_sandbox)
     assert str(caught.value) == (
         f"Microsoft Entra ID at {urlsplit(graph_sandbox.config['authority_host']).netloc} kept "
-        f"failing token requests with HTTP {status} after {FAST.max_attempts} attempt(s); the "
+        f"failing token requests with HTTP {status} after {FAST.max_attempts} attempts; the "
         "service may be down, try again later."
     )
 

@@ -228,6 +228,8 @@ def test_token_endpoint_failures_are_one_line_on_stderr(
     tested = seatwise("connector", "test", "m365")
     assert tested.returncode == 1 and "Traceback" not in tested.stderr
     assert "kept failing token requests with HTTP 503" in tested.stdout + tested.stderr
+    # A server answering 503 is reachable: it is unavailable, not unreachable.
+    assert "connector m365: unavailable: " in tested.stdout + tested.stderr
 
 
 def test_secrets_are_not_stored_under_a_made_up_key(session: Any, sandboxes: Sandboxes) -> None:
