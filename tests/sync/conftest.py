@@ -13,10 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.settings import Settings
+from app.sync.service import sync_connector
 from connectors import microsoft365
 from connectors.http import RetryPolicy
 from connectors.sandbox.fault_switches import reset
 from connectors.sandbox.server import Sandboxes, start_sandboxes
+from tests.sync.m365_connector import _add
 
 SECRET_KEY = "test-secret-key-" + "x" * 32
 FAST = {
@@ -84,3 +86,15 @@ def fault(boxes: Sandboxes, kind: str, **switches: Any) -> None:
     for key, value in switches.items():
         assert key in names, key
         setattr(faults, key, value)
+
+
+@pytest.fixture
+def synced(committed_db: Any, settings: Settings, sandboxes: Sandboxes, small_pages: None) -> Any:
+    """A database holding one successful Microsoft 365 sync."""
+    config = {**sandboxes.configs["microsoft365"], "identity_provider": True}
+    _add(committed_db.engine, settings, "m365", config)
+    result = sync_connector(
+        engine=committed_db.engine, settings=settings, name="m365", connector_options=FAST
+    )
+    assert result.status == "succeeded", result.error
+    return committed_db
