@@ -1,68 +1,26 @@
-"""Google Workspace connector against the HTTPS Google sandbox on 127.0.0.1."""
+"""Google Workspace connector against the HTTPS Google sandbox on 127.0.0.1: the records."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from pydantic import ValidationError
 
-from connectors.base import (
-    AccountRecord,
-    AliasRecord,
-    AssignmentRecord,
-    ConnectorAuthError,
-    ConnectorConfigError,
-    ConnectorDataError,
-    ConnectorPermissionError,
-    ConnectorRateLimited,
-    ConnectorUnavailable,
-    ProductRecord,
-    Record,
-)
-from connectors.google_api import LICENSING_SCOPE, RetryPolicy
-from connectors.google_workspace import GoogleWorkspaceConfig, GoogleWorkspaceConnector
-from connectors.sandbox.google import DIRECTORY_READ, GoogleSimulator
-from tests.connectors.conftest import SandboxHandle, fresh_faults, private_sandbox
+from connectors.base import AccountRecord, AliasRecord, AssignmentRecord, ProductRecord, Record
+from tests.connectors import google_workspace_sandbox
+from tests.connectors.google_workspace_sandbox import Sandbox, connector, google_people, sync
 
-FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+# Shared fixtures, bound in this module for pytest to find.
+_clean_faults = google_workspace_sandbox._clean_faults
+google_sandbox = google_workspace_sandbox.google_sandbox
 
 
-Sandbox = SandboxHandle
-
-
-@pytest.fixture(scope="module")
-def google_sandbox() -> Iterator[Sandbox]:
-    yield from private_sandbox("google_workspace", seed=42, size=200)
-
-
-@pytest.fixture(autouse=True)
-def _clean_faults(google_sandbox: Sandbox) -> Iterator[None]:
-    yield from fresh_faults(google_sandbox)
-
-
-def connector(sandbox: Sandbox, **overrides: Any) -> GoogleWorkspaceConnector:
-    config = GoogleWorkspaceConfig.model_validate({**sandbox.config, **overrides})
-    return GoogleWorkspaceConnector(config, retry=FAST)
-
-
-def sync(sandbox: Sandbox, **overrides: Any) -> list[Record]:
-    return list(connector(sandbox, **overrides).fetch())
+# ----------------------------------------------------------------------------- records
 
 
 def accounts_by_email(records: list[Record]) -> dict[str, AccountRecord]:
     return {r.email: r for r in records if isinstance(r, AccountRecord) and r.email}
-
-
-def google_people(sandbox: Sandbox) -> list[Any]:
-    return [p for p in sandbox.simulator.company.persons if p.google is not None]
-
-
-# ----------------------------------------------------------------------------- records
 
 
 def test_products_stream_first_then_each_account_followed_by_its_licences(
@@ -201,189 +159,18 @@ def test_ca_bundle_given_as_pem_text_is_trusted(google_sandbox: Sandbox) -> None
     assert "Signed in" in connector(google_sandbox, ca_bundle=pem).check()
 
 
-# ----------------------------------------------------------------------------- faults
-
-
-def test_rate_limit_403_is_retried_with_backoff_then_succeeds(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.rate_limit_403 = 2
-    records = sync(google_sandbox)
-    assert sum(isinstance(r, AccountRecord) for r in records) == len(google_people(google_sandbox))
-    assert google_sandbox.simulator.faults.rate_limit_403 == 0
-
-
-def test_rate_limit_429_is_retried_then_succeeds(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.rate_limit_429 = 1
-    assert any(isinstance(r, ProductRecord) for r in sync(google_sandbox))
-
-
-def test_throttling_past_the_retry_budget_raises_rate_limited(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.rate_limit_403 = 50
-    with pytest.raises(ConnectorRateLimited, match="userRateLimitExceeded"):
-        sync(google_sandbox)
-
-
-def test_outage_past_the_retry_budget_raises_unavailable(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.server_errors = 50
-    with pytest.raises(ConnectorUnavailable, match="503"):
-        sync(google_sandbox)
-
-
-def test_answer_that_is_not_json_raises_data_error(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.malformed = 1
-    with pytest.raises(ConnectorDataError, match="not JSON"):
-        sync(google_sandbox)
-
-
-def test_wrong_subject_is_refused_as_unauthorized_client(google_sandbox: Sandbox) -> None:
-    staff = next(
-        p.google.primary_email
-        for p in google_people(google_sandbox)
-        if p.google.primary_email.lower() not in google_sandbox.simulator.admins
-    )
-    with pytest.raises(ConnectorAuthError, match="unauthorized_client") as caught:
-        connector(google_sandbox, subject=staff).check()
-    assert "admin" in str(caught.value)
-
-
-def test_missing_licensing_scope_is_named(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.granted_scopes = [DIRECTORY_READ]
-    with pytest.raises(ConnectorPermissionError, match="Domain-wide delegation") as caught:
-        sync(google_sandbox)
-    assert caught.value.missing == LICENSING_SCOPE
-
-
-def test_deleted_key_is_refused_as_invalid_grant(google_sandbox: Sandbox) -> None:
-    google_sandbox.simulator.faults.key_disabled = True
-    with pytest.raises(ConnectorAuthError, match="invalid_grant"):
-        connector(google_sandbox).check()
-
-
-def test_key_of_another_service_account_fails_signature_check(google_sandbox: Sandbox) -> None:
-    other = GoogleSimulator(google_sandbox.simulator.company)
-    key = other.account.key_json(google_sandbox.url + "/token")
-    key["client_email"] = google_sandbox.simulator.account.client_email
-    with pytest.raises(ConnectorAuthError, match="Invalid JWT Signature"):
-        connector(google_sandbox, service_account_key=key).check()
-
-
-def test_malformed_json_key_is_a_config_error(google_sandbox: Sandbox) -> None:
-    with pytest.raises(ConnectorConfigError, match="not valid JSON"):
-        connector(google_sandbox, service_account_key='{"type": "service_account",').check()
-
-
-def test_key_without_private_key_is_a_config_error(google_sandbox: Sandbox) -> None:
-    key = dict(google_sandbox.config["service_account_key"])
-    del key["private_key"]
-    with pytest.raises(ConnectorConfigError, match="private_key"):
-        connector(google_sandbox, service_account_key=json.dumps(key)).fetch().__next__()
-
-
-def test_garbled_private_key_is_a_config_error(google_sandbox: Sandbox) -> None:
-    key = dict(google_sandbox.config["service_account_key"], private_key="-----BEGIN nope")
-    with pytest.raises(ConnectorConfigError, match="private_key"):
-        connector(google_sandbox, service_account_key=key).check()
-
-
-def test_oauth_client_file_instead_of_service_account_key_is_refused(
-    google_sandbox: Sandbox,
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
+def test_a_ca_named_by_the_environment_is_trusted_without_ca_bundle(
+    google_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
-    key = dict(google_sandbox.config["service_account_key"], type="authorized_user")
-    with pytest.raises(ConnectorConfigError, match="service_account"):
-        connector(google_sandbox, service_account_key=key).check()
-
-
-def test_server_with_untrusted_certificate_points_at_ca_bundle(google_sandbox: Sandbox) -> None:
-    with pytest.raises(ConnectorUnavailable, match="ca_bundle"):
-        connector(google_sandbox, ca_bundle=None).check()
-
-
-def test_missing_ca_bundle_file_is_a_config_error(google_sandbox: Sandbox) -> None:
-    with pytest.raises(ConnectorConfigError, match="ca_bundle"):
-        connector(google_sandbox, ca_bundle="/nonexistent/ca.pem").check()
-
-
-def test_unknown_config_key_and_bad_subject_are_refused(google_sandbox: Sandbox) -> None:
-    with pytest.raises(ValidationError, match="extra"):
-        GoogleWorkspaceConfig.model_validate({**google_sandbox.config, "tenant": "x"})
-    with pytest.raises(ValidationError, match="e-mail"):
-        GoogleWorkspaceConfig.model_validate({**google_sandbox.config, "subject": "admin"})
-
-
-# ----------------------------------------------------------------------------- sandbox
-
-
-def _bearer(sandbox: Sandbox, *scopes: str) -> dict[str, str]:
-    admin = sandbox.simulator.admin_email
-    token = sandbox.simulator.account.issue(admin, frozenset(scopes))["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def test_sandbox_refuses_max_results_above_the_documented_caps(google_sandbox: Sandbox) -> None:
-    url, ca = google_sandbox.url, google_sandbox.ca_path
-    headers = _bearer(google_sandbox, DIRECTORY_READ, LICENSING_SCOPE)
-    users = requests.get(
-        f"{url}/admin/directory/v1/users",
-        params={"customer": "my_customer", "maxResults": "501"},
-        headers=headers,
-        verify=ca,
-        timeout=10,
-    )
-    licences = requests.get(
-        f"{url}/apps/licensing/v1/product/Google-Apps/users",
-        params={"customerId": google_sandbox.simulator.company.domain, "maxResults": "1001"},
-        headers=headers,
-        verify=ca,
-        timeout=10,
-    )
-    assert users.status_code == 400 and licences.status_code == 400
-    assert users.json()["error"]["errors"][0]["reason"] == "invalid"
-
-
-def test_sandbox_refuses_my_customer_in_the_licence_manager(google_sandbox: Sandbox) -> None:
-    answer = requests.get(
-        f"{google_sandbox.url}/apps/licensing/v1/product/Google-Apps/sku/1010020027/users",
-        params={"customerId": "my_customer"},
-        headers=_bearer(google_sandbox, LICENSING_SCOPE),
-        verify=google_sandbox.ca_path,
-        timeout=10,
-    )
-    assert answer.status_code == 400
-
-
-def test_sandbox_checks_bearer_token_and_scope(google_sandbox: Sandbox) -> None:
-    url = f"{google_sandbox.url}/admin/directory/v1/users?customer=my_customer"
-    anonymous = requests.get(url, verify=google_sandbox.ca_path, timeout=10)
-    wrong_scope = requests.get(
-        url,
-        headers=_bearer(google_sandbox, LICENSING_SCOPE),
-        verify=google_sandbox.ca_path,
-        timeout=10,
-    )
-    assert anonymous.status_code == 401
-    assert wrong_scope.status_code == 403
-    assert wrong_scope.json()["error"]["errors"][0]["reason"] == "insufficientPermissions"
-
-
-def test_sandbox_token_endpoint_rejects_a_forged_assertion(google_sandbox: Sandbox) -> None:
-    answer = requests.post(
-        f"{google_sandbox.url}/token",
-        data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion": "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln",
-        },
-        verify=google_sandbox.ca_path,
-        timeout=10,
-    )
-    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
-
-
-def test_sandbox_fault_switches_are_set_and_reset_over_http(google_sandbox: Sandbox) -> None:
-    url, ca = f"{google_sandbox.url}/_sandbox/faults", google_sandbox.ca_path
-    assert requests.post(url, json={"rate_limit_403": 3}, verify=ca, timeout=10).ok
-    assert google_sandbox.simulator.faults.rate_limit_403 == 3
-    assert requests.post(url, json={"nope": 1}, verify=ca, timeout=10).status_code == 400
-    assert requests.delete(url, verify=ca, timeout=10).ok
-    assert google_sandbox.simulator.faults.rate_limit_403 == 0
+    """As Python's ssl (Slack) and httpx (Microsoft) do; httplib2 alone would not."""
+    ca_file = google_sandbox.config["ca_bundle"]
+    assert Path(ca_file).is_file()
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, ca_file)
+    assert "Signed in" in connector(google_sandbox, ca_bundle=None).check()
+    assert any(isinstance(r, AccountRecord) for r in sync(google_sandbox, ca_bundle=None))
 
 
 # ------------------------------------------------------- mapping of awkward but legal users
@@ -420,43 +207,3 @@ def test_the_display_name_is_made_of_the_name_parts_without_a_full_name(
     from connectors.google_directory import user_account
 
     assert user_account(_user(name=name)).display_name == shown
-
-
-def test_a_retry_after_is_waited_out_in_full(google_sandbox: Sandbox) -> None:
-    waits: list[float] = []
-    google_sandbox.simulator.faults.rate_limit_429 = 1
-    google_sandbox.simulator.faults.retry_after = 40  # above the 32 s backoff cap
-    records = list(_recording(google_sandbox, waits).fetch())
-    assert waits == [40.0]
-    assert any(isinstance(r, AccountRecord) for r in records)
-
-
-def test_a_retry_after_longer_than_a_sync_waits_ends_it_naming_the_wait(
-    google_sandbox: Sandbox,
-) -> None:
-    waits: list[float] = []
-    google_sandbox.simulator.faults.rate_limit_429 = 1
-    google_sandbox.simulator.faults.retry_after = 600
-    with pytest.raises(ConnectorRateLimited, match=r"asked to wait 600 s \(Retry-After\)") as got:
-        list(_recording(google_sandbox, waits).fetch())
-    assert waits == [] and got.value.retry_after == 600
-
-
-def _recording(sandbox: Sandbox, waits: list[float]) -> GoogleWorkspaceConnector:
-    """The connector, with its sleeps recorded instead of slept."""
-    config = GoogleWorkspaceConfig.model_validate(sandbox.config)
-    return GoogleWorkspaceConnector(config, retry=FAST, sleep=waits.append)
-
-
-@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
-def test_a_ca_named_by_the_environment_is_trusted_without_ca_bundle(
-    google_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, variable: str
-) -> None:
-    """As Python's ssl (Slack) and httpx (Microsoft) do; httplib2 alone would not."""
-    ca_file = google_sandbox.config["ca_bundle"]
-    assert Path(ca_file).is_file()
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(variable, ca_file)
-    assert "Signed in" in connector(google_sandbox, ca_bundle=None).check()
-    assert any(isinstance(r, AccountRecord) for r in sync(google_sandbox, ca_bundle=None))
