@@ -30,13 +30,8 @@ from connectors.base import (
     ConnectorRateLimited,
     ConnectorUnavailable,
 )
-from connectors.http import (
-    RetryPolicy,
-    attempts_text,
-    backoff_seconds,
-    gave_up_throttled,
-    retry_after_seconds,
-)
+from connectors.http import RetryPolicy, backoff_seconds, retry_after_seconds
+from connectors.http_messages import attempts_text, gave_up_throttled
 
 NEXT_STEP = "then run `seatwise connector test <name>`"
 # Graph's resource host in each Microsoft cloud; a token is asked for that resource.
