@@ -124,3 +124,10 @@ def google_sandbox(_servers: dict[str, Any]) -> Iterator[SandboxHandle]:
 @pytest.fixture
 def slack_sandbox(_servers: dict[str, Any]) -> Iterator[SandboxHandle]:
     yield from _sandbox(_servers, "slack")
+
+
+@pytest.fixture
+def paged(graph_sandbox: SandboxHandle) -> SandboxHandle:
+    """Serve 10 users a page so the small company spans several pages."""
+    graph_sandbox.simulator.faults.page_size_cap = 10
+    return graph_sandbox
