@@ -18,8 +18,8 @@ import pytest
 
 from connectors.base import AccountRecord, ConnectorRateLimited
 from connectors.http import RetryPolicy, backoff_seconds, retry_after_seconds
-from connectors.microsoft365 import Microsoft365Connector
 from tests.connectors.conftest import SandboxHandle
+from tests.connectors.m365_client import Sleeps, sync
 
 FAST = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05, budget=30)
 
@@ -92,16 +92,8 @@ def test_backoff_doubles_from_its_base_up_to_its_cap_with_jitter_in_the_upper_ha
 # --------------------------------------------------------------------------- over HTTPS
 
 
-class Sleeps(list[float]):
-    """Records the waits the retry layer asked for instead of sleeping."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def _sync(sb: SandboxHandle, sleeps: Sleeps, retry: RetryPolicy = FAST) -> list[Any]:
-    connector = Microsoft365Connector(sb.config, retry=retry, sleep=sleeps)
-    return list(connector.fetch())
+    return sync(sb, retry=retry, sleep=sleeps)
 
 
 def test_graph_throttling_with_an_http_date_waits_until_that_date(

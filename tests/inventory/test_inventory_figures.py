@@ -23,17 +23,10 @@ from app.inventory.models import Application, Product
 from app.inventory.service import inventory_accounts, inventory_products
 from app.people.models import Account, Assignment
 from app.sync.models import ConnectorConfig
+from tests.inventory_keys import ACCOUNT_KEYS, PRODUCT_KEYS
 
 NOW = datetime(2026, 11, 25, 9, 30, 15, 250000, tzinfo=UTC)
 US = timedelta(microseconds=1)
-PRODUCT_KEYS = {
-    "connector", "external_id", "sku", "name", "seats_purchased", "seats_consumed",
-    "seats_assigned", "seats_active",
-}  # fmt: skip
-ACCOUNT_KEYS = {
-    "connector", "external_id", "email", "display_name", "status", "is_guest",
-    "last_active_at", "products",
-}  # fmt: skip
 
 
 class Tenant:

@@ -17,16 +17,8 @@ from app.sync.models import ConnectorConfig
 from connectors import microsoft365
 from connectors.sandbox.server import Sandboxes
 from tests.conftest import CLI_SECRET_KEY, Database
+from tests.inventory_keys import ACCOUNT_KEYS, PRODUCT_KEYS
 from tests.sync.conftest import fault
-
-PRODUCT_KEYS = {
-    "connector", "external_id", "sku", "name", "seats_purchased", "seats_consumed",
-    "seats_assigned", "seats_active",
-}  # fmt: skip
-ACCOUNT_KEYS = {
-    "connector", "external_id", "email", "display_name", "status", "is_guest",
-    "last_active_at", "products",
-}  # fmt: skip
 
 
 @pytest.fixture
