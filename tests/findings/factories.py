@@ -7,8 +7,9 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.findings.models import Finding
 from app.inventory.models import Application, Product, Subscription, Vendor
 from app.people.models import Account, Assignment, Person
 from app.sync.models import ConnectorConfig
@@ -121,3 +122,15 @@ def create_subscription(session: Session, **overrides: Any) -> Subscription:
     if "vendor_id" not in values:
         values["vendor_id"] = create_vendor(session).id
     return _add(session, Subscription(**values))
+
+
+def stored_finding(session: Session, key: str) -> Finding:
+    """The finding stored under ``key``, as the database has it now (refreshed)."""
+    row = session.exec(select(Finding).where(Finding.key == key)).one()
+    session.refresh(row)
+    return row
+
+
+def planted_key(keys: list[str], prefix: str) -> str:
+    """The first of ``keys`` (a run's finding keys) of the kind ``prefix`` names."""
+    return next(k for k in keys if k.startswith(prefix))

@@ -16,19 +16,9 @@ from app.findings.service import analyze
 from app.inventory.models import Subscription
 from app.people.models import Account
 from tests.findings.company import build_company
-from tests.findings.factories import TODAY, days_ago
+from tests.findings.factories import TODAY, days_ago, planted_key, stored_finding
 
 SETTINGS = Settings(environment="test", secret_key="k" * 40)
-
-
-def _finding(session: Session, key: str) -> Finding:
-    row = session.exec(select(Finding).where(Finding.key == key)).one()
-    session.refresh(row)
-    return row
-
-
-def _key(planted_keys: list[str], prefix: str) -> str:
-    return next(k for k in planted_keys if k.startswith(prefix))
 
 
 def test_second_run_updates_last_seen_and_keeps_first_seen(session: Session) -> None:
@@ -46,11 +36,11 @@ def test_second_run_updates_last_seen_and_keeps_first_seen(session: Session) -> 
 def test_dismissed_finding_stays_dismissed_across_runs(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
     # A day later the account is one day more inactive: not a material change.
     summary = analyze(session=session, settings=SETTINGS, today=TODAY.replace(day=26))
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "dismissed" and row.status_by == "ann"
     assert row.status_reason == "on leave" and summary.reopened == 0
     audit = session.exec(select(AuditLog).where(AuditLog.action == "finding.dismiss")).one()
@@ -60,8 +50,8 @@ def test_dismissed_finding_stays_dismissed_across_runs(session: Session) -> None
 def test_savings_total_leaves_out_a_finding_that_stays_dismissed(session: Session) -> None:
     planted = build_company(session)
     first = analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
-    row = _finding(session, key)
+    key = planted_key(list(planted.expected), "unused_seat:")
+    row = stored_finding(session, key)
     assert row.monthly_savings and row.currency
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
     again = analyze(session=session, settings=SETTINGS, today=TODAY)
@@ -77,16 +67,16 @@ def test_savings_total_leaves_out_a_finding_that_stays_dismissed(session: Sessio
 def test_acknowledged_finding_stays_acknowledged_across_runs(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "overuse:")
+    key = planted_key(list(planted.expected), "overuse:")
     review.set_status(session=session, key=key, status="acknowledged", by="ann")
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    assert _finding(session, key).status == "acknowledged"
+    assert stored_finding(session, key).status == "acknowledged"
 
 
 def test_dismissed_finding_reopened_when_its_savings_change(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="ok")
     contract = session.exec(
         select(Subscription).where(Subscription.contract_number == "MS-E3")
@@ -95,7 +85,7 @@ def test_dismissed_finding_reopened_when_its_savings_change(session: Session) ->
     session.add(contract)
     session.flush()
     summary = analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "open" and row.monthly_savings == Decimal("25.00")
     assert summary.reopened == 1 and "facts changed" in (row.status_reason or "")
 
@@ -103,7 +93,7 @@ def test_dismissed_finding_reopened_when_its_savings_change(session: Session) ->
 def test_overuse_reopened_when_excess_seats_change(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "overuse:")
+    key = planted_key(list(planted.expected), "overuse:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="true-up")
     product_id = int(key.split(":")[1])
     from app.inventory.models import Product
@@ -114,7 +104,7 @@ def test_overuse_reopened_when_excess_seats_change(session: Session) -> None:
     session.add(product)
     session.flush()
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "open" and row.evidence["excess_seats"] == 4
 
 
@@ -123,7 +113,7 @@ def test_finding_resolved_when_no_longer_produced_and_reopened_when_back(
 ) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="ok")
     account = session.get(Account, int(key.split(":")[1]))
     assert account is not None
@@ -131,13 +121,13 @@ def test_finding_resolved_when_no_longer_produced_and_reopened_when_back(
     session.add(account)
     session.flush()
     summary = analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "resolved" and row.resolved_at is not None and summary.resolved == 1
     account.last_active_at = days_ago(200)
     session.add(account)
     session.flush()
     again = analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "open" and row.resolved_at is None and again.reopened == 1
 
 
@@ -147,14 +137,14 @@ def test_a_dismissal_outlives_a_run_that_did_not_produce_the_finding(session: Se
     # says ("stays dismissed across runs until its facts change materially").
     planted = build_company(session)
     first = analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
-    dismissed_at = _finding(session, key).status_at
+    dismissed_at = stored_finding(session, key).status_at
     past = analyze(session=session, settings=SETTINGS, today=TODAY.replace(year=TODAY.year - 3))
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "resolved" and row.resolved_from == "dismissed" and past.resolved > 0
     back = analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
     assert row.status_at == dismissed_at and row.resolved_at is None
     currency = row.currency or ""
@@ -185,7 +175,7 @@ def test_review_of_unknown_key_names_it(session: Session) -> None:
 def test_resolved_finding_cannot_be_dismissed(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "trial_ending:")
+    key = planted_key(list(planted.expected), "trial_ending:")
     analyze(session=session, settings=SETTINGS, today=TODAY.replace(year=2027))
     with pytest.raises(ConflictError, match="resolved"):
         review.set_status(session=session, key=key, status="dismissed", by="a", reason="x")
@@ -208,7 +198,7 @@ def test_list_filters_by_kind_status_application_and_severity(session: Session) 
     )
     assert [i.kind for i in items] == ["leaver_seat"]
     assert items[0].product == "business_plus"
-    key = _key(list(planted.expected), "renewal_due:")
+    key = planted_key(list(planted.expected), "renewal_due:")
     review.set_status(session=session, key=key, status="dismissed", by="a", reason="handled")
     items, total, _ = review.list_findings(
         session=session, flt=review.FindingFilter(status="dismissed")

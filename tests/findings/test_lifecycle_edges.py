@@ -12,24 +12,13 @@ from sqlmodel import Session, select
 
 from app.core.settings import Settings
 from app.findings import review
-from app.findings.models import Finding
 from app.findings.service import analyze
 from app.inventory.models import Product
 from app.people.models import Account
 from tests.findings.company import build_company
-from tests.findings.factories import TODAY, days_ago
+from tests.findings.factories import TODAY, days_ago, planted_key, stored_finding
 
 SETTINGS = Settings(environment="test", secret_key="k" * 40)
-
-
-def _finding(session: Session, key: str) -> Finding:
-    row = session.exec(select(Finding).where(Finding.key == key)).one()
-    session.refresh(row)
-    return row
-
-
-def _key(keys: list[str], prefix: str) -> str:
-    return next(k for k in keys if k.startswith(prefix))
 
 
 def test_a_dismissal_outlives_two_runs_in_a_row_that_did_not_produce_the_finding(
@@ -39,15 +28,15 @@ def test_a_dismissal_outlives_two_runs_in_a_row_that_did_not_produce_the_finding
     that it was dismissed, so the finding comes back dismissed with its reason."""
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
     for years_back in (3, 2):
         past = TODAY.replace(year=TODAY.year - years_back)
         analyze(session=session, settings=SETTINGS, today=past)
-        row = _finding(session, key)
+        row = stored_finding(session, key)
         assert (row.status, row.resolved_from) == ("resolved", "dismissed")
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
 
 
@@ -60,7 +49,7 @@ def test_a_dismissed_leaver_seat_reopens_when_why_the_person_counts_as_gone_chan
     analyze(session=session, settings=SETTINGS, today=TODAY)
     key = next(k for k, v in planted.expected.items() if k.startswith("leaver_seat:")
                and v[0] == "carol@example.com")  # fmt: skip
-    assert _finding(session, key).evidence["reason"] == "identity_provider_suspended"
+    assert stored_finding(session, key).evidence["reason"] == "identity_provider_suspended"
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="sabbatical")
     idp_account = session.exec(
         select(Account).where(Account.email == "carol@example.com", Account.status == "suspended")
@@ -69,7 +58,7 @@ def test_a_dismissed_leaver_seat_reopens_when_why_the_person_counts_as_gone_chan
     session.add(idp_account)
     session.flush()
     summary = analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.evidence["reason"] == "identity_provider_deleted"
     assert row.status == "open" and summary.reopened == 1
 
@@ -77,7 +66,7 @@ def test_a_dismissed_leaver_seat_reopens_when_why_the_person_counts_as_gone_chan
 def test_an_acknowledged_finding_reopens_when_its_facts_change(session: Session) -> None:
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "overuse:")
+    key = planted_key(list(planted.expected), "overuse:")
     review.set_status(session=session, key=key, status="acknowledged", by="ann")
     product = session.get(Product, int(key.split(":")[1]))
     assert product is not None
@@ -85,7 +74,7 @@ def test_an_acknowledged_finding_reopens_when_its_facts_change(session: Session)
     session.add(product)
     session.flush()
     summary = analyze(session=session, settings=SETTINGS, today=TODAY)
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.status == "open" and summary.reopened == 1
     assert "facts changed (was acknowledged)" in (row.status_reason or "")
 
@@ -98,11 +87,11 @@ def test_a_dismissal_outlives_a_past_run_followed_by_a_run_on_a_later_day(
     dismissed, since nothing material changed (issue 5)."""
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
     analyze(session=session, settings=SETTINGS, today=TODAY.replace(year=TODAY.year - 3))
     analyze(session=session, settings=SETTINGS, today=TODAY + timedelta(days=1))
-    row = _finding(session, key)
+    row = stored_finding(session, key)
     assert row.evidence["days_inactive"] == 121  # one day more than when it was dismissed
     assert (row.status, row.status_by, row.status_reason) == ("dismissed", "ann", "on leave")
 
@@ -114,7 +103,7 @@ def test_a_dismissed_idle_seat_whose_holder_was_active_in_between_comes_back_ope
     ``last_active_at``: a new story, so the finding is open again."""
     planted = build_company(session)
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    key = _key(list(planted.expected), "unused_seat:")
+    key = planted_key(list(planted.expected), "unused_seat:")
     review.set_status(session=session, key=key, status="dismissed", by="ann", reason="on leave")
     account = session.get(Account, int(key.split(":")[1]))
     assert account is not None
@@ -122,7 +111,7 @@ def test_a_dismissed_idle_seat_whose_holder_was_active_in_between_comes_back_ope
     session.add(account)
     session.flush()
     analyze(session=session, settings=SETTINGS, today=TODAY)
-    assert _finding(session, key).status == "resolved"
+    assert stored_finding(session, key).status == "resolved"
     later = TODAY + timedelta(days=100)  # 102 days idle, the same contract prices it
     analyze(session=session, settings=SETTINGS, today=later)
-    assert _finding(session, key).status == "open"
+    assert stored_finding(session, key).status == "open"
