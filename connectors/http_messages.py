@@ -28,23 +28,33 @@ def gave_up_throttled(who: str, what: str, attempts: int, wait: float, budget: f
     return f"{who} kept throttling {what} (HTTP 429, {attempts_text(attempts)}); {again}"
 
 
-def vendor_error_text(body: bytes) -> str:
-    """The error code and message a vendor put in an error answer's JSON, as
-    " (code: message)", or "" if it has none: Graph's ``{"error": {"code", "message"}}``,
-    an OAuth ``{"error", "error_description"}``. A 5xx message naming Graph's own
-    reason (``serviceNotAvailable``, ``UnknownError: ...``) tells support what failed."""
+def vendor_error(body: bytes) -> tuple[str, str]:
+    """The (code, message) a vendor put in an error answer's JSON, each "" if absent:
+    Graph's ``{"error": {"code", "message"}}``, or OAuth's ``{"error",
+    "error_description"}``."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return ""
+        return "", ""
     if not isinstance(data, dict):
-        return ""
+        return "", ""
     error = data.get("error")
     if isinstance(error, dict):
         code, message = error.get("code"), error.get("message")
     else:
         code, message = error, data.get("error_description")
-    parts = [str(p).strip() for p in (code, message) if isinstance(p, str) and p.strip()]
+    return _text(code), _text(message)
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def vendor_error_text(body: bytes) -> str:
+    """The vendor's error code and message as " (code: message)", or "" if it sent
+    none. A 5xx message naming Graph's own reason (``serviceNotAvailable``,
+    ``UnknownError: ...``) tells support what failed."""
+    parts = [part for part in vendor_error(body) if part]
     if not parts:
         return ""
     text = ": ".join(parts).splitlines()[0]

@@ -31,7 +31,7 @@ from connectors.base import (
     ConnectorUnavailable,
 )
 from connectors.http import RetryPolicy, backoff_seconds, retry_after_seconds
-from connectors.http_messages import attempts_text, gave_up_throttled
+from connectors.http_messages import attempts_text, gave_up_throttled, vendor_error
 
 NEXT_STEP = "then run `seatwise connector test <name>`"
 # Graph's resource host in each Microsoft cloud; a token is asked for that resource.
@@ -264,12 +264,8 @@ def token_error(result: dict[str, Any]) -> ConnectorAuthError:
 
 def graph_error_for(response: httpx.Response) -> ConnectorError:
     """Turn a Graph error response into a typed error saying what to do next."""
-    code, message = "", response.reason_phrase
-    try:
-        err = response.json().get("error", {})
-        code, message = str(err.get("code", "")), str(err.get("message", message))
-    except (ValueError, AttributeError):
-        pass
+    code, message = vendor_error(response.content)
+    message = message or response.reason_phrase
     status = response.status_code
     path = response.request.url.path
     detail = f"HTTP {status} {code}: {message}".strip()
